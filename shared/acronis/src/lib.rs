@@ -1,0 +1,1 @@
+//! Typed Acronis Cyber Cloud client.

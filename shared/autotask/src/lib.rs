@@ -1,0 +1,1 @@
+//! Typed Autotask REST client.

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: credential types (owned by the secrets/events helper).

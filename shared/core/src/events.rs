@@ -1,0 +1,1 @@
+//! PLACEHOLDER: event detail types (owned by the secrets/events helper).

@@ -1,0 +1,12 @@
+//! The pure core of the bridge.
+//!
+//! Everything that *decides* lives here as plain functions over plain structs, so it can
+//! be unit-tested with tables of cases and reused unchanged by dry runs. This crate has
+//! no network, no AWS SDK and no clock: callers pass `now` in.
+
+pub mod backoff;
+pub mod mapping;
+pub mod secret;
+pub mod settings;
+pub mod credentials;
+pub mod events;

@@ -1,0 +1,10 @@
+//! Ports and adapters for everything the bridge remembers or sends on.
+//!
+//! - [`store`]: the `Store` trait (settings, mappings, cursors, ledgers, leases, audit
+//!   log) with its DynamoDB adapter and its embedded (SQLite) adapter for local mode.
+//! - [`secrets`]: the `SecretSource` trait with Secrets Manager and local-file adapters.
+//! - [`events`]: the `EventBus` trait with the EventBridge adapter and an in-process one.
+
+pub mod events;
+pub mod secrets;
+pub mod store;

@@ -1,0 +1,127 @@
+//! Test support shared by the integration tests.
+//!
+//! [`Moto`] starts moto's server (PyPI `moto[server]`, installed into `.venv/` by
+//! `scripts/test`) on a free loopback port, waits until it answers, and stops it when
+//! dropped. moto speaks the DynamoDB, Secrets Manager and EventBridge wire protocols, so
+//! the real AWS SDK adapters run against it unchanged.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Dummy credentials: moto accepts any, and tests must never pick up real ones.
+pub const ACCESS_KEY: &str = "testing";
+pub const SECRET_KEY: &str = "testing";
+pub const REGION: &str = "us-east-1";
+
+/// The repository root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+fn moto_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    workspace_root().join(".venv/bin/moto_server")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+}
+
+/// A running moto server, private to the test that started it.
+pub struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    /// Starts a fresh server and waits (up to 60 s) until it answers.
+    ///
+    /// Panics with a message saying how to install moto when the binary is missing:
+    /// a test that cannot reach its database must fail, never pass silently.
+    pub async fn start() -> Moto {
+        let bin = moto_binary();
+        assert!(
+            bin.exists(),
+            "moto_server not found at {}: run `scripts/test` (it installs moto[server] into .venv/) \
+             or set MOTO_SERVER_BIN",
+            bin.display()
+        );
+        let port = free_port();
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        moto.wait_ready().await;
+        moto
+    }
+
+    async fn wait_ready(&self) {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = format!("{}/moto-api/", self.endpoint);
+        while Instant::now() < deadline {
+            if let Ok(resp) = http.get(&url).send().await
+                && resp.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("moto_server did not answer on {} within 60 s", self.endpoint);
+    }
+
+    /// Base URL to give the AWS SDK as its endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Forgets every resource (tables, secrets, buses).
+    pub async fn reset(&self) {
+        let url = format!("{}/moto-api/reset", self.endpoint);
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("moto reset failed: {e}"));
+        assert!(resp.status().is_success(), "moto reset answered {}", resp.status());
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// An AWS SDK configuration pointed at this server with dummy credentials, so the
+    /// real adapters talk to moto and never to AWS.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let credentials =
+            aws_credential_types::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "moto");
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await
+    }
+}

@@ -1,0 +1,359 @@
+//! What both simulators share: request log, fault injection, clock, control routes.
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Locks a mutex, recovering the data if a panicking handler poisoned it: a simulator
+/// must keep answering the rest of a test.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One request as the simulator saw it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    /// Entity or resource the simulator attributes the call to (e.g. `Companies`,
+    /// `tenants`, `zoneInformation`).
+    pub entity: String,
+    /// Operation: `query`, `count`, `get`, `create`, `update`, `delete`, `token`, …
+    pub verb: String,
+    pub status: u16,
+    pub at: DateTime<Utc>,
+}
+
+/// Tells which entity and verb a request is for; each simulator supplies its own.
+pub type Classifier = fn(&Method, &str) -> (String, String);
+
+/// Every request except the control routes, in arrival order.
+#[derive(Default)]
+pub struct RequestLog {
+    entries: Mutex<Vec<RequestRecord>>,
+}
+
+impl RequestLog {
+    pub fn record(&self, r: RequestRecord) {
+        lock(&self.entries).push(r);
+    }
+    pub fn entries(&self) -> Vec<RequestRecord> {
+        lock(&self.entries).clone()
+    }
+    pub fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn clear(&self) {
+        lock(&self.entries).clear();
+    }
+    /// Requests whose entity and verb match (`None` matches any).
+    pub fn count(&self, entity: Option<&str>, verb: Option<&str>) -> usize {
+        lock(&self.entries)
+            .iter()
+            .filter(|r| entity.is_none_or(|e| r.entity.eq_ignore_ascii_case(e)))
+            .filter(|r| verb.is_none_or(|v| r.verb == v))
+            .count()
+    }
+    /// Counts keyed `"<entity> <verb>"`.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for r in lock(&self.entries).iter() {
+            *out.entry(format!("{} {}", r.entity, r.verb)).or_insert(0) += 1;
+        }
+        out
+    }
+}
+
+/// What an injected fault does.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Wait this long, then serve the request normally.
+    Latency { ms: u64 },
+    /// Answer with this status (and optional `Retry-After` seconds and body) instead.
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+        #[serde(default)]
+        body: Option<String>,
+    },
+    /// Send the headers, then break the connection mid-body.
+    Drop,
+    /// Answer 200 with a truncated JSON body.
+    MalformedJson,
+}
+
+/// A fault applied to matching requests.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FaultRule {
+    /// Case-insensitive substring of the path; `*` or empty matches every route.
+    #[serde(default)]
+    pub route: String,
+    /// Only this HTTP method, when set.
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Apply to this many matching requests, then expire; `None` = until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+impl FaultRule {
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        let route_ok = self.route.is_empty()
+            || self.route == "*"
+            || path
+                .to_ascii_lowercase()
+                .contains(&self.route.to_ascii_lowercase());
+        let method_ok = self
+            .method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
+        route_ok && method_ok
+    }
+}
+
+#[derive(Default)]
+pub struct Faults {
+    rules: Mutex<Vec<FaultRule>>,
+}
+
+impl Faults {
+    pub fn add(&self, rule: FaultRule) {
+        lock(&self.rules).push(rule);
+    }
+    pub fn clear(&self) {
+        lock(&self.rules).clear();
+    }
+    /// The first matching rule, consuming one of its `times`.
+    fn take(&self, method: &Method, path: &str) -> Option<FaultKind> {
+        let mut rules = lock(&self.rules);
+        let idx = rules.iter().position(|r| r.matches(method, path))?;
+        let kind = rules[idx].kind.clone();
+        if let Some(times) = rules[idx].times.as_mut() {
+            *times = times.saturating_sub(1);
+            if *times == 0 {
+                rules.remove(idx);
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// The simulator's notion of now: real time plus an offset that tests move forward
+/// (token expiry, hourly budgets, trial months) instead of sleeping.
+#[derive(Default)]
+pub struct SimClock {
+    offset_ms: AtomicI64,
+}
+
+impl SimClock {
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+    pub fn advance(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+/// The parts every simulator embeds in its state.
+pub struct SimCore {
+    pub name: &'static str,
+    pub log: RequestLog,
+    pub faults: Faults,
+    pub clock: SimClock,
+    classify: Classifier,
+}
+
+impl SimCore {
+    pub fn new(name: &'static str, classify: Classifier) -> Arc<SimCore> {
+        Arc::new(SimCore {
+            name,
+            log: RequestLog::default(),
+            faults: Faults::default(),
+            clock: SimClock::default(),
+            classify,
+        })
+    }
+}
+
+/// Middleware: logs each non-control request with its final status and applies the
+/// first matching fault rule.
+pub async fn observe(State(core): State<Arc<SimCore>>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    if path.starts_with("/_sim") {
+        return next.run(req).await;
+    }
+    let (entity, verb) = (core.classify)(&method, &path);
+    let fault = core.faults.take(&method, &path);
+    let response = match fault {
+        Some(FaultKind::Latency { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(req).await
+        }
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = body.unwrap_or_else(|| {
+                serde_json::json!({"errors": [format!("injected fault: HTTP {status}")]})
+                    .to_string()
+            });
+            let mut resp = (code, body).into_response();
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            if let Some(secs) = retry_after
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
+                resp.headers_mut().insert("retry-after", v);
+            }
+            resp
+        }
+        Some(FaultKind::Drop) => {
+            let stream = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected dropped connection",
+                ))
+            });
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Some(FaultKind::MalformedJson) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"items\": [{\"id\": 1, \"name\": \"trunc",
+        )
+            .into_response(),
+        None => next.run(req).await,
+    };
+    core.log.record(RequestRecord {
+        method: method.to_string(),
+        path,
+        entity,
+        verb,
+        status: response.status().as_u16(),
+        at: core.clock.now(),
+    });
+    response
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: u64,
+}
+
+#[derive(Serialize)]
+struct RequestsView {
+    total: usize,
+    counts: BTreeMap<String, usize>,
+    requests: Vec<RequestRecord>,
+}
+
+/// Control routes shared by both simulators:
+/// - `GET /_sim/requests` — the log with counts per `"<entity> <verb>"`;
+///   `DELETE /_sim/requests` clears it.
+/// - `POST /_sim/faults` — add a [`FaultRule`]; `DELETE /_sim/faults` clears them.
+/// - `POST /_sim/clock/advance` `{"seconds": N}` — move the clock forward.
+pub fn control_routes(core: Arc<SimCore>) -> Router {
+    Router::new()
+        .route(
+            "/_sim/requests",
+            get(|State(c): State<Arc<SimCore>>| async move {
+                Json(RequestsView {
+                    total: c.log.len(),
+                    counts: c.log.counts(),
+                    requests: c.log.entries(),
+                })
+            })
+            .delete(|State(c): State<Arc<SimCore>>| async move {
+                c.log.clear();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_sim/faults",
+            post(
+                |State(c): State<Arc<SimCore>>, Json(rule): Json<FaultRule>| async move {
+                    c.faults.add(rule);
+                    StatusCode::NO_CONTENT
+                },
+            )
+            .delete(|State(c): State<Arc<SimCore>>| async move {
+                c.faults.clear();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_sim/clock/advance",
+            post(
+                |State(c): State<Arc<SimCore>>, Json(a): Json<Advance>| async move {
+                    c.clock.advance(Duration::from_secs(a.seconds));
+                    Json(serde_json::json!({"now": c.clock.now()}))
+                },
+            ),
+        )
+        .with_state(core)
+}
+
+/// Wraps a simulator's routes with the control routes and the observing middleware.
+pub fn finish(routes: Router, core: Arc<SimCore>) -> Router {
+    routes
+        .merge(control_routes(core.clone()))
+        .layer(axum::middleware::from_fn_with_state(core, observe))
+}
+
+/// A simulator listening on loopback; the server task stops when this is dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `router` on `127.0.0.1:port` (0 = any free port).
+pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "simulator server stopped");
+        }
+    });
+    Ok(Running { addr, task })
+}

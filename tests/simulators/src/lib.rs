@@ -1,0 +1,12 @@
+//! Simulators of the two APIs the bridge talks to.
+//!
+//! Each is an axum server holding its state in memory, seeded from a scenario file
+//! (`tests/scenarios/`), speaking the paths, JSON shapes, paging, errors and limits
+//! recorded in `../shared/reference/`. Both share [`common`]: a request log with
+//! counts per entity and verb, per-route fault injection (latency, 429, 5xx, dropped
+//! connections, malformed JSON), a movable clock, and the `/_sim/` control routes.
+
+pub mod acronis;
+pub mod autotask;
+pub mod common;
+pub mod scenario;

@@ -1,0 +1,52 @@
+//! Scenario files: the state both simulators start from.
+//!
+//! A scenario is a folder with `autotask.json` and `acronis.json`, the seed of each
+//! simulator (`tests/scenarios/demo/`); large ones are generated ([`generate`]) rather
+//! than committed.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub autotask: crate::autotask::Seed,
+    #[serde(default)]
+    pub acronis: crate::acronis::Seed,
+}
+
+impl Scenario {
+    /// Reads a scenario folder; a missing file means an empty seed. Errors name the file
+    /// and the position of the first problem.
+    pub fn load(dir: &Path) -> anyhow::Result<Scenario> {
+        Ok(Scenario {
+            autotask: read_part(&dir.join("autotask.json"))?,
+            acronis: read_part(&dir.join("acronis.json"))?,
+        })
+    }
+
+    /// The demo scenario shipped in `tests/scenarios/demo/`.
+    pub fn demo() -> anyhow::Result<Scenario> {
+        Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/demo"))
+    }
+}
+
+fn read_part<T: Default + serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    if !path.exists() {
+        return Ok(T::default());
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read scenario file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("scenario file {} is invalid: {e}", path.display()))
+}
+
+/// A large, deterministic scenario: `companies` Autotask companies (each with a contact
+/// and a recurring-service contract) and matching Acronis customer tenants.
+pub fn generate(companies: usize) -> Scenario {
+    Scenario {
+        autotask: crate::autotask::Seed::generate(companies),
+        acronis: crate::acronis::Seed::generate(companies),
+    }
+}
