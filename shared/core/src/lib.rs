@@ -5,8 +5,13 @@
 //! no network, no AWS SDK and no clock: callers pass `now` in.
 
 pub mod backoff;
+pub mod catalog;
 pub mod mapping;
 pub mod secret;
 pub mod settings;
+pub mod validation;
 pub mod credentials;
 pub mod events;
+pub mod records;
+pub mod contracts;
+pub mod provisioning;

@@ -1,8 +1,10 @@
 //! Mappings between Autotask and Acronis objects.
 //!
-//! NOTE: the settings/mapping helper owns this file and extends it (service mappings,
-//! alert mappings, validation). `CustomerMapping` keeps its name and fields' meaning:
-//! the store persists it.
+//! `CustomerMapping` (company ↔ tenant) is persisted by the store one item per company.
+//! The other types are rows of the settings document: which Autotask service stands for
+//! which Acronis offering item, storage reporting row or public cloud vendor, and which
+//! ticket fields an Acronis alert type gets. They are validated with the rest of the
+//! settings (`crate::validation`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,4 +33,268 @@ pub struct CustomerMapping {
     /// services); `None` while the company has services.
     #[serde(default)]
     pub no_services_since: Option<DateTime<Utc>>,
+}
+
+/// The Autotask service a mapping row points at.
+///
+/// `Create` exists for the config API, like the guide's "create a new service" choice: it
+/// creates the service (with the two-way-sync allocation code and period type) and stores
+/// the row with the new `Id`. Jobs only act on `Id` rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceRef {
+    /// An existing Autotask `Services.id`.
+    Id(i64),
+    /// A service still to be created under this name.
+    Create(String),
+}
+
+impl ServiceRef {
+    /// The Autotask service id, once the service exists.
+    pub fn id(&self) -> Option<i64> {
+        match self {
+            Self::Id(id) => Some(*id),
+            Self::Create(_) => None,
+        }
+    }
+}
+
+/// One row of the guide's service-mapping screen: an offering item → an Autotask service.
+///
+/// A row may carry no service and only `free`: the guide's "service not selected" case,
+/// where the Free flag alone decides the quota (unlimited instead of zero).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceMapping {
+    /// Acronis offering item name from `crate::catalog`, e.g. `pw_base_workstations`.
+    pub offering_item: String,
+    /// Only for items bound to a storage (`CatalogItem::per_storage`): the storage's
+    /// infra id. Without it the row applies to the item on every storage not mapped by a
+    /// row of its own.
+    pub infra_id: Option<String>,
+    pub service: Option<ServiceRef>,
+    /// The guide's "(included features)" row under Workstations, Servers, Virtual machines
+    /// and Web hosting servers. (unconfirmed) The guide does not explain it; we take it to
+    /// be a second, billing-only service carrying the same unit count as its workload.
+    /// Quotas follow `service` alone.
+    pub included_features: Option<ServiceRef>,
+    /// The guide's Free flag: mapped but free of charge, so the quota is unlimited when the
+    /// service is absent from the customer's contracts.
+    pub free: bool,
+}
+
+/// One storage (location) of the guide's storage-mapping rows.
+///
+/// Selecting any reporting row enables the backup storage for the customer; selecting
+/// none leaves it disabled (guide, "Reporting storage usage").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageMapping {
+    /// The storage offering item, `pw_base_storage` unless set.
+    pub offering_item: String,
+    /// Acronis infra id of the storage; items of the same name differ only by it.
+    pub infra_id: String,
+    /// The location name as shown in the guide ("Location: XYZ"); a label only.
+    pub location: Option<String>,
+    /// The Free flag of the "Backup storage" row.
+    pub free: bool,
+    /// "Quota and Total usage": the quota (prepaid) and the total usage (PAYG).
+    pub quota_and_total: Option<ServiceRef>,
+    /// "Class 1 (free) usage reporting".
+    pub class1_free: Option<ServiceRef>,
+    /// "Class 2 (billed) usage reporting".
+    pub class2_billed: Option<ServiceRef>,
+    /// "Geo-redundancy": geo-redundant usage, reported separately; it adds to the total.
+    pub geo_redundancy: Option<ServiceRef>,
+    /// The second "Geo-redundancy" row, under class 2: the billed geo-redundant usage.
+    pub geo_redundancy_billed: Option<ServiceRef>,
+}
+
+/// The storage offering item the guide's storage rows are about.
+pub const BACKUP_STORAGE_ITEM: &str = "pw_base_storage";
+
+impl Default for StorageMapping {
+    fn default() -> Self {
+        Self {
+            offering_item: BACKUP_STORAGE_ITEM.to_owned(),
+            infra_id: String::new(),
+            location: None,
+            free: false,
+            quota_and_total: None,
+            class1_free: None,
+            class2_billed: None,
+            geo_redundancy: None,
+            geo_redundancy_billed: None,
+        }
+    }
+}
+
+/// The reporting rows of one storage mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageRow {
+    QuotaAndTotal,
+    Class1Free,
+    Class2Billed,
+    GeoRedundancy,
+    GeoRedundancyBilled,
+}
+
+impl StorageRow {
+    pub const ALL: [StorageRow; 5] = [
+        Self::QuotaAndTotal,
+        Self::Class1Free,
+        Self::Class2Billed,
+        Self::GeoRedundancy,
+        Self::GeoRedundancyBilled,
+    ];
+
+    /// The JSON field of the row in a `StorageMapping`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::QuotaAndTotal => "quota_and_total",
+            Self::Class1Free => "class1_free",
+            Self::Class2Billed => "class2_billed",
+            Self::GeoRedundancy => "geo_redundancy",
+            Self::GeoRedundancyBilled => "geo_redundancy_billed",
+        }
+    }
+}
+
+impl StorageMapping {
+    /// The service of one reporting row.
+    pub fn service(&self, row: StorageRow) -> Option<&ServiceRef> {
+        match row {
+            StorageRow::QuotaAndTotal => self.quota_and_total.as_ref(),
+            StorageRow::Class1Free => self.class1_free.as_ref(),
+            StorageRow::Class2Billed => self.class2_billed.as_ref(),
+            StorageRow::GeoRedundancy => self.geo_redundancy.as_ref(),
+            StorageRow::GeoRedundancyBilled => self.geo_redundancy_billed.as_ref(),
+        }
+    }
+
+    /// The selected reporting rows with their services.
+    pub fn rows(&self) -> impl Iterator<Item = (StorageRow, &ServiceRef)> {
+        StorageRow::ALL
+            .into_iter()
+            .filter_map(|row| self.service(row).map(|service| (row, service)))
+    }
+
+    /// Whether the storage is enabled for mapped customers: any row selected.
+    pub fn is_enabled(&self) -> bool {
+        self.rows().next().is_some()
+    }
+}
+
+/// External public cloud storage vendors; each maps to one Autotask service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicCloudVendor {
+    MicrosoftAzure,
+    AmazonS3,
+    S3Compatible,
+}
+
+impl PublicCloudVendor {
+    pub const ALL: [PublicCloudVendor; 3] =
+        [Self::MicrosoftAzure, Self::AmazonS3, Self::S3Compatible];
+
+    /// The JSON field in `PublicCloudMappings`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::MicrosoftAzure => "microsoft_azure",
+            Self::AmazonS3 => "amazon_s3",
+            Self::S3Compatible => "s3_compatible",
+        }
+    }
+
+    /// The guide's name of the vendor.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::MicrosoftAzure => "Microsoft Azure",
+            Self::AmazonS3 => "Amazon S3",
+            Self::S3Compatible => "S3 compatible",
+        }
+    }
+}
+
+/// One service per public cloud vendor, enabled in the contract while the customer has a
+/// storage of that vendor. No Free flag: nothing is provisioned in Acronis for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicCloudMappings {
+    pub microsoft_azure: Option<ServiceRef>,
+    pub amazon_s3: Option<ServiceRef>,
+    pub s3_compatible: Option<ServiceRef>,
+}
+
+impl PublicCloudMappings {
+    pub fn service(&self, vendor: PublicCloudVendor) -> Option<&ServiceRef> {
+        match vendor {
+            PublicCloudVendor::MicrosoftAzure => self.microsoft_azure.as_ref(),
+            PublicCloudVendor::AmazonS3 => self.amazon_s3.as_ref(),
+            PublicCloudVendor::S3Compatible => self.s3_compatible.as_ref(),
+        }
+    }
+
+    /// The mapped vendors with their services.
+    pub fn rows(&self) -> impl Iterator<Item = (PublicCloudVendor, &ServiceRef)> {
+        PublicCloudVendor::ALL
+            .into_iter()
+            .filter_map(|vendor| self.service(vendor).map(|service| (vendor, service)))
+    }
+}
+
+/// The ticket fields for one Acronis alert type (guide, "Configuring the alert mapping").
+/// The numbers are ids of the MSP's own Autotask picklists, read at configuration time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertMapping {
+    /// Acronis alert `type`, e.g. `BackupFailed`, `NoBackupForXDays`.
+    pub alert_type: String,
+    /// The guide's check box; a listed row is on unless switched off.
+    pub enabled: bool,
+    /// Ticket `priority`; required when enabled (Autotask requires it on create).
+    pub priority: Option<i64>,
+    /// Ticket `status` for new tickets; required when enabled (required on create).
+    pub status: Option<i64>,
+    /// Ticket `queueID`; whether Autotask needs it depends on the ticket category.
+    pub queue: Option<i64>,
+    pub issue_type: Option<i64>,
+    /// Needs `issue_type`: Autotask sub-issue types belong to an issue type.
+    pub sub_issue_type: Option<i64>,
+    pub ticket_type: Option<i64>,
+}
+
+impl Default for AlertMapping {
+    fn default() -> Self {
+        Self {
+            alert_type: String::new(),
+            enabled: true,
+            priority: None,
+            status: None,
+            queue: None,
+            issue_type: None,
+            sub_issue_type: None,
+            ticket_type: None,
+        }
+    }
+}
+
+/// What an Autotask service stands for, found by `Settings::target_of_service`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappedTarget<'a> {
+    /// An offering item; `included_features` when it is the "(included features)" service.
+    Item {
+        offering_item: &'a str,
+        infra_id: Option<&'a str>,
+        included_features: bool,
+    },
+    /// One reporting row of a storage.
+    Storage {
+        offering_item: &'a str,
+        infra_id: &'a str,
+        row: StorageRow,
+    },
+    PublicCloud(PublicCloudVendor),
 }

@@ -1,0 +1,551 @@
+//! The provisioning and deprovisioning planner: one company's situation in, a [`Plan`]
+//! out. The contract poller gathers the inputs, applies the actions in order and
+//! records them; a dry run prints the plan.
+//!
+//! Actions are ordered so that a job killed after any one of them converges on the next
+//! sweep (e.g. the tenant is enabled before the clock stops, quotas are zeroed before
+//! the clock starts).
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::contracts::CompanySnapshot;
+
+/// Disable-after days when the operator turns disabling on (the guide's default).
+pub const DEFAULT_DISABLE_AFTER_DAYS: u32 = 10;
+/// Delete-after days when the operator turns deleting on.
+pub const DEFAULT_DELETE_AFTER_DAYS: u32 = 30;
+
+/// Autotask company id 0 is the MSP itself, never a customer.
+const MSP_OWN_COMPANY: i64 = 0;
+
+// ---------------------------------------------------------------------------------------
+// Policies (the lead wires these from `Settings`)
+// ---------------------------------------------------------------------------------------
+
+/// How a new tenant is named and who receives the activation email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum TenantNaming {
+    /// Tenant named after the company; activation email to a configured address.
+    CompanyName { activation_email: String },
+    /// Tenant named after the company's primary contact, who gets the activation email.
+    PrimaryContact,
+}
+
+/// Pricing mode new tenants get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PricingMode {
+    Production,
+    Trial,
+}
+
+/// Customer-provisioning settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisioningPolicy {
+    /// Automatic mode; off means manual (operators map through the mapping API).
+    pub auto_create: bool,
+    pub naming: TenantNaming,
+    /// Two-factor authentication for new tenants and their users.
+    pub two_factor: bool,
+    pub pricing: PricingMode,
+}
+
+/// Customer-deprovisioning settings. `None` = that step is off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeprovisioningPolicy {
+    pub quotas_to_zero: bool,
+    pub disable_after_days: Option<u32>,
+    pub delete_after_days: Option<u32>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The company's situation
+// ---------------------------------------------------------------------------------------
+
+/// The company's primary contact (`Contacts.primaryContact == true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryContact {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+}
+
+/// The company's current mapping, with the deprovisioning clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentMapping {
+    pub tenant_id: String,
+    /// First sweep that saw no active Acronis services; `None` while it has some.
+    pub no_services_since: Option<DateTime<Utc>>,
+}
+
+/// Trial or production, as the tenant reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum TenantPricing {
+    /// `since` is when the trial began; new tenants start in trial, so the tenant's
+    /// `created_at` serves when nothing better is known.
+    Trial {
+        since: DateTime<Utc>,
+    },
+    Production,
+}
+
+/// What the poller observed of a mapped tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ObservedTenant {
+    Exists {
+        enabled: bool,
+        /// `false` = self-service mode (the MSP's admins are locked out).
+        ancestral_access: bool,
+        /// The guide's "Support Access disabled". Its API field is unconfirmed; the lead
+        /// fills it from whatever the Acronis adapter exposes.
+        support_access_disabled: bool,
+        pricing: TenantPricing,
+    },
+    /// Deleted in Acronis (or not found).
+    Deleted,
+}
+
+/// What a new tenant is to look like. Also stored as the pending-provisioning record
+/// before anything is created, so a resumed run finishes the same tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTenant {
+    pub company_id: i64,
+    pub name: String,
+    /// Login of the tenant's first admin user.
+    pub admin_login: String,
+    pub activation_email: String,
+    pub mfa: bool,
+    pub pricing: PricingMode,
+    /// No storage item in any contract: assign the default storage.
+    pub default_storage_needed: bool,
+    /// Written to the tenant's searchable `customer_id` so a resumed run finds a tenant
+    /// created just before a crash instead of creating a second one.
+    pub customer_id: String,
+}
+
+/// A provisioning that started but may not have finished (crash between "tenant
+/// created" and "mapping written").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingProvisioning {
+    pub tenant: NewTenant,
+    pub started_at: DateTime<Utc>,
+    /// Set once the tenant exists.
+    pub tenant_id: Option<String>,
+}
+
+/// Everything the planner needs to know about one company.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanySituation<'a> {
+    pub company_id: i64,
+    pub company_name: String,
+    pub primary_contact: Option<PrimaryContact>,
+    pub snapshot: &'a CompanySnapshot,
+    pub mapping: Option<CurrentMapping>,
+    /// `None` when mapped but the tenant could not be read this sweep.
+    pub tenant: Option<ObservedTenant>,
+    pub pending: Option<PendingProvisioning>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------
+
+/// Why a company is left alone; shown to the operator and audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    ManualProvisioning,
+    NoPrimaryContact,
+    PrimaryContactWithoutName,
+    PrimaryContactWithoutEmail,
+    NoActivationEmail,
+    EmptyCompanyName,
+    SelfService,
+    SupportAccessDisabled,
+    TenantStateUnknown,
+    MappedTenantDeleted,
+    MspOwnCompany,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ManualProvisioning => {
+                "manual provisioning: map the company with the mapping API"
+            }
+            Self::NoPrimaryContact => {
+                "tenants are named after the primary contact, but the company has none"
+            }
+            Self::PrimaryContactWithoutName => "the primary contact has no name",
+            Self::PrimaryContactWithoutEmail => {
+                "the primary contact has no email address for the activation email"
+            }
+            Self::NoActivationEmail => "no activation email address is configured",
+            Self::EmptyCompanyName => "the company has no name",
+            Self::SelfService => "tenant is in self-service mode; the bridge never changes it",
+            Self::SupportAccessDisabled => {
+                "tenant has support access disabled; the bridge never changes it"
+            }
+            Self::TenantStateUnknown => "the mapped tenant could not be read this sweep",
+            Self::MappedTenantDeleted => {
+                "the mapped tenant was deleted in Acronis while the company still has services; remap it with the mapping API"
+            }
+            Self::MspOwnCompany => "company 0 is the MSP itself",
+        })
+    }
+}
+
+/// One step for the poller to apply, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Write the pending record, create tenant + admin user, send activation, set 2FA,
+    /// pricing and (if needed) default storage, write the mapping, drop the record.
+    CreateTenant(NewTenant),
+    /// Finish an interrupted [`Action::CreateTenant`] without creating a second tenant.
+    ResumePendingProvisioning {
+        pending: PendingProvisioning,
+    },
+    SwitchToProduction {
+        tenant_id: String,
+    },
+    ZeroQuotas {
+        tenant_id: String,
+    },
+    StartDeprovisioningClock {
+        tenant_id: String,
+        since: DateTime<Utc>,
+    },
+    StopDeprovisioningClock {
+        tenant_id: String,
+    },
+    DisableTenant {
+        tenant_id: String,
+    },
+    EnableTenant {
+        tenant_id: String,
+    },
+    /// Only ever planned for a tenant observed disabled (Acronis requires it). Apply
+    /// deletes the tenant, then the mapping.
+    DeleteTenant {
+        tenant_id: String,
+    },
+    /// The tenant is gone after deprovisioning: drop the mapping left behind.
+    ForgetMapping {
+        tenant_id: String,
+    },
+    Skip {
+        reason: SkipReason,
+    },
+}
+
+/// The planner's answer for one company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub company_id: i64,
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    pub fn skips(&self) -> impl Iterator<Item = SkipReason> + '_ {
+        self.actions.iter().filter_map(|a| match a {
+            Action::Skip { reason } => Some(*reason),
+            _ => None,
+        })
+    }
+
+    /// Actions that change something (skips excluded).
+    pub fn changes(&self) -> impl Iterator<Item = &Action> {
+        self.actions
+            .iter()
+            .filter(|a| !matches!(a, Action::Skip { .. }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------------------
+
+/// Plans provisioning or deprovisioning for one company at `now`.
+pub fn plan_company(
+    situation: &CompanySituation<'_>,
+    provisioning: &ProvisioningPolicy,
+    deprovisioning: &DeprovisioningPolicy,
+    now: DateTime<Utc>,
+) -> Plan {
+    let actions = if situation.company_id == MSP_OWN_COMPANY {
+        vec![skip(SkipReason::MspOwnCompany)]
+    } else if let Some(pending) = &situation.pending {
+        // Finish what was started before deciding anything else.
+        vec![Action::ResumePendingProvisioning {
+            pending: pending.clone(),
+        }]
+    } else {
+        match &situation.mapping {
+            None => plan_unmapped(situation, provisioning),
+            Some(mapping) => plan_mapped(situation, mapping, deprovisioning, now),
+        }
+    };
+    Plan {
+        company_id: situation.company_id,
+        actions,
+    }
+}
+
+fn skip(reason: SkipReason) -> Action {
+    Action::Skip { reason }
+}
+
+fn plan_unmapped(situation: &CompanySituation<'_>, policy: &ProvisioningPolicy) -> Vec<Action> {
+    if !situation.snapshot.has_active_acronis_services() {
+        return Vec::new();
+    }
+    if !policy.auto_create {
+        return vec![skip(SkipReason::ManualProvisioning)];
+    }
+    match new_tenant(situation, policy) {
+        Ok(tenant) => vec![Action::CreateTenant(tenant)],
+        Err(reason) => vec![skip(reason)],
+    }
+}
+
+fn new_tenant(
+    situation: &CompanySituation<'_>,
+    policy: &ProvisioningPolicy,
+) -> Result<NewTenant, SkipReason> {
+    let (name, activation_email) = match &policy.naming {
+        TenantNaming::CompanyName { activation_email } => {
+            let name = situation.company_name.trim();
+            if name.is_empty() {
+                return Err(SkipReason::EmptyCompanyName);
+            }
+            let email = activation_email.trim();
+            if email.is_empty() {
+                return Err(SkipReason::NoActivationEmail);
+            }
+            (name.to_owned(), email.to_owned())
+        }
+        TenantNaming::PrimaryContact => {
+            let contact = situation
+                .primary_contact
+                .as_ref()
+                .ok_or(SkipReason::NoPrimaryContact)?;
+            let name = format!("{} {}", contact.first_name.trim(), contact.last_name.trim());
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(SkipReason::PrimaryContactWithoutName);
+            }
+            let email = contact.email.as_deref().map(str::trim).unwrap_or_default();
+            if email.is_empty() {
+                return Err(SkipReason::PrimaryContactWithoutEmail);
+            }
+            (name.to_owned(), email.to_owned())
+        }
+    };
+    Ok(NewTenant {
+        company_id: situation.company_id,
+        admin_login: admin_login(&name, situation.company_id),
+        name,
+        activation_email,
+        mfa: policy.two_factor,
+        pricing: policy.pricing,
+        default_storage_needed: !situation.snapshot.has_storage_item(),
+        customer_id: situation.company_id.to_string(),
+    })
+}
+
+/// A deterministic admin login: the tenant name folded to `[a-z0-9._-]` plus the company
+/// id, which keeps it unique across companies with similar names. Acronis' exact login
+/// charset is unconfirmed; this subset is what its samples use.
+pub fn admin_login(tenant_name: &str, company_id: i64) -> String {
+    let mut slug = String::new();
+    for c in tenant_name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('.') {
+            slug.push('.');
+        }
+    }
+    let slug: String = slug.trim_end_matches('.').chars().take(40).collect();
+    let slug = slug.trim_end_matches('.');
+    if slug.is_empty() {
+        format!("autotask.{company_id}")
+    } else {
+        format!("{slug}.{company_id}")
+    }
+}
+
+fn plan_mapped(
+    situation: &CompanySituation<'_>,
+    mapping: &CurrentMapping,
+    policy: &DeprovisioningPolicy,
+    now: DateTime<Utc>,
+) -> Vec<Action> {
+    let tenant_id = mapping.tenant_id.clone();
+    let has_services = situation.snapshot.has_active_acronis_services();
+    let (enabled, pricing) = match &situation.tenant {
+        None => return vec![skip(SkipReason::TenantStateUnknown)],
+        Some(ObservedTenant::Deleted) if has_services => {
+            return vec![skip(SkipReason::MappedTenantDeleted)];
+        }
+        Some(ObservedTenant::Deleted) => return vec![Action::ForgetMapping { tenant_id }],
+        Some(ObservedTenant::Exists {
+            ancestral_access: false,
+            ..
+        }) => return vec![skip(SkipReason::SelfService)],
+        Some(ObservedTenant::Exists {
+            support_access_disabled: true,
+            ..
+        }) => return vec![skip(SkipReason::SupportAccessDisabled)],
+        Some(ObservedTenant::Exists {
+            enabled, pricing, ..
+        }) => (*enabled, *pricing),
+    };
+
+    let mut actions = Vec::new();
+    if has_services {
+        if mapping.no_services_since.is_some() {
+            // Services returned: undo what deprovisioning did, then stop the clock.
+            if !enabled {
+                actions.push(Action::EnableTenant {
+                    tenant_id: tenant_id.clone(),
+                });
+            }
+            actions.push(Action::StopDeprovisioningClock {
+                tenant_id: tenant_id.clone(),
+            });
+        }
+        let trial_done = match pricing {
+            TenantPricing::Trial { since } => trial_complete(since, now),
+            TenantPricing::Production => false,
+        };
+        if trial_done {
+            actions.push(Action::SwitchToProduction { tenant_id });
+        }
+        return actions;
+    }
+
+    let since = match mapping.no_services_since {
+        Some(since) => since,
+        None => {
+            if policy.quotas_to_zero {
+                actions.push(Action::ZeroQuotas {
+                    tenant_id: tenant_id.clone(),
+                });
+            }
+            actions.push(Action::StartDeprovisioningClock {
+                tenant_id: tenant_id.clone(),
+                since: now,
+            });
+            now
+        }
+    };
+    let today = now.date_naive();
+    let due = |days: Option<u32>| {
+        days.and_then(|n| day_after(since, n))
+            .is_some_and(|on| today >= on)
+    };
+    let delete_due = due(policy.delete_after_days);
+    if enabled && (due(policy.disable_after_days) || delete_due) {
+        // Deleting needs a disabled tenant: disable now, delete on a later sweep.
+        actions.push(Action::DisableTenant { tenant_id });
+    } else if !enabled && delete_due {
+        actions.push(Action::DeleteTenant { tenant_id });
+    }
+    actions
+}
+
+/// The UTC date `days` after the clock started; the step is due from that date on.
+fn day_after(since: DateTime<Utc>, days: u32) -> Option<NaiveDate> {
+    since
+        .date_naive()
+        .checked_add_days(Days::new(u64::from(days)))
+}
+
+/// The date from which a trial that began at `trial_start` has completed one full
+/// calendar month, i.e. contained every day of some calendar month (UTC dates).
+///
+/// A trial starting on the 1st completes that month, so it is due on the 1st of the
+/// next month (Jan 1 → Feb 1). A trial starting on any other day completes the
+/// following month, so it is due on the 1st of the month after that (Jan 15 → Mar 1;
+/// Jan 31 → Mar 1; not yet on Feb 14 nor Feb 29). Switching on a 1st also never bills a
+/// partial production month (Acronis bills a mid-month switch as a full month).
+pub fn production_due_on(trial_start: DateTime<Utc>) -> Option<NaiveDate> {
+    let start = trial_start.date_naive();
+    let months = if start.day() == 1 { 1 } else { 2 };
+    start.with_day(1)?.checked_add_months(Months::new(months))
+}
+
+fn trial_complete(trial_start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    production_due_on(trial_start).is_some_and(|due| now.date_naive() >= due)
+}
+
+// ---------------------------------------------------------------------------------------
+// Deletion forecast
+// ---------------------------------------------------------------------------------------
+
+/// A mapping whose deprovisioning clock may be running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockedMapping {
+    pub company_id: i64,
+    pub tenant_id: String,
+    pub no_services_since: Option<DateTime<Utc>>,
+}
+
+/// A tenant the bridge will delete, with its dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionForecast {
+    pub company_id: i64,
+    pub tenant_id: String,
+    /// `None` when disabling is off (the tenant is then disabled on `delete_on`).
+    pub disable_on: Option<NaiveDate>,
+    /// Overdue dates (before today) are listed too: deletion is imminent.
+    pub delete_on: NaiveDate,
+}
+
+/// Tenants due for deletion within `horizon_days` of `now` (or overdue), soonest
+/// first, so the config endpoint can warn days ahead that backups will be destroyed.
+pub fn deletion_forecast(
+    mappings: &[ClockedMapping],
+    policy: &DeprovisioningPolicy,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+) -> Vec<DeletionForecast> {
+    let Some(delete_after) = policy.delete_after_days else {
+        return Vec::new();
+    };
+    let today = now.date_naive();
+    let horizon = today.checked_add_days(Days::new(u64::from(horizon_days)));
+    let mut forecast: Vec<DeletionForecast> = mappings
+        .iter()
+        .filter_map(|m| {
+            let since = m.no_services_since?;
+            let delete_on = day_after(since, delete_after)?;
+            if horizon.is_some_and(|h| delete_on > h) {
+                return None;
+            }
+            Some(DeletionForecast {
+                company_id: m.company_id,
+                tenant_id: m.tenant_id.clone(),
+                disable_on: policy
+                    .disable_after_days
+                    .and_then(|n| day_after(since, n))
+                    .map(|on| on.min(delete_on)),
+                delete_on,
+            })
+        })
+        .collect();
+    forecast.sort_by(|a, b| {
+        (a.delete_on, a.company_id, &a.tenant_id).cmp(&(b.delete_on, b.company_id, &b.tenant_id))
+    });
+    forecast
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,874 @@
+use super::*;
+use crate::contracts::{
+    Contract, ContractInputs, ContractService, ItemKind, OfferingItemRef, RECURRING_SERVICE,
+    STATUS_ACTIVE, ServiceMap, ServiceUnits, company_snapshot,
+};
+
+const COMPANY: i64 = 42;
+const TENANT: &str = "7f0c8a52-0000-4000-8000-000000000042";
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("test datetime")
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// A snapshot built through the real contract model: one prepaid contract holding the
+/// given services (100 = workstations, 102 = storage) with the given units.
+fn snapshot(lines: &[(i64, i64)]) -> CompanySnapshot {
+    let mut map = ServiceMap::new();
+    map.insert(
+        100,
+        OfferingItemRef::new("pw_base_workstations"),
+        ItemKind::Count,
+    );
+    map.insert(
+        102,
+        OfferingItemRef::on_infra("pw_base_storage", "infra-1"),
+        ItemKind::Storage,
+    );
+    let mut inputs = ContractInputs {
+        contracts: vec![Contract {
+            id: 1,
+            company_id: COMPANY,
+            contract_type: RECURRING_SERVICE,
+            status: STATUS_ACTIVE,
+            start_date: d("2020-01-01"),
+            end_date: d("2030-12-31"),
+            acronis_payg: None,
+        }],
+        ..Default::default()
+    };
+    for (i, (service_id, units)) in lines.iter().enumerate() {
+        let id = 10 + i as i64;
+        inputs.services.push(ContractService {
+            id,
+            contract_id: 1,
+            service_id: *service_id,
+        });
+        inputs.service_units.push(ServiceUnits {
+            contract_service_id: id,
+            start_date: d("2020-01-01"),
+            end_date: d("2030-12-31"),
+            units: *units,
+        });
+    }
+    company_snapshot(COMPANY, &inputs, &map, d("2024-01-20"))
+}
+
+fn with_services() -> CompanySnapshot {
+    snapshot(&[(100, 5)])
+}
+
+fn without_services() -> CompanySnapshot {
+    snapshot(&[])
+}
+
+fn contact(first: &str, last: &str, email: Option<&str>) -> Option<PrimaryContact> {
+    Some(PrimaryContact {
+        first_name: first.into(),
+        last_name: last.into(),
+        email: email.map(str::to_owned),
+    })
+}
+
+fn unmapped(snapshot: &CompanySnapshot) -> CompanySituation<'_> {
+    CompanySituation {
+        company_id: COMPANY,
+        company_name: "Contoso Ltd.".into(),
+        primary_contact: contact("Jane", "Doe", Some("jane@contoso.example")),
+        snapshot,
+        mapping: None,
+        tenant: None,
+        pending: None,
+    }
+}
+
+fn by_company_name() -> ProvisioningPolicy {
+    ProvisioningPolicy {
+        auto_create: true,
+        naming: TenantNaming::CompanyName {
+            activation_email: "provisioning@msp.example".into(),
+        },
+        two_factor: false,
+        pricing: PricingMode::Production,
+    }
+}
+
+fn by_contact() -> ProvisioningPolicy {
+    ProvisioningPolicy {
+        naming: TenantNaming::PrimaryContact,
+        ..by_company_name()
+    }
+}
+
+fn tenant(enabled: bool) -> ObservedTenant {
+    ObservedTenant::Exists {
+        enabled,
+        ancestral_access: true,
+        support_access_disabled: false,
+        pricing: TenantPricing::Production,
+    }
+}
+
+fn mapped<'a>(
+    snapshot: &'a CompanySnapshot,
+    since: Option<&str>,
+    tenant: ObservedTenant,
+) -> CompanySituation<'a> {
+    CompanySituation {
+        mapping: Some(CurrentMapping {
+            tenant_id: TENANT.into(),
+            no_services_since: since.map(at),
+        }),
+        tenant: Some(tenant),
+        ..unmapped(snapshot)
+    }
+}
+
+fn deprovision_10_30() -> DeprovisioningPolicy {
+    DeprovisioningPolicy {
+        quotas_to_zero: true,
+        disable_after_days: Some(DEFAULT_DISABLE_AFTER_DAYS),
+        delete_after_days: Some(DEFAULT_DELETE_AFTER_DAYS),
+    }
+}
+
+fn tid() -> String {
+    TENANT.into()
+}
+
+fn now() -> DateTime<Utc> {
+    at("2024-01-20T09:00:00Z")
+}
+
+#[test]
+fn automatic_provisioning_table() {
+    let services = with_services();
+    let storage = snapshot(&[(100, 5), (102, 500)]);
+    let none = without_services();
+    let create = |name: &str, login: &str, email: &str, storage_needed: bool| {
+        vec![Action::CreateTenant(NewTenant {
+            company_id: COMPANY,
+            name: name.into(),
+            admin_login: login.into(),
+            activation_email: email.into(),
+            mfa: false,
+            pricing: PricingMode::Production,
+            default_storage_needed: storage_needed,
+            customer_id: "42".into(),
+        })]
+    };
+    let cases: Vec<(&str, CompanySituation<'_>, ProvisioningPolicy, Vec<Action>)> = vec![
+        (
+            "company-name mode: named after the company, email to configured address",
+            unmapped(&services),
+            by_company_name(),
+            create(
+                "Contoso Ltd.",
+                "contoso.ltd.42",
+                "provisioning@msp.example",
+                true,
+            ),
+        ),
+        (
+            "primary-contact mode: named after the contact, email to the contact",
+            unmapped(&services),
+            by_contact(),
+            create("Jane Doe", "jane.doe.42", "jane@contoso.example", true),
+        ),
+        (
+            "storage in a contract: no default storage",
+            unmapped(&storage),
+            by_company_name(),
+            create(
+                "Contoso Ltd.",
+                "contoso.ltd.42",
+                "provisioning@msp.example",
+                false,
+            ),
+        ),
+        (
+            "primary-contact mode without a primary contact",
+            CompanySituation {
+                primary_contact: None,
+                ..unmapped(&services)
+            },
+            by_contact(),
+            vec![Action::Skip {
+                reason: SkipReason::NoPrimaryContact,
+            }],
+        ),
+        (
+            "primary contact without email",
+            CompanySituation {
+                primary_contact: contact("Jane", "Doe", Some("  ")),
+                ..unmapped(&services)
+            },
+            by_contact(),
+            vec![Action::Skip {
+                reason: SkipReason::PrimaryContactWithoutEmail,
+            }],
+        ),
+        (
+            "primary contact without a name",
+            CompanySituation {
+                primary_contact: contact(" ", "", Some("x@y.example")),
+                ..unmapped(&services)
+            },
+            by_contact(),
+            vec![Action::Skip {
+                reason: SkipReason::PrimaryContactWithoutName,
+            }],
+        ),
+        (
+            "company-name mode without an activation address",
+            unmapped(&services),
+            ProvisioningPolicy {
+                naming: TenantNaming::CompanyName {
+                    activation_email: " ".into(),
+                },
+                ..by_company_name()
+            },
+            vec![Action::Skip {
+                reason: SkipReason::NoActivationEmail,
+            }],
+        ),
+        (
+            "manual mode lists the company for the mapping API",
+            unmapped(&services),
+            ProvisioningPolicy {
+                auto_create: false,
+                ..by_company_name()
+            },
+            vec![Action::Skip {
+                reason: SkipReason::ManualProvisioning,
+            }],
+        ),
+        (
+            "no active Acronis services: nothing",
+            unmapped(&none),
+            by_company_name(),
+            vec![],
+        ),
+        (
+            "manual mode and no services: nothing",
+            unmapped(&none),
+            ProvisioningPolicy {
+                auto_create: false,
+                ..by_company_name()
+            },
+            vec![],
+        ),
+        (
+            "company 0 is the MSP",
+            CompanySituation {
+                company_id: 0,
+                ..unmapped(&services)
+            },
+            by_company_name(),
+            vec![Action::Skip {
+                reason: SkipReason::MspOwnCompany,
+            }],
+        ),
+    ];
+    for (name, situation, policy, expected) in cases {
+        let plan = plan_company(&situation, &policy, &deprovision_10_30(), now());
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+}
+
+#[test]
+fn two_factor_and_trial_settings_reach_the_new_tenant() {
+    let services = with_services();
+    let policy = ProvisioningPolicy {
+        two_factor: true,
+        pricing: PricingMode::Trial,
+        ..by_company_name()
+    };
+    let plan = plan_company(
+        &unmapped(&services),
+        &policy,
+        &DeprovisioningPolicy::default(),
+        now(),
+    );
+    let [Action::CreateTenant(t)] = plan.actions.as_slice() else {
+        panic!("expected one CreateTenant, got {:?}", plan.actions);
+    };
+    assert!(t.mfa);
+    assert_eq!(t.pricing, PricingMode::Trial);
+}
+
+#[test]
+fn pending_provisioning_is_resumed_never_recreated() {
+    let services = with_services();
+    let pending = PendingProvisioning {
+        tenant: NewTenant {
+            company_id: COMPANY,
+            name: "Contoso Ltd.".into(),
+            admin_login: "contoso.ltd.42".into(),
+            activation_email: "provisioning@msp.example".into(),
+            mfa: false,
+            pricing: PricingMode::Production,
+            default_storage_needed: true,
+            customer_id: "42".into(),
+        },
+        started_at: at("2024-01-20T08:59:00Z"),
+        tenant_id: Some(TENANT.into()),
+    };
+    let expected = vec![Action::ResumePendingProvisioning {
+        pending: pending.clone(),
+    }];
+    for (name, policy) in [
+        ("automatic", by_company_name()),
+        (
+            "switched to manual meanwhile",
+            ProvisioningPolicy {
+                auto_create: false,
+                ..by_company_name()
+            },
+        ),
+    ] {
+        let situation = CompanySituation {
+            pending: Some(pending.clone()),
+            ..unmapped(&services)
+        };
+        let plan = plan_company(&situation, &policy, &deprovision_10_30(), now());
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+    // Crash after the mapping was written but before the record was dropped.
+    let situation = CompanySituation {
+        pending: Some(pending.clone()),
+        ..mapped(&services, None, tenant(true))
+    };
+    let plan = plan_company(&situation, &by_company_name(), &deprovision_10_30(), now());
+    assert_eq!(plan.actions, expected, "mapped with a leftover record");
+}
+
+#[test]
+fn one_full_calendar_month_of_trial() {
+    let cases = [
+        ("2024-01-15T10:00:00Z", "2024-03-01"),
+        ("2024-01-01T00:00:00Z", "2024-02-01"),
+        ("2024-01-01T23:30:00Z", "2024-02-01"),
+        ("2024-01-02T00:00:00Z", "2024-03-01"),
+        ("2024-01-31T12:00:00Z", "2024-03-01"),
+        ("2023-12-15T12:00:00Z", "2024-02-01"),
+        ("2023-11-01T12:00:00Z", "2023-12-01"),
+        ("2024-02-29T12:00:00Z", "2024-04-01"),
+    ];
+    for (start, due) in cases {
+        assert_eq!(
+            production_due_on(at(start)),
+            Some(d(due)),
+            "trial from {start}"
+        );
+    }
+}
+
+#[test]
+fn trial_switches_to_production_after_a_full_month() {
+    let services = with_services();
+    let none = without_services();
+    let trial = |since: &str| ObservedTenant::Exists {
+        enabled: true,
+        ancestral_access: true,
+        support_access_disabled: false,
+        pricing: TenantPricing::Trial { since: at(since) },
+    };
+    let switch = vec![Action::SwitchToProduction { tenant_id: tid() }];
+    let cases: Vec<(&str, CompanySituation<'_>, &str, Vec<Action>)> = vec![
+        (
+            "a month later by date is not a full calendar month",
+            mapped(&services, None, trial("2024-01-15T10:00:00Z")),
+            "2024-02-15T10:00:00Z",
+            vec![],
+        ),
+        (
+            "Feb 14",
+            mapped(&services, None, trial("2024-01-15T10:00:00Z")),
+            "2024-02-14T12:00:00Z",
+            vec![],
+        ),
+        (
+            "last minute of February",
+            mapped(&services, None, trial("2024-01-15T10:00:00Z")),
+            "2024-02-29T23:59:59Z",
+            vec![],
+        ),
+        (
+            "Mar 1: February was complete",
+            mapped(&services, None, trial("2024-01-15T10:00:00Z")),
+            "2024-03-01T00:00:00Z",
+            switch.clone(),
+        ),
+        (
+            "long overdue",
+            mapped(&services, None, trial("2023-06-15T10:00:00Z")),
+            "2024-03-01T00:00:00Z",
+            switch.clone(),
+        ),
+        (
+            "trial from the 1st: due the next 1st",
+            mapped(&services, None, trial("2024-01-01T08:00:00Z")),
+            "2024-02-01T00:00:00Z",
+            switch.clone(),
+        ),
+        (
+            "already production",
+            mapped(&services, None, tenant(true)),
+            "2024-03-01T00:00:00Z",
+            vec![],
+        ),
+        (
+            "no services: never promoted while deprovisioning",
+            mapped(
+                &none,
+                Some("2024-02-25T00:00:00Z"),
+                trial("2024-01-15T10:00:00Z"),
+            ),
+            "2024-03-01T00:00:00Z",
+            vec![],
+        ),
+    ];
+    for (name, situation, now, expected) in cases {
+        let plan = plan_company(
+            &situation,
+            &by_company_name(),
+            &DeprovisioningPolicy::default(),
+            at(now),
+        );
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+}
+
+#[test]
+fn deprovisioning_day_counters() {
+    let none = without_services();
+    let since = "2024-01-01T12:00:00Z";
+    let day = |n: u32| format!("2024-01-{:02}T00:00:00Z", 1 + n);
+    /// (name, clock started, tenant enabled, policy, now, expected actions)
+    type Case<'a> = (
+        &'a str,
+        Option<&'a str>,
+        bool,
+        DeprovisioningPolicy,
+        String,
+        Vec<Action>,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "first sweep without services: zero quotas, then start the clock",
+            None,
+            true,
+            deprovision_10_30(),
+            day(0),
+            vec![
+                Action::ZeroQuotas { tenant_id: tid() },
+                Action::StartDeprovisioningClock {
+                    tenant_id: tid(),
+                    since: at(&day(0)),
+                },
+            ],
+        ),
+        (
+            "first sweep with quotas-to-zero off",
+            None,
+            true,
+            DeprovisioningPolicy {
+                quotas_to_zero: false,
+                ..deprovision_10_30()
+            },
+            day(0),
+            vec![Action::StartDeprovisioningClock {
+                tenant_id: tid(),
+                since: at(&day(0)),
+            }],
+        ),
+        (
+            "day 9 (last minute): nothing",
+            Some(since),
+            true,
+            deprovision_10_30(),
+            "2024-01-10T23:59:59Z".into(),
+            vec![],
+        ),
+        (
+            "day 10: disable",
+            Some(since),
+            true,
+            deprovision_10_30(),
+            day(10),
+            vec![Action::DisableTenant { tenant_id: tid() }],
+        ),
+        (
+            "day 10, already disabled: nothing",
+            Some(since),
+            false,
+            deprovision_10_30(),
+            day(10),
+            vec![],
+        ),
+        (
+            "day 29, disabled: nothing",
+            Some(since),
+            false,
+            deprovision_10_30(),
+            day(29),
+            vec![],
+        ),
+        (
+            "day 30, disabled: delete",
+            Some(since),
+            false,
+            deprovision_10_30(),
+            day(30),
+            vec![Action::DeleteTenant { tenant_id: tid() }],
+        ),
+        (
+            "day 30, still enabled (re-enabled by hand): disable first, never delete",
+            Some(since),
+            true,
+            deprovision_10_30(),
+            day(30),
+            vec![Action::DisableTenant { tenant_id: tid() }],
+        ),
+        (
+            "delete on but disable off, day 30: disable first",
+            Some(since),
+            true,
+            DeprovisioningPolicy {
+                disable_after_days: None,
+                ..deprovision_10_30()
+            },
+            day(30),
+            vec![Action::DisableTenant { tenant_id: tid() }],
+        ),
+        (
+            "disable off, day 15: nothing",
+            Some(since),
+            true,
+            DeprovisioningPolicy {
+                disable_after_days: None,
+                ..deprovision_10_30()
+            },
+            day(15),
+            vec![],
+        ),
+        (
+            "delete off, day 300, disabled: nothing",
+            Some(since),
+            false,
+            DeprovisioningPolicy {
+                delete_after_days: None,
+                ..deprovision_10_30()
+            },
+            "2024-10-27T00:00:00Z".into(),
+            vec![],
+        ),
+        (
+            "everything off: only the clock",
+            None,
+            true,
+            DeprovisioningPolicy::default(),
+            day(0),
+            vec![Action::StartDeprovisioningClock {
+                tenant_id: tid(),
+                since: at(&day(0)),
+            }],
+        ),
+        (
+            "zero days: disable on the first sweep",
+            None,
+            true,
+            DeprovisioningPolicy {
+                quotas_to_zero: false,
+                disable_after_days: Some(0),
+                delete_after_days: None,
+            },
+            day(0),
+            vec![
+                Action::StartDeprovisioningClock {
+                    tenant_id: tid(),
+                    since: at(&day(0)),
+                },
+                Action::DisableTenant { tenant_id: tid() },
+            ],
+        ),
+    ];
+    for (name, clock, enabled, policy, now, expected) in cases {
+        let situation = mapped(&none, clock, tenant(enabled));
+        let plan = plan_company(&situation, &by_company_name(), &policy, at(&now));
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+}
+
+/// Runs the planner once a day against a simulated tenant, applying its actions, and
+/// checks the whole deprovisioning story: disable on day N, delete on day M, and never
+/// a delete of an enabled tenant.
+#[test]
+fn deprovisioning_story_never_deletes_before_disabling() {
+    let none = without_services();
+    for (disable, delete, disabled_on, deleted_on) in [
+        (Some(10), Some(30), Some(10), Some(30)),
+        (None, Some(30), Some(30), Some(31)),
+        (Some(10), None, Some(10), None),
+        (Some(30), Some(10), Some(10), Some(11)),
+    ] {
+        let policy = DeprovisioningPolicy {
+            quotas_to_zero: true,
+            disable_after_days: disable,
+            delete_after_days: delete,
+        };
+        let mut clock: Option<DateTime<Utc>> = None;
+        let mut enabled = true;
+        let mut deleted = false;
+        let mut still_mapped = true;
+        let (mut saw_disable, mut saw_delete) = (None, None);
+        let start = at("2024-03-01T06:00:00Z");
+        for n in 0..45u32 {
+            let now = start + chrono::Duration::days(i64::from(n));
+            let observed = if deleted {
+                ObservedTenant::Deleted
+            } else {
+                tenant(enabled)
+            };
+            if !still_mapped {
+                break;
+            }
+            // DeleteTenant's apply would drop the mapping too; keep it to exercise the
+            // crash in between, which ForgetMapping cleans up.
+            let situation = mapped(&none, None, observed);
+            let situation = CompanySituation {
+                mapping: Some(CurrentMapping {
+                    tenant_id: tid(),
+                    no_services_since: clock,
+                }),
+                ..situation
+            };
+            let plan = plan_company(&situation, &by_company_name(), &policy, now);
+            for action in plan.actions {
+                match action {
+                    Action::StartDeprovisioningClock { since, .. } => clock = Some(since),
+                    Action::DisableTenant { .. } => {
+                        assert!(enabled, "disable of a disabled tenant");
+                        enabled = false;
+                        saw_disable.get_or_insert(n);
+                    }
+                    Action::DeleteTenant { .. } => {
+                        assert!(!enabled, "delete before disable ({disable:?}/{delete:?})");
+                        deleted = true;
+                        saw_delete.get_or_insert(n);
+                    }
+                    Action::ForgetMapping { .. } => {
+                        assert!(deleted);
+                        still_mapped = false;
+                    }
+                    Action::ZeroQuotas { .. } => assert_eq!(n, 0),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        assert_eq!(
+            saw_disable, disabled_on,
+            "disable day for {disable:?}/{delete:?}"
+        );
+        assert_eq!(
+            saw_delete, deleted_on,
+            "delete day for {disable:?}/{delete:?}"
+        );
+    }
+}
+
+#[test]
+fn services_returning_stop_the_clock_and_re_enable() {
+    let services = with_services();
+    let since = Some("2024-01-01T12:00:00Z");
+    let cases: Vec<(&str, CompanySituation<'_>, Vec<Action>)> = vec![
+        (
+            "disabled by deprovisioning: enable, then stop the clock",
+            mapped(&services, since, tenant(false)),
+            vec![
+                Action::EnableTenant { tenant_id: tid() },
+                Action::StopDeprovisioningClock { tenant_id: tid() },
+            ],
+        ),
+        (
+            "still enabled: stop the clock",
+            mapped(&services, since, tenant(true)),
+            vec![Action::StopDeprovisioningClock { tenant_id: tid() }],
+        ),
+        (
+            "disabled by hand, no clock: left alone",
+            mapped(&services, None, tenant(false)),
+            vec![],
+        ),
+        (
+            "steady state: nothing",
+            mapped(&services, None, tenant(true)),
+            vec![],
+        ),
+    ];
+    for (name, situation, expected) in cases {
+        let plan = plan_company(&situation, &by_company_name(), &deprovision_10_30(), now());
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+}
+
+#[test]
+fn guarded_and_unreadable_tenants_are_never_changed() {
+    let services = with_services();
+    let none = without_services();
+    let guarded = |ancestral_access: bool, support_access_disabled: bool| ObservedTenant::Exists {
+        enabled: false,
+        ancestral_access,
+        support_access_disabled,
+        pricing: TenantPricing::Trial {
+            since: at("2023-01-15T00:00:00Z"),
+        },
+    };
+    let old_clock = Some("2023-01-01T00:00:00Z");
+    let cases: Vec<(&str, CompanySituation<'_>, Vec<Action>)> = vec![
+        (
+            "self-service, deletion long due",
+            mapped(&none, old_clock, guarded(false, false)),
+            vec![Action::Skip {
+                reason: SkipReason::SelfService,
+            }],
+        ),
+        (
+            "self-service, clock not started",
+            mapped(&none, None, guarded(false, false)),
+            vec![Action::Skip {
+                reason: SkipReason::SelfService,
+            }],
+        ),
+        (
+            "support access disabled, services returned, trial over",
+            mapped(&services, old_clock, guarded(true, true)),
+            vec![Action::Skip {
+                reason: SkipReason::SupportAccessDisabled,
+            }],
+        ),
+        (
+            "tenant could not be read",
+            CompanySituation {
+                tenant: None,
+                ..mapped(&none, old_clock, tenant(false))
+            },
+            vec![Action::Skip {
+                reason: SkipReason::TenantStateUnknown,
+            }],
+        ),
+        (
+            "deleted after deprovisioning: forget the mapping",
+            mapped(&none, old_clock, ObservedTenant::Deleted),
+            vec![Action::ForgetMapping { tenant_id: tid() }],
+        ),
+        (
+            "deleted by hand while services remain: reported",
+            mapped(&services, None, ObservedTenant::Deleted),
+            vec![Action::Skip {
+                reason: SkipReason::MappedTenantDeleted,
+            }],
+        ),
+    ];
+    for (name, situation, expected) in cases {
+        let plan = plan_company(&situation, &by_company_name(), &deprovision_10_30(), now());
+        assert_eq!(plan.actions, expected, "{name}");
+        assert_eq!(
+            plan.changes().count() + plan.skips().count(),
+            plan.actions.len()
+        );
+    }
+}
+
+#[test]
+fn deletion_forecast_lists_due_tenants_soonest_first() {
+    let mapping = |company_id: i64, since: Option<&str>| ClockedMapping {
+        company_id,
+        tenant_id: format!("t-{company_id}"),
+        no_services_since: since.map(at),
+    };
+    let mappings = vec![
+        mapping(1, Some("2024-01-01T12:00:00Z")), // delete Jan 31
+        mapping(2, Some("2024-01-20T00:00:00Z")), // delete Feb 19
+        mapping(3, None),
+        mapping(4, Some("2023-12-01T00:00:00Z")), // overdue: Dec 31
+    ];
+    let now = at("2024-01-25T09:00:00Z");
+    let ids = |f: &[DeletionForecast]| f.iter().map(|x| x.company_id).collect::<Vec<_>>();
+
+    let week = deletion_forecast(&mappings, &deprovision_10_30(), now, 7);
+    assert_eq!(ids(&week), vec![4, 1]);
+    assert_eq!(
+        week[1],
+        DeletionForecast {
+            company_id: 1,
+            tenant_id: "t-1".into(),
+            disable_on: Some(d("2024-01-11")),
+            delete_on: d("2024-01-31"),
+        }
+    );
+    assert_eq!(
+        ids(&deletion_forecast(&mappings, &deprovision_10_30(), now, 5)),
+        vec![4]
+    );
+    assert_eq!(
+        ids(&deletion_forecast(&mappings, &deprovision_10_30(), now, 30)),
+        vec![4, 1, 2]
+    );
+    let delete_off = DeprovisioningPolicy {
+        delete_after_days: None,
+        ..deprovision_10_30()
+    };
+    assert!(deletion_forecast(&mappings, &delete_off, now, 365).is_empty());
+    let disable_off = DeprovisioningPolicy {
+        disable_after_days: None,
+        ..deprovision_10_30()
+    };
+    assert_eq!(
+        deletion_forecast(&mappings, &disable_off, now, 7)[1].disable_on,
+        None
+    );
+}
+
+#[test]
+fn admin_logins_are_deterministic_and_safe() {
+    let cases = [
+        ("Contoso Ltd.", "contoso.ltd.42"),
+        ("Jane Doe", "jane.doe.42"),
+        ("  Müller & Söhne GmbH ", "m.ller.s.hne.gmbh.42"),
+        ("***", "autotask.42"),
+        ("", "autotask.42"),
+        (
+            "A very long company name that goes on and on and on",
+            "a.very.long.company.name.that.goes.on.an.42",
+        ),
+    ];
+    for (name, login) in cases {
+        assert_eq!(admin_login(name, COMPANY), login, "{name:?}");
+    }
+}
+
+#[test]
+fn plan_serialises_with_tagged_actions() {
+    let services = with_services();
+    let plan = plan_company(
+        &unmapped(&services),
+        &by_company_name(),
+        &deprovision_10_30(),
+        now(),
+    );
+    let json = serde_json::to_value(&plan).expect("serialise");
+    assert_eq!(json["actions"][0]["action"], "create_tenant");
+    assert_eq!(json["actions"][0]["name"], "Contoso Ltd.");
+    let back: Plan = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, plan);
+    assert_eq!(
+        SkipReason::ManualProvisioning.to_string(),
+        "manual provisioning: map the company with the mapping API"
+    );
+}

@@ -1,0 +1,230 @@
+//! The `Store` port: everything the jobs remember between runs.
+//!
+//! Jobs may be killed at any point and run twice at once, so every write here is either
+//! conditional (versions, "must not exist yet") or transactional; the two adapters —
+//! [`DynamoStore`] (deployed) and [`SqliteStore`] (local mode) — give the same answers,
+//! which `tests/conformance` checks against both.
+
+mod dynamo;
+mod error;
+mod page_token;
+mod sqlite;
+mod validate;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bridge_core::contracts::CompanySnapshot;
+use bridge_core::mapping::CustomerMapping;
+use bridge_core::records::{
+    AlertTicket, AuditEntry, AuditQuery, Lease, Page, UsageLedgerEntry, Versioned,
+};
+use bridge_core::settings::Settings;
+use chrono::{DateTime, Utc};
+
+pub use dynamo::DynamoStore;
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// Result of every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the jobs persist. Object-safe: jobs hold an `Arc<dyn Store>`.
+///
+/// Versioned writes take `expected_version`: `None` means "must not exist yet", `Some(v)`
+/// means "must still be at version `v`". A stale write fails with
+/// [`StoreError::Conflict`] carrying the current version, so the caller can re-read and
+/// retry; writing at a version that does not exist fails with [`StoreError::NotFound`].
+#[async_trait]
+pub trait Store: Send + Sync {
+    // --- settings -------------------------------------------------------------------
+
+    async fn get_settings(&self) -> StoreResult<Option<Versioned<Settings>>>;
+    /// Returns the new version.
+    async fn put_settings(
+        &self,
+        settings: &Settings,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+
+    // --- customer mappings (company ↔ tenant, both directions in one transaction) ----
+
+    async fn get_mapping_by_company(&self, company_id: i64)
+    -> StoreResult<Option<CustomerMapping>>;
+    async fn get_mapping_by_tenant(&self, tenant_id: &str) -> StoreResult<Option<CustomerMapping>>;
+    /// Mappings ordered by company id, `limit` per page (1..=1000).
+    async fn list_mappings(
+        &self,
+        limit: u32,
+        page_token: Option<&str>,
+    ) -> StoreResult<Page<CustomerMapping>>;
+    /// Creates or replaces the company's mapping and returns the one it replaced.
+    ///
+    /// A tenant mapped to another company is a [`StoreError::Conflict`] and nothing is
+    /// written; remapping a company to a new tenant frees its old tenant atomically.
+    async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>>;
+    /// Removes the company's mapping (both directions) and returns it.
+    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping>;
+
+    // --- contract snapshots (written by the poller, read by quota push and usage) -----
+
+    async fn get_contract_snapshot(
+        &self,
+        company_id: i64,
+    ) -> StoreResult<Option<Versioned<CompanySnapshot>>>;
+    /// Returns the new version: the `snapshot_version` of the change event.
+    async fn put_contract_snapshot(
+        &self,
+        snapshot: &CompanySnapshot,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+
+    // --- cursors ----------------------------------------------------------------------
+
+    async fn get_cursor(&self, name: &str) -> StoreResult<Option<Versioned<String>>>;
+    async fn put_cursor(
+        &self,
+        name: &str,
+        value: &str,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+
+    // --- usage ledger (write-once) ----------------------------------------------------
+
+    /// Records a period's report; a second write for the same contract service and
+    /// period is [`StoreError::AlreadyExists`] and the first stays.
+    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()>;
+    async fn get_usage(
+        &self,
+        contract_service_id: i64,
+        period: &str,
+    ) -> StoreResult<Option<UsageLedgerEntry>>;
+
+    // --- alert → ticket ---------------------------------------------------------------
+
+    async fn get_alert_ticket(
+        &self,
+        alert_key: &str,
+    ) -> StoreResult<Option<Versioned<AlertTicket>>>;
+    async fn put_alert_ticket(
+        &self,
+        ticket: &AlertTicket,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+
+    // --- leases -----------------------------------------------------------------------
+
+    /// Takes the job's lease for `ttl` if it is free, expired or already ours; `None`
+    /// while another holder's lease is live. Times are kept to the millisecond.
+    async fn acquire_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Lease>>;
+    /// Extends our lease to `now + ttl`; `None` if someone else holds it (or nobody).
+    async fn renew_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Lease>>;
+    /// Frees the lease if `holder` holds it; `false` (and nothing changed) otherwise.
+    async fn release_lease(&self, job: &str, holder: &str) -> StoreResult<bool>;
+
+    // --- audit log (append-only) ------------------------------------------------------
+
+    /// Appends an entry; the same entry (id and instant) twice is
+    /// [`StoreError::AlreadyExists`].
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Entries newest first. Entries whose `expires_at` ≤ `now` are never returned, even
+    /// before the backend has purged them.
+    async fn list_audit(
+        &self,
+        query: &AuditQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Page<AuditEntry>>;
+}
+
+fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {
+    StoreError::Conflict {
+        what: format!("tenant {tenant_id}: already mapped to company {owner}"),
+        current_version: None,
+    }
+}
+
+fn usage_what(contract_service_id: i64, period: &str) -> String {
+    format!("usage of contract service {contract_service_id} for {period}")
+}
+
+/// The audit log's sort key: fixed-width UTC with microseconds, so string order is time
+/// order in both adapters.
+fn audit_time_key(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A lease's span in whole milliseconds (both adapters store milliseconds).
+fn lease_span(
+    job: &str,
+    holder: &str,
+    ttl: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<(i64, i64)> {
+    validate::name("job", job)?;
+    validate::name("holder", holder)?;
+    let ttl_ms = i64::try_from(ttl.as_millis())
+        .ok()
+        .filter(|ms| *ms > 0)
+        .ok_or_else(|| StoreError::invalid("ttl", "must be between 1 ms and i64::MAX ms"))?;
+    let now_ms = now.timestamp_millis();
+    let expires_ms = now_ms
+        .checked_add(ttl_ms)
+        .ok_or_else(|| StoreError::invalid("ttl", "now + ttl overflows"))?;
+    Ok((now_ms, expires_ms))
+}
+
+fn lease_from_millis(
+    job: &str,
+    holder: &str,
+    acquired_ms: i64,
+    expires_ms: i64,
+) -> StoreResult<Lease> {
+    let at = |ms: i64| {
+        DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt {
+            key: format!("lease {job}"),
+            detail: format!("timestamp {ms} ms out of range"),
+        })
+    };
+    Ok(Lease {
+        job: job.to_owned(),
+        holder: holder.to_owned(),
+        acquired_at: at(acquired_ms)?,
+        expires_at: at(expires_ms)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_time_key_is_fixed_width_and_ordered() {
+        let a = DateTime::from_timestamp(1_790_000_000, 5_000).expect("valid");
+        let b = DateTime::from_timestamp(1_790_000_000, 120_000_000).expect("valid");
+        let (ka, kb) = (audit_time_key(a), audit_time_key(b));
+        assert_eq!(ka.len(), kb.len());
+        assert!(ka < kb, "{ka} < {kb}");
+        assert!(ka.ends_with(".000005Z"), "{ka}");
+    }
+
+    #[test]
+    fn lease_span_rejects_zero_ttl_and_blank_names() {
+        let now = Utc::now();
+        assert!(lease_span("job", "me", Duration::ZERO, now).is_err());
+        assert!(lease_span("", "me", Duration::from_secs(1), now).is_err());
+        let (a, e) = lease_span("job", "me", Duration::from_secs(2), now).expect("valid");
+        assert_eq!(e - a, 2000);
+    }
+}

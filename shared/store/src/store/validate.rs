@@ -1,0 +1,39 @@
+//! Checks on what callers pass in, shared by both adapters so they reject the same input.
+
+use super::StoreError;
+
+/// Longest name or key accepted (DynamoDB allows 2 KB partition keys; keep well below).
+const MAX_NAME_BYTES: usize = 512;
+
+/// A non-blank name (job, holder, cursor, period, alert key) of sane length.
+pub(crate) fn name(field: &'static str, value: &str) -> Result<(), StoreError> {
+    if value.trim().is_empty() {
+        return Err(StoreError::invalid(field, "must not be blank"));
+    }
+    if value.len() > MAX_NAME_BYTES {
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {MAX_NAME_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// Autotask ids are never negative; keeping them so makes key order numeric order.
+pub(crate) fn id(field: &'static str, value: i64) -> Result<(), StoreError> {
+    if value < 0 {
+        return Err(StoreError::invalid(field, format!("{value} is negative")));
+    }
+    Ok(())
+}
+
+/// Page size for listings.
+pub(crate) fn limit(value: u32) -> Result<u32, StoreError> {
+    if !(1..=1000).contains(&value) {
+        return Err(StoreError::invalid(
+            "limit",
+            format!("{value} is not in 1..=1000"),
+        ));
+    }
+    Ok(value)
+}

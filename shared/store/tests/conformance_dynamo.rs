@@ -1,0 +1,105 @@
+//! The conformance suite against the DynamoDB adapter on moto's server, plus checks of
+//! the table itself (TTL, GSI) and of corrupt items.
+//!
+//! One moto server is shared by the tests of this binary while any of them runs (each
+//! test gets its own table); when the last test holding it ends, the server is stopped.
+
+mod conformance;
+
+use std::sync::{Arc, Mutex, Weak};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use bridge_store::store::{DynamoStore, Store, StoreError};
+use conformance::{SharedStore, conformance_suite};
+use test_harness::Moto;
+
+static MOTO: Mutex<Weak<Moto>> = Mutex::new(Weak::new());
+
+async fn shared_moto() -> Arc<Moto> {
+    if let Some(moto) = MOTO.lock().expect("moto slot").upgrade() {
+        return moto;
+    }
+    let started = Arc::new(Moto::start().await);
+    let mut slot = MOTO.lock().expect("moto slot");
+    if let Some(moto) = slot.upgrade() {
+        // Another test started one meanwhile; ours stops when dropped here.
+        return moto;
+    }
+    *slot = Arc::downgrade(&started);
+    started
+}
+
+async fn client_and_table() -> (Arc<Moto>, Client, String) {
+    let moto = shared_moto().await;
+    let client = Client::new(&moto.sdk_config().await);
+    let table = format!("bridge-{}", uuid::Uuid::new_v4());
+    DynamoStore::create_table(&client, &table)
+        .await
+        .expect("create table");
+    (moto, client, table)
+}
+
+async fn dynamo_store() -> (Arc<Moto>, SharedStore) {
+    let (moto, client, table) = client_and_table().await;
+    (moto, Arc::new(DynamoStore::new(client, table)))
+}
+
+conformance_suite!(dynamo_store);
+
+#[tokio::test]
+async fn create_table_is_idempotent_with_ttl_and_kind_index() {
+    let (_moto, client, table) = client_and_table().await;
+    DynamoStore::create_table(&client, &table)
+        .await
+        .expect("second create is a no-op");
+
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("describe ttl");
+    let ttl = ttl.time_to_live_description().expect("ttl description");
+    assert_eq!(ttl.attribute_name(), Some("ttl"));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("describe");
+    let described = described.table().expect("table");
+    let indexes: Vec<_> = described
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|index| index.index_name())
+        .collect();
+    assert_eq!(indexes, ["GSI1"]);
+    let billing = described
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode());
+    assert_eq!(billing.map(|b| b.as_str()), Some("PAY_PER_REQUEST"));
+}
+
+#[tokio::test]
+async fn corrupt_items_are_reported_with_their_key() {
+    let (_moto, client, table) = client_and_table().await;
+    client
+        .put_item()
+        .table_name(&table)
+        .item("PK", AttributeValue::S("CURSOR#alerts".to_owned()))
+        .item("SK", AttributeValue::S("CURSOR".to_owned()))
+        .item("version", AttributeValue::N("1".to_owned()))
+        .item("body", AttributeValue::S("{not json".to_owned()))
+        .send()
+        .await
+        .expect("raw put");
+    let store = DynamoStore::new(client, table);
+    let err = store.get_cursor("alerts").await.expect_err("corrupt");
+    match err {
+        StoreError::Corrupt { key, .. } => assert!(key.contains("alerts"), "{key}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
