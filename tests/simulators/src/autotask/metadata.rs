@@ -1,0 +1,99 @@
+//! `entityInformation`, `entityInformation/fields` (with picklists) and
+//! `entityInformation/userDefinedFields` (reference 3.5).
+
+use super::picklists;
+use super::schema::{Entity, Kind, udf_data_type};
+use super::state::State;
+use serde_json::{Value, json};
+
+/// `{"info": {...}}`: what the entity supports, counting writes through parent URLs.
+pub fn info(entity: &Entity) -> Value {
+    let via_parent = |f: fn(&super::schema::ChildRoute) -> bool| entity.write_routes().any(f);
+    let can_create = entity.ops.create || via_parent(|r| r.create);
+    let can_update = entity.ops.update || via_parent(|r| r.update);
+    let can_delete = entity.ops.delete || via_parent(|r| r.delete);
+    let access = |ok: bool| if ok { "All" } else { "None" };
+    json!({"info": {
+        "name": entity.name,
+        "canCreate": can_create,
+        "canDelete": can_delete,
+        "canQuery": entity.ops.query,
+        "canUpdate": can_update,
+        "userAccessForCreate": access(can_create),
+        "userAccessForDelete": access(can_delete),
+        "userAccessForQuery": access(entity.ops.query),
+        "userAccessForUpdate": access(can_update),
+        "hasUserDefinedFields": entity.has_udfs(),
+        "supportsWebhookCallouts": entity.webhooks,
+    }})
+}
+
+/// `{"fields": [...]}` with every field's metadata and picklist values (strings).
+pub fn fields(state: &State, entity: &Entity) -> Value {
+    let lists = state.picklists.get(entity.name);
+    let fields: Vec<Value> = entity
+        .fields
+        .iter()
+        .map(|f| {
+            let list = lists.and_then(|l| l.get(f.name));
+            json!({
+                "name": f.name,
+                "dataType": if f.name == "id" { "long" } else { f.kind.data_type() },
+                // Lengths are not tracked per field (unconfirmed values); strings report 255.
+                "length": if f.kind == Kind::Str { 255 } else { 0 },
+                "isRequired": f.required,
+                "isReadOnly": f.read_only,
+                "isQueryable": f.queryable,
+                "isReference": f.reference.is_some(),
+                "referenceEntityType": f.reference.unwrap_or(""),
+                "isPickList": list.is_some(),
+                "picklistValues": list,
+                "picklistParentValueField": picklists::parent_field(entity.name, f.name).unwrap_or(""),
+                "isSupportedWebhookField": entity.webhooks,
+            })
+        })
+        .collect();
+    json!({ "fields": fields })
+}
+
+/// `{"fields": [...]}` describing the entity's active UDFs.
+pub fn udf_fields(state: &State, entity: &Entity) -> Value {
+    let defs: Vec<Value> = state
+        .store
+        .rows("UserDefinedFieldDefinitions")
+        .filter(|(_, d)| {
+            entity.udf_type.is_some() && d.get("udfType").and_then(Value::as_i64) == entity.udf_type
+        })
+        .filter(|(_, d)| d.get("isActive") != Some(&Value::Bool(false)))
+        .map(|(_, d)| {
+            let data_type = d
+                .get("dataType")
+                .and_then(Value::as_i64)
+                .unwrap_or(udf_data_type::TEXT);
+            let type_name = match data_type {
+                udf_data_type::NUMBER => "decimal",
+                udf_data_type::DATE => "datetime",
+                _ => "string",
+            };
+            json!({
+                "name": d.get("name"),
+                "label": d.get("name"),
+                "type": type_name,
+                "dataType": type_name,
+                "length": 1024,
+                "description": d.get("description").cloned().unwrap_or(Value::Null),
+                "defaultValue": d.get("defaultValue").cloned().unwrap_or(Value::Null),
+                "isRequired": d.get("isRequired").cloned().unwrap_or(json!(false)),
+                "isReadOnly": false,
+                "isQueryable": true,
+                "isReference": false,
+                "referenceEntityType": "",
+                "isPickList": data_type == udf_data_type::LIST,
+                "picklistValues": null,
+                "picklistParentValueField": "",
+                "isSupportedWebhookField": entity.webhooks,
+            })
+        })
+        .collect();
+    json!({ "fields": defs })
+}
