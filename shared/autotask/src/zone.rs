@@ -1,0 +1,130 @@
+//! Zone discovery: which `webservicesN` host serves this user's database.
+//!
+//! Looked up lazily on the first call and cached; the executor drops the cached zone
+//! once per call on 401, route-404 or connection failure (databases move between
+//! zones), and the next call looks it up again. The lookup needs no credentials, so
+//! none are sent to it.
+
+use crate::error::{AutotaskError, Result};
+use crate::models::ZoneInfo;
+use reqwest::Url;
+use tokio::sync::Mutex;
+
+/// The cached zone. Discovery happens under the lock, so parallel first calls cause
+/// one lookup, not one each.
+#[derive(Default)]
+pub(crate) struct ZoneCache {
+    current: Mutex<Option<ZoneInfo>>,
+}
+
+impl ZoneCache {
+    pub async fn get_or_discover<F, Fut>(&self, discover: F) -> Result<ZoneInfo>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<ZoneInfo>>,
+    {
+        let mut current = self.current.lock().await;
+        if let Some(zone) = current.as_ref() {
+            return Ok(zone.clone());
+        }
+        let zone = discover().await?;
+        *current = Some(zone.clone());
+        Ok(zone)
+    }
+
+    /// Forgets `seen` unless another caller already replaced it.
+    pub async fn invalidate(&self, seen: &ZoneInfo) {
+        let mut current = self.current.lock().await;
+        if current.as_ref() == Some(seen) {
+            *current = None;
+        }
+    }
+
+    pub async fn cached(&self) -> Option<ZoneInfo> {
+        self.current.lock().await.clone()
+    }
+}
+
+/// `{lookup base}v1.0/zoneInformation?user={username}`.
+pub(crate) fn lookup_url(lookup_base: &str, username: &str) -> Result<Url> {
+    let base = lookup_base.trim_end_matches('/');
+    let url = format!(
+        "{base}/v1.0/zoneInformation?user={}",
+        urlencoding::encode(username)
+    );
+    Url::parse(&url)
+        .map_err(|e| AutotaskError::Config(format!("zone_lookup_url {lookup_base:?}: {e}")))
+}
+
+/// Reads a zoneInformation answer. A body without a usable `url` (e.g.
+/// `{"errors":["Zone information could not be determined"]}`, whatever the status) means
+/// the user has no zone.
+pub(crate) fn parse_answer(username: &str, status: u16, body: &[u8]) -> Result<ZoneInfo> {
+    let not_found = |detail: String| AutotaskError::ZoneNotFound {
+        user: username.to_string(),
+        detail,
+    };
+    let parsed = crate::classify::ErrorBody::parse(body);
+    let zone = serde_json::from_slice::<ZoneInfo>(body).ok();
+    match zone {
+        Some(zone) if (200..300).contains(&status) => {
+            let url = Url::parse(&zone.url)
+                .map_err(|e| not_found(format!("zone url {:?} is not a URL: {e}", zone.url)))?;
+            if !matches!(url.scheme(), "https" | "http") {
+                return Err(not_found(format!("zone url {:?} is not http(s)", zone.url)));
+            }
+            Ok(zone)
+        }
+        _ if parsed.errors.is_empty() => Err(not_found(format!("HTTP {status}"))),
+        _ => Err(not_found(format!("HTTP {status}: {}", parsed.joined()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_url_encodes_the_user_and_tolerates_missing_slash() {
+        let a = lookup_url(
+            "https://webservices2.autotask.net/atservicesrest/",
+            "api+x@msp.com",
+        )
+        .expect("url");
+        let b = lookup_url(
+            "https://webservices2.autotask.net/atservicesrest",
+            "api+x@msp.com",
+        )
+        .expect("url");
+        assert_eq!(a, b);
+        assert_eq!(
+            a.as_str(),
+            "https://webservices2.autotask.net/atservicesrest/v1.0/zoneInformation?user=api%2Bx%40msp.com"
+        );
+    }
+
+    #[test]
+    fn answers_without_url_are_zone_not_found() {
+        let ok = parse_answer(
+            "u",
+            200,
+            br#"{"zoneName":"America West 2","url":"https://webservices15.autotask.net/ATServicesRest/","webUrl":"https://ww15.autotask.net/","ci":123456}"#,
+        )
+        .expect("zone");
+        assert_eq!(
+            ok.api_base(),
+            "https://webservices15.autotask.net/ATServicesRest/V1.0/"
+        );
+        let err = parse_answer(
+            "u",
+            500,
+            br#"{"errors":["Zone information could not be determined"]}"#,
+        )
+        .expect_err("no zone");
+        assert!(err.to_string().contains("could not be determined"), "{err}");
+        assert!(matches!(
+            parse_answer("u", 200, br#"{"url":"ftp://x/"}"#),
+            Err(AutotaskError::ZoneNotFound { .. })
+        ));
+    }
+}
