@@ -6,12 +6,12 @@
 
 pub mod backoff;
 pub mod catalog;
+pub mod contracts;
+pub mod credentials;
+pub mod events;
 pub mod mapping;
+pub mod provisioning;
+pub mod records;
 pub mod secret;
 pub mod settings;
 pub mod validation;
-pub mod credentials;
-pub mod events;
-pub mod records;
-pub mod contracts;
-pub mod provisioning;

@@ -84,7 +84,10 @@ impl Moto {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("moto_server did not answer on {} within 60 s", self.endpoint);
+        panic!(
+            "moto_server did not answer on {} within 60 s",
+            self.endpoint
+        );
     }
 
     /// Base URL to give the AWS SDK as its endpoint.
@@ -100,7 +103,11 @@ impl Moto {
             .send()
             .await
             .unwrap_or_else(|e| panic!("moto reset failed: {e}"));
-        assert!(resp.status().is_success(), "moto reset answered {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "moto reset answered {}",
+            resp.status()
+        );
     }
 }
 
