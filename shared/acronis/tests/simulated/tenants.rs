@@ -18,7 +18,7 @@ async fn reads_a_tenant_and_its_children() {
             .iter()
             .all(|t| t.kind == TenantKind::Customer && t.enabled)
     );
-    assert_eq!(detailed[1].customer_id.as_deref(), Some("1002"));
+    assert_eq!(detailed[1].customer_id.as_deref(), Some("2"));
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn update_with_retry_rereads_after_a_change_behind_our_back() {
         .await
         .expect("update after conflict");
     assert_eq!(asked, 2);
-    assert_eq!(updated.customer_id.as_deref(), Some("1001-x"));
+    assert_eq!(updated.customer_id.as_deref(), Some("1-x"));
     assert_eq!(updated.internal_tag.as_deref(), Some("console edit"));
     assert_eq!(count(&sim, "tenants", "update"), 2);
 }
