@@ -164,9 +164,15 @@ pub enum ItemKind {
 
 /// Autotask service id → offering item. Services absent from the map are not Acronis
 /// services and are ignored. The lead wires this from the service-mapping settings.
+///
+/// Reporting services (storage class 1/2 and geo-redundancy rows, public cloud vendors,
+/// "(included features)") are Acronis services too, but carry no quota: they feed
+/// [`CompanySnapshot::reporting_lines`] for usage reporting, never an item's units
+/// (a storage quota counted again from its class rows would be doubled).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceMap {
     services: BTreeMap<i64, (OfferingItemRef, ItemKind)>,
+    reporting: BTreeSet<i64>,
 }
 
 impl ServiceMap {
@@ -185,9 +191,34 @@ impl ServiceMap {
             .map(|(item, kind)| (item, *kind))
     }
 
-    pub fn contains(&self, service_id: i64) -> bool {
-        self.services.contains_key(&service_id)
+    /// Marks `service_id` as a reporting-only Acronis service (no offering item).
+    pub fn insert_reporting(&mut self, service_id: i64) {
+        self.reporting.insert(service_id);
     }
+
+    pub fn is_reporting(&self, service_id: i64) -> bool {
+        self.reporting.contains(&service_id)
+    }
+
+    /// Whether the service is an Acronis service at all (quota-bearing or reporting).
+    pub fn contains(&self, service_id: i64) -> bool {
+        self.services.contains_key(&service_id) || self.reporting.contains(&service_id)
+    }
+
+    /// What a service stands for, if it is an Acronis service.
+    fn target(&self, service_id: i64) -> Option<Target<'_>> {
+        match self.get(service_id) {
+            Some((item, kind)) => Some(Target::Item(item, kind)),
+            None => self.is_reporting(service_id).then_some(Target::Reporting),
+        }
+    }
+}
+
+/// What a mapped contract line feeds.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Item(&'a OfferingItemRef, ItemKind),
+    Reporting,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -326,6 +357,11 @@ pub struct CompanySnapshot {
     pub invalid_contracts: Vec<InvalidContract>,
     /// Things worth showing the operator that did not stop the snapshot.
     pub notes: Vec<String>,
+    /// Sorted; contract lines of reporting-only services (see [`ServiceMap`]), for usage
+    /// reporting. Absent in JSON when empty, so older snapshots read (and fingerprint)
+    /// unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reporting_lines: Vec<Contribution>,
 }
 
 impl CompanySnapshot {
@@ -333,7 +369,9 @@ impl CompanySnapshot {
     /// contracts skipped for a bad PAYG value count too: a typo in a UDF must never
     /// start the clock that ends in deleting the customer's backups.
     pub fn has_active_acronis_services(&self) -> bool {
-        !self.items.is_empty() || !self.invalid_contracts.is_empty()
+        !self.items.is_empty()
+            || !self.invalid_contracts.is_empty()
+            || !self.reporting_lines.is_empty()
     }
 
     /// Whether any contract holds a storage item (else provisioning assigns the
@@ -408,8 +446,7 @@ fn units_covering(
 struct Line<'a> {
     contract_id: i64,
     service_id: i64,
-    item: &'a OfferingItemRef,
-    kind: ItemKind,
+    target: Target<'a>,
     origin: Origin,
     units: i64,
 }
@@ -442,7 +479,7 @@ pub fn company_snapshot(
         .map(|s| (s.id, s))
         .collect();
     for service in services.values() {
-        let Some((item, kind)) = map.get(service.service_id) else {
+        let Some(target) = map.target(service.service_id) else {
             continue;
         };
         let rows = inputs
@@ -460,8 +497,7 @@ pub fn company_snapshot(
         lines.push(Line {
             contract_id: service.contract_id,
             service_id: service.service_id,
-            item,
-            kind,
+            target,
             origin: Origin::Service {
                 contract_service_id: service.id,
             },
@@ -490,9 +526,9 @@ pub fn company_snapshot(
             ));
             continue;
         };
-        let mapped: Vec<(i64, &OfferingItemRef, ItemKind)> = service_ids
+        let mapped: Vec<(i64, Target<'_>)> = service_ids
             .iter()
-            .filter_map(|id| map.get(*id).map(|(item, kind)| (*id, item, kind)))
+            .filter_map(|id| map.target(*id).map(|target| (*id, target)))
             .collect();
         if mapped.is_empty() {
             continue;
@@ -509,12 +545,11 @@ pub fn company_snapshot(
             ));
             0
         });
-        for (service_id, item, kind) in mapped {
+        for (service_id, target) in mapped {
             lines.push(Line {
                 contract_id: bundle.contract_id,
                 service_id,
-                item,
-                kind,
+                target,
                 origin: Origin::Bundle {
                     contract_service_bundle_id: bundle.id,
                     service_bundle_id: bundle.service_bundle_id,
@@ -544,6 +579,19 @@ pub fn company_snapshot(
     }
 
     let items = entitlements(&lines, &billing_of);
+    let reporting_lines: BTreeSet<Contribution> = lines
+        .iter()
+        .filter(|l| matches!(l.target, Target::Reporting))
+        .filter_map(|l| {
+            billing_of.get(&l.contract_id).map(|billing| Contribution {
+                contract_id: l.contract_id,
+                service_id: l.service_id,
+                origin: l.origin.clone(),
+                billing: *billing,
+                units: l.units,
+            })
+        })
+        .collect();
     CompanySnapshot {
         company_id,
         contracts: billing_of
@@ -556,6 +604,7 @@ pub fn company_snapshot(
         items,
         invalid_contracts,
         notes: notes.into_iter().collect(),
+        reporting_lines: reporting_lines.into_iter().collect(),
     }
 }
 
@@ -571,11 +620,14 @@ fn entitlements(lines: &[Line<'_>], billing_of: &BTreeMap<i64, Billing>) -> Vec<
     }
     let mut by_item: BTreeMap<&OfferingItemRef, Acc> = BTreeMap::new();
     for line in lines {
+        let Target::Item(item, kind) = line.target else {
+            continue;
+        };
         let Some(billing) = billing_of.get(&line.contract_id).copied() else {
             continue;
         };
-        let acc = by_item.entry(line.item).or_default();
-        acc.storage |= line.kind == ItemKind::Storage;
+        let acc = by_item.entry(item).or_default();
+        acc.storage |= kind == ItemKind::Storage;
         match billing {
             Billing::Prepaid => {
                 acc.prepaid_units = acc.prepaid_units.saturating_add(line.units);

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod clock;
 pub mod context;
+pub mod contract_poller;
 pub mod error;
 pub mod lease;
 pub mod summary;
@@ -26,7 +27,7 @@ pub use summary::JobSummary;
 pub use trigger::Trigger;
 
 /// Every job this build contains, by the name of its function crate (`functions/<name>`).
-pub const JOB_NAMES: &[&str] = &[];
+pub const JOB_NAMES: &[&str] = &[contract_poller::JOB];
 
 /// Runs one job by name: how the Lambda handlers and the local runner dispatch.
 pub async fn run_job(
@@ -35,11 +36,11 @@ pub async fn run_job(
     trigger: &Trigger,
     dry_run: bool,
 ) -> Result<JobSummary, JobError> {
-    let _ = (ctx, trigger, dry_run);
-    // Each job adds its arm here, e.g.
-    // "contract-poller" => contract_poller::run(ctx, trigger, dry_run).await,
-    Err(JobError::Invalid(format!(
-        "unknown job {name:?} (known: {})",
-        JOB_NAMES.join(", ")
-    )))
+    match name {
+        contract_poller::JOB => contract_poller::run(ctx, trigger, dry_run).await,
+        _ => Err(JobError::Invalid(format!(
+            "unknown job {name:?} (known: {})",
+            JOB_NAMES.join(", ")
+        ))),
+    }
 }

@@ -587,3 +587,59 @@ fn snapshot_round_trips_through_json() {
     assert_eq!(back, snapshot);
     assert_eq!(back.fingerprint(), snapshot.fingerprint());
 }
+
+#[test]
+fn reporting_services_count_as_active_but_never_feed_quota_units() {
+    const CLASS2: i64 = 103;
+    let mut m = map();
+    m.insert_reporting(CLASS2);
+    assert!(m.contains(CLASS2) && m.is_reporting(CLASS2) && m.get(CLASS2).is_none());
+    let mut inputs = ContractInputs {
+        contracts: vec![contract(1, Some("Yes"))],
+        ..Default::default()
+    };
+    add_service(&mut inputs, 1, 11, CLASS2, 40);
+    let only_reporting = company_snapshot(COMPANY, &inputs, &m, today());
+    assert!(only_reporting.items.is_empty());
+    assert!(only_reporting.has_active_acronis_services());
+    assert_eq!(
+        only_reporting.reporting_lines,
+        vec![Contribution {
+            contract_id: 1,
+            service_id: CLASS2,
+            origin: Origin::Service {
+                contract_service_id: 11
+            },
+            billing: Billing::Payg,
+            units: 40,
+        }]
+    );
+    assert_eq!(
+        only_reporting.contracts,
+        vec![ContractSummary {
+            contract_id: 1,
+            billing: Billing::Payg
+        }]
+    );
+    add_service(&mut inputs, 1, 12, STORAGE, 250);
+    let with_storage = company_snapshot(COMPANY, &inputs, &m, today());
+    assert_eq!(
+        with_storage.items.len(),
+        1,
+        "class 2 GB never add to the quota"
+    );
+    assert_eq!(with_storage.reporting_lines.len(), 1);
+}
+
+#[test]
+fn snapshots_without_reporting_lines_keep_their_json() {
+    let snapshot = company_snapshot(COMPANY, &rich_inputs(), &map(), today());
+    let json = serde_json::to_value(&snapshot).expect("json");
+    assert!(json.get("reporting_lines").is_none());
+    let mut old = json.clone();
+    if let Some(o) = old.as_object_mut() {
+        o.remove("reporting_lines");
+    }
+    let back: CompanySnapshot = serde_json::from_value(old).expect("older JSON reads");
+    assert_eq!(back, snapshot);
+}

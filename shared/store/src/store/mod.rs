@@ -16,6 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
+use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
     AlertTicket, AuditEntry, AuditQuery, Lease, Page, UsageLedgerEntry, Versioned,
 };
@@ -78,6 +79,27 @@ pub trait Store: Send + Sync {
         snapshot: &CompanySnapshot,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
+
+    // --- pending provisioning (a tenant creation in progress) --------------------------
+
+    /// The company's unfinished provisioning, if any.
+    async fn get_pending_provisioning(
+        &self,
+        company_id: i64,
+    ) -> StoreResult<Option<Versioned<PendingProvisioning>>>;
+    /// Writes the record before a tenant is created (`None`: must not exist yet, so two
+    /// runs never both start one company) and again once the tenant id is known.
+    /// Returns the new version.
+    async fn put_pending_provisioning(
+        &self,
+        pending: &PendingProvisioning,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+    /// Drops the record once the mapping is written; absent → [`StoreError::NotFound`].
+    async fn delete_pending_provisioning(&self, company_id: i64) -> StoreResult<()>;
+    /// Every unfinished provisioning, by company id. Few by nature: only a run killed
+    /// between "tenant created" and "mapping written" leaves one behind.
+    async fn list_pending_provisioning(&self) -> StoreResult<Vec<Versioned<PendingProvisioning>>>;
 
     // --- cursors ----------------------------------------------------------------------
 
@@ -153,6 +175,10 @@ fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {
         what: format!("tenant {tenant_id}: already mapped to company {owner}"),
         current_version: None,
     }
+}
+
+fn pending_what(company_id: i64) -> String {
+    format!("pending provisioning of company {company_id}")
 }
 
 fn usage_what(contract_service_id: i64, period: &str) -> String {

@@ -46,6 +46,8 @@ pub(super) mod key {
     pub const ALERT_SK: &str = "ALERT";
     pub const LEASE_SK: &str = "LEASE";
     pub const AUDIT_PK: &str = "AUDIT";
+    /// One partition for the few unfinished provisionings, listed at every poll.
+    pub const PENDING_PK: &str = "PENDING";
 
     /// Zero-padded so string order is numeric order (ids are never negative).
     pub fn company(company_id: i64) -> String {

@@ -1,0 +1,413 @@
+//! The command line, parsed by hand: a dozen flags do not justify a parser dependency
+//! (and its build time on a 2-core machine); the help text below is the reference.
+
+use crate::state::DEFAULT_DIR;
+use std::path::PathBuf;
+
+pub const HELP: &str = "\
+bridge: the Acronis <-> Autotask bridge on your machine, and a client of its config endpoint.
+
+Local runner
+  bridge run [--demo] [--state DIR] [--port P]
+      Serves the config routes on 127.0.0.1:P (default 8080, 0 = any free port) with a
+      bearer token (generated on first start, kept in DIR/token) and runs every job on
+      its schedule, with the embedded store and secrets file in DIR (default .local).
+      --demo                 first start both API simulators with the demo scenario and
+                             point the bridge at them (demo credentials and settings)
+      --autotask-port P      demo Autotask simulator port (default 8081, 0 = any)
+      --acronis-port P       demo Acronis simulator port (default 8082, 0 = any)
+      --zone-lookup-url URL  Autotask zone lookup (default: Autotask's own host)
+  bridge run --once [--dry-run] [--job NAME] [--demo] [--state DIR]
+      Runs each job (or one) once, prints its summary and plan lines, and exits
+      (exit code 1 when a job could not run). --dry-run plans without applying.
+
+Operator client (thin HTTP calls to the config endpoint)
+  bridge config get
+  bridge config set FILE|-            PUT the settings in FILE (- = stdin) at the current version
+  bridge credentials get
+  bridge credentials set autotask|acronis FILE|-
+  bridge mappings list
+  bridge mappings map COMPANY (--tenant ID | --new)
+  bridge mappings unmap COMPANY
+  bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
+  bridge forecast [--days N]
+      --url URL       the endpoint (default: the local runner recorded in DIR/url)
+      --token TOKEN   bearer token (default for a loopback URL: DIR/token)
+      --region R      AWS region for SigV4 (default: from the Function URL); any URL
+                      that is not loopback is signed with the default AWS credentials
+      --state DIR     the local state folder (default .local)
+      --json          print the answer as JSON instead of a table
+";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Run(RunArgs),
+    Client(ClientArgs, Request),
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunArgs {
+    pub state: PathBuf,
+    pub demo: bool,
+    pub once: bool,
+    pub dry_run: bool,
+    pub job: Option<String>,
+    pub port: u16,
+    pub autotask_port: u16,
+    pub acronis_port: u16,
+    pub zone_lookup_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientArgs {
+    pub state: PathBuf,
+    pub url: Option<String>,
+    pub token: Option<String>,
+    pub region: Option<String>,
+    pub json: bool,
+}
+
+/// One operator request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    ConfigGet,
+    /// `None` = stdin.
+    ConfigSet(Option<PathBuf>),
+    CredentialsGet,
+    CredentialsSet {
+        api: Api,
+        file: Option<PathBuf>,
+    },
+    MappingsList,
+    Map {
+        company_id: i64,
+        target: MapTarget,
+    },
+    Unmap {
+        company_id: i64,
+    },
+    Audit {
+        since: Option<String>,
+        until: Option<String>,
+        kind: Option<String>,
+        limit: Option<u32>,
+    },
+    Forecast {
+        days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Autotask,
+    Acronis,
+}
+
+impl Api {
+    pub fn path(self) -> &'static str {
+        match self {
+            Api::Autotask => "/credentials/autotask",
+            Api::Acronis => "/credentials/acronis",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MapTarget {
+    Tenant(String),
+    NewTenant,
+}
+
+const VALUE_FLAGS: &[&str] = &[
+    "--state",
+    "--port",
+    "--autotask-port",
+    "--acronis-port",
+    "--zone-lookup-url",
+    "--job",
+    "--url",
+    "--token",
+    "--region",
+    "--since",
+    "--until",
+    "--kind",
+    "--limit",
+    "--days",
+    "--tenant",
+];
+const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json"];
+const CLIENT_FLAGS: &[&str] = &["--state", "--url", "--token", "--region", "--json"];
+
+/// The words and flags of one command line, before they are given meaning.
+struct Parsed {
+    words: Vec<String>,
+    flags: Vec<(String, Option<String>)>,
+}
+
+impl Parsed {
+    fn split(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
+        let mut parsed = Parsed {
+            words: Vec::new(),
+            flags: Vec::new(),
+        };
+        let mut it = args.into_iter();
+        while let Some(arg) = it.next() {
+            if arg == "-" || !arg.starts_with('-') {
+                parsed.words.push(arg);
+                continue;
+            }
+            if arg == "-h" || arg == "--help" {
+                parsed.flags.push(("--help".into(), None));
+                continue;
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+                None => (arg.clone(), None),
+            };
+            if VALUE_FLAGS.contains(&name.as_str()) {
+                let value = match inline {
+                    Some(v) => v,
+                    None => it.next().ok_or_else(|| format!("{name} needs a value"))?,
+                };
+                parsed.flags.push((name, Some(value)));
+            } else if SWITCHES.contains(&name.as_str()) && inline.is_none() {
+                parsed.flags.push((name, None));
+            } else {
+                return Err(format!("unknown option {arg:?} (try bridge --help)"));
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.flags.iter().any(|(n, _)| n == name)
+    }
+
+    /// The last value given for `name`.
+    fn value(&self, name: &str) -> Option<String> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.clone())
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        self.value(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("{name} takes a number, got {v:?}"))
+            })
+            .transpose()
+    }
+
+    /// Refuses flags the command does not take, so a typo never passes silently.
+    fn only(&self, command: &str, allowed: &[&str]) -> Result<(), String> {
+        match self
+            .flags
+            .iter()
+            .find(|(n, _)| !allowed.contains(&n.as_str()))
+        {
+            Some((name, _)) => Err(format!("{command} does not take {name}")),
+            None => Ok(()),
+        }
+    }
+
+    fn state(&self) -> PathBuf {
+        PathBuf::from(self.value("--state").unwrap_or_else(|| DEFAULT_DIR.into()))
+    }
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let p = Parsed::split(args)?;
+    if p.has("--help") || p.words.is_empty() {
+        return Ok(Command::Help);
+    }
+    let words: Vec<&str> = p.words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["run"] => run(&p),
+        ["help"] => Ok(Command::Help),
+        _ => client(&p, &words),
+    }
+}
+
+fn run(p: &Parsed) -> Result<Command, String> {
+    let once = p.has("--once");
+    let mut allowed = vec!["--state", "--demo", "--once", "--zone-lookup-url"];
+    allowed.extend(if once {
+        ["--dry-run", "--job", "--autotask-port", "--acronis-port"].as_slice()
+    } else {
+        ["--port", "--autotask-port", "--acronis-port"].as_slice()
+    });
+    p.only(if once { "run --once" } else { "run" }, &allowed)?;
+    Ok(Command::Run(RunArgs {
+        state: p.state(),
+        demo: p.has("--demo"),
+        once,
+        dry_run: p.has("--dry-run"),
+        job: p.value("--job"),
+        port: p.number("--port")?.unwrap_or(8080),
+        autotask_port: p.number("--autotask-port")?.unwrap_or(8081),
+        acronis_port: p.number("--acronis-port")?.unwrap_or(8082),
+        zone_lookup_url: p.value("--zone-lookup-url"),
+    }))
+}
+
+fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
+    let file = |w: &str| (w != "-").then(|| PathBuf::from(w));
+    let company = |w: &str| {
+        w.parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 0)
+            .ok_or_else(|| format!("COMPANY must be an Autotask company id, got {w:?}"))
+    };
+    let (request, extra): (Request, &[&str]) = match words {
+        ["config", "get"] => (Request::ConfigGet, &[]),
+        ["config", "set", f] => (Request::ConfigSet(file(f)), &[]),
+        ["credentials", "get"] => (Request::CredentialsGet, &[]),
+        ["credentials", "set", api, f] => {
+            let api = match *api {
+                "autotask" => Api::Autotask,
+                "acronis" => Api::Acronis,
+                other => {
+                    return Err(format!(
+                        "credentials set takes autotask or acronis, got {other:?}"
+                    ));
+                }
+            };
+            (Request::CredentialsSet { api, file: file(f) }, &[])
+        }
+        ["mappings", "list"] => (Request::MappingsList, &[]),
+        ["mappings", "map", c] => {
+            let target = match (p.value("--tenant"), p.has("--new")) {
+                (Some(t), false) => MapTarget::Tenant(t),
+                (None, true) => MapTarget::NewTenant,
+                _ => return Err("mappings map takes either --tenant ID or --new".into()),
+            };
+            let request = Request::Map {
+                company_id: company(c)?,
+                target,
+            };
+            (request, &["--tenant", "--new"])
+        }
+        ["mappings", "unmap", c] => (
+            Request::Unmap {
+                company_id: company(c)?,
+            },
+            &[],
+        ),
+        ["audit"] => (
+            Request::Audit {
+                since: p.value("--since"),
+                until: p.value("--until"),
+                kind: p.value("--kind"),
+                limit: p.number("--limit")?,
+            },
+            &["--since", "--until", "--kind", "--limit"],
+        ),
+        ["forecast"] => (
+            Request::Forecast {
+                days: p.number("--days")?,
+            },
+            &["--days"],
+        ),
+        _ => {
+            return Err(format!(
+                "unknown command {:?} (try bridge --help)",
+                words.join(" ")
+            ));
+        }
+    };
+    let mut allowed = CLIENT_FLAGS.to_vec();
+    allowed.extend_from_slice(extra);
+    p.only(&words.join(" "), &allowed)?;
+    Ok(Command::Client(
+        ClientArgs {
+            state: p.state(),
+            url: p.value("--url"),
+            token: p.value("--token"),
+            region: p.value("--region"),
+            json: p.has("--json"),
+        },
+        request,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Command, String> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn run_takes_its_flags_in_any_form() {
+        let Ok(Command::Run(run)) = parse_line("run --demo --port=0 --state /tmp/x") else {
+            panic!("not a run");
+        };
+        assert!(run.demo && !run.once);
+        assert_eq!(run.port, 0);
+        assert_eq!(run.state, PathBuf::from("/tmp/x"));
+        assert_eq!(run.autotask_port, 8081);
+        let Ok(Command::Run(once)) = parse_line("run --once --dry-run --job contract-poller")
+        else {
+            panic!("not a run");
+        };
+        assert!(once.once && once.dry_run);
+        assert_eq!(once.job.as_deref(), Some("contract-poller"));
+        assert_eq!(once.state, PathBuf::from(DEFAULT_DIR));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = |line| parse_line(line).expect_err(line);
+        assert_eq!(err("run --port"), "--port needs a value");
+        assert_eq!(err("run --port x"), "--port takes a number, got \"x\"");
+        assert_eq!(err("run --dry-run"), "run does not take --dry-run");
+        assert!(err("run --bogus").contains("unknown option \"--bogus\""));
+        assert!(err("mappings map 174").contains("--tenant ID or --new"));
+        assert!(err("mappings map 174 --new --tenant t").contains("either"));
+        assert!(err("mappings unmap abc").contains("COMPANY must be"));
+        assert!(err("config get --days 3").contains("config get does not take --days"));
+        assert!(err("frobnicate").contains("unknown command"));
+        assert!(err("credentials set github f.json").contains("autotask or acronis"));
+    }
+
+    #[test]
+    fn client_commands() {
+        let Ok(Command::Client(args, Request::Map { company_id, target })) = parse_line(
+            "mappings map 174 --tenant abc --url https://x.lambda-url.eu-west-1.on.aws/",
+        ) else {
+            panic!("not a map");
+        };
+        assert_eq!(company_id, 174);
+        assert_eq!(target, MapTarget::Tenant("abc".into()));
+        assert_eq!(
+            args.url.as_deref(),
+            Some("https://x.lambda-url.eu-west-1.on.aws/")
+        );
+        assert_eq!(
+            parse_line("config set -").map(|c| match c {
+                Command::Client(_, r) => r,
+                _ => Request::ConfigGet,
+            }),
+            Ok(Request::ConfigSet(None))
+        );
+        assert_eq!(
+            parse_line("audit --kind mapping.created --limit 5").map(|c| match c {
+                Command::Client(_, r) => r,
+                _ => Request::ConfigGet,
+            }),
+            Ok(Request::Audit {
+                since: None,
+                until: None,
+                kind: Some("mapping.created".into()),
+                limit: Some(5)
+            })
+        );
+        assert_eq!(parse_line("--help"), Ok(Command::Help));
+        assert_eq!(parse_line(""), Ok(Command::Help));
+    }
+}

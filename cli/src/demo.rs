@@ -1,0 +1,114 @@
+//! `--demo`: both API simulators with the demo scenario, and the bridge pointed at them.
+
+use anyhow::Context as _;
+use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
+use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::secret::Secret;
+use bridge_core::settings::Settings;
+use bridge_core::validation::SettingsErrors;
+use bridge_store::secrets::SecretSource;
+use bridge_store::store::Store;
+use simulators::acronis::AcronisSim;
+use simulators::autotask::{AutotaskSim, DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
+use simulators::scenario::Scenario;
+
+/// The Acronis API client seeded in `tests/scenarios/demo/acronis.json`.
+pub const DEMO_CLIENT_ID: &str = "demo-client";
+pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
+
+/// Settings that map the demo scenario's services, storage and alert types
+/// (`tests/scenarios/demo/`); saved only into a store that has no settings yet.
+pub const DEMO_SETTINGS: &str = include_str!("../demo-settings.json");
+
+/// The demo MSP's existing customers: Autotask companies already mapped to the Acronis
+/// tenant of the same name (as an MSP does before switching on automatic creation), so
+/// the demo shows the jobs working on mapped customers, a self-service tenant skipped
+/// (Northwind) and a new tenant provisioned for the one unmapped contract customer.
+pub const DEMO_MAPPINGS: &[(i64, &str, &str)] = &[
+    (
+        174,
+        "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e12",
+        "Northwind Traders",
+    ),
+    (175, "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10", "Contoso Ltd"),
+    (176, "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e11", "Fabrikam Inc"),
+    (177, "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e13", "Tailspin Toys"),
+    (
+        178,
+        "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e21",
+        "Adventure Works",
+    ),
+];
+
+/// The running simulators; they stop when this is dropped.
+pub struct Simulators {
+    pub autotask: AutotaskSim,
+    pub acronis: AcronisSim,
+}
+
+/// Starts both simulators on loopback (port 0 = any free port).
+pub async fn start_simulators(autotask_port: u16, acronis_port: u16) -> anyhow::Result<Simulators> {
+    let scenario = Scenario::demo()?;
+    let autotask = simulators::autotask::start_on(scenario.autotask, autotask_port)
+        .await
+        .with_context(|| format!("Autotask simulator cannot listen on port {autotask_port} (--autotask-port 0 picks a free port)"))?;
+    let acronis = simulators::acronis::start_on(scenario.acronis, acronis_port)
+        .await
+        .with_context(|| format!("Acronis simulator cannot listen on port {acronis_port} (--acronis-port 0 picks a free port)"))?;
+    Ok(Simulators { autotask, acronis })
+}
+
+/// Saves the demo API users of both simulators, on every start: the simulators may listen
+/// on other ports than last time, and a stale zone must not be remembered.
+pub async fn save_credentials(secrets: &dyn SecretSource, sims: &Simulators) -> anyhow::Result<()> {
+    let now = Some(chrono::Utc::now());
+    secrets
+        .put_autotask(&AutotaskCredentials {
+            username: DEMO_USER.to_owned(),
+            secret: Secret::new(DEMO_SECRET),
+            integration_code: DEMO_INTEGRATION_CODE.to_owned(),
+            zone_url: None,
+            saved_at: now,
+        })
+        .await?;
+    secrets
+        .put_acronis(&AcronisCredentials {
+            datacenter_url: sims.acronis.base_url(),
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: Secret::new(DEMO_CLIENT_SECRET),
+            saved_at: now,
+        })
+        .await?;
+    Ok(())
+}
+
+pub fn demo_settings() -> Result<Settings, SettingsErrors> {
+    Settings::parse(DEMO_SETTINGS)
+}
+
+/// Saves the demo settings and mappings unless the store already holds settings (an
+/// operator's changes survive a restart). Returns whether they were saved.
+pub async fn seed_settings(store: &dyn Store) -> anyhow::Result<bool> {
+    if store.get_settings().await?.is_some() {
+        return Ok(false);
+    }
+    let settings = demo_settings().map_err(|e| anyhow::anyhow!("cli/demo-settings.json: {e}"))?;
+    let now = chrono::Utc::now();
+    for (company_id, tenant_id, _) in DEMO_MAPPINGS {
+        store
+            .put_mapping(&CustomerMapping {
+                company_id: *company_id,
+                tenant_id: (*tenant_id).to_owned(),
+                origin: MappingOrigin::Manual,
+                created_at: now,
+                no_services_since: None,
+            })
+            .await?;
+    }
+    match store.put_settings(&settings, None).await {
+        Ok(_) => Ok(true),
+        // Saved by someone else in the meantime: theirs stay.
+        Err(bridge_store::store::StoreError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,100 @@
+//! `bridge`: the local runner and the operator client (`bridge --help`).
+
+use bridge_cli::args::{self, Command, RunArgs};
+use bridge_cli::{RunOptions, operator, runner};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let command = match args::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(problem) => {
+            eprintln!("bridge: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match command {
+        Command::Help => {
+            print!("{}", args::HELP);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(run) if run.once => once(run).await,
+        Command::Run(run) => serve(run).await,
+        Command::Client(client, request) => match operator::connect(&client).await {
+            Ok(api) => operator::execute(&api, &request, client.json)
+                .await
+                .map(|text| {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }),
+            Err(e) => Err(e),
+        },
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("bridge: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+fn options(run: &RunArgs) -> RunOptions {
+    let mut opts = RunOptions::new(&run.state);
+    opts.demo = run.demo;
+    opts.port = run.port;
+    opts.autotask_port = run.autotask_port;
+    opts.acronis_port = run.acronis_port;
+    opts.zone_lookup_url = run.zone_lookup_url.clone();
+    opts
+}
+
+/// `bridge run`: start everything, print each run as it finishes, stop on Ctrl-C.
+async fn serve(run: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut running = runner::start(options(&run)).await?;
+    println!("{}", running.banner());
+    let mut reports = running.reports();
+    loop {
+        tokio::select! {
+            report = reports.recv() => match report {
+                Ok(event) => {
+                    for line in event.lines() {
+                        println!("{line}");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    println!("({n} run reports skipped: output too slow)");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+            signal = tokio::signal::ctrl_c() => {
+                signal?;
+                println!("stopping");
+                break;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bridge run --once`: each job once, its summary and plan, exit 1 if one could not run.
+async fn once(run: RunArgs) -> anyhow::Result<ExitCode> {
+    let local = runner::prepare(&options(&run)).await?;
+    let reports = runner::run_once(&local.ctx, run.job.as_deref(), run.dry_run).await?;
+    if reports.is_empty() {
+        println!("this build has no jobs yet");
+    }
+    for report in &reports {
+        for line in report.lines_with_plan() {
+            println!("{line}");
+        }
+    }
+    Ok(if reports.iter().all(|r| r.outcome.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,332 @@
+//! The operator commands: each one or two HTTP calls to the config endpoint, printed as
+//! a table (or JSON with `--json`).
+
+use crate::args::{ClientArgs, MapTarget, Request};
+use crate::client::{ApiClient, ClientAuth, is_loopback};
+use crate::sigv4::region_from_url;
+use crate::state::StateDir;
+use crate::table::{cell, render};
+use anyhow::{Context as _, bail};
+use aws_credential_types::provider::ProvideCredentials;
+use bridge_core::secret::Secret;
+use serde_json::{Value, json};
+use std::io::Read;
+use std::path::Path;
+
+/// The client for `args`: the local runner (URL and token from the state folder) unless
+/// `--url` says otherwise; any URL that is not loopback is signed with SigV4.
+pub async fn connect(args: &ClientArgs) -> anyhow::Result<ApiClient> {
+    let state = StateDir::new(&args.state);
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => state.read_url()?.with_context(|| {
+            format!(
+                "no local runner recorded in {} (start one with `bridge run`, or pass --url)",
+                state.root().display()
+            )
+        })?,
+    };
+    let auth = if let Some(token) = &args.token {
+        ClientAuth::Bearer(Secret::new(token.clone()))
+    } else if is_loopback(&url) {
+        let token = state.read_token()?.with_context(|| {
+            format!(
+                "no token in {} (the runner writes it on its first start; or pass --token)",
+                state.token_path().display()
+            )
+        })?;
+        ClientAuth::Bearer(token)
+    } else {
+        let region = match &args.region {
+            Some(region) => region.clone(),
+            None => region_from_url(&url)
+                .ok_or_else(|| crate::sigv4::SignError::NoRegion { url: url.clone() })?,
+        };
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let provider = aws
+            .credentials_provider()
+            .context("no AWS credentials configured (the default chain found no provider)")?;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .context("cannot load AWS credentials to sign the request")?;
+        ClientAuth::SigV4 {
+            region,
+            credentials,
+        }
+    };
+    Ok(ApiClient::new(&url, auth)?)
+}
+
+/// Carries out one request and returns what to print.
+pub async fn execute(
+    client: &ApiClient,
+    request: &Request,
+    as_json: bool,
+) -> anyhow::Result<String> {
+    let answer = match request {
+        Request::ConfigGet => return Ok(pretty(&client.get("/settings").await?)),
+        Request::ConfigSet(file) => set_settings(client, read_json(file.as_deref())?).await?,
+        Request::CredentialsGet => client.get("/credentials").await?,
+        Request::CredentialsSet { api, file } => {
+            client.put(api.path(), &read_json(file.as_deref())?).await?
+        }
+        Request::MappingsList => {
+            let accounts = all_pages(client, "/accounts?mapped=mapped&limit=500").await?;
+            if as_json {
+                return Ok(pretty(&Value::Array(accounts)));
+            }
+            return Ok(mappings_table(&accounts));
+        }
+        Request::Map { company_id, target } => {
+            let body = match target {
+                MapTarget::Tenant(id) => json!({ "tenant_id": id }),
+                MapTarget::NewTenant => json!({ "new_tenant": true }),
+            };
+            let answer = client
+                .put(&format!("/customer-mappings/{company_id}"), &body)
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            let mapping = answer.get("mapping");
+            let tenant = cell(mapping.and_then(|m| m.get("tenant_id")));
+            return Ok(format!("company {company_id} is mapped to tenant {tenant}"));
+        }
+        Request::Unmap { company_id } => {
+            let answer = client
+                .delete(&format!("/customer-mappings/{company_id}"))
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            let tenant = cell(answer.get("removed").and_then(|m| m.get("tenant_id")));
+            return Ok(format!(
+                "company {company_id} is no longer mapped (it was mapped to tenant {tenant})"
+            ));
+        }
+        Request::Audit {
+            since,
+            until,
+            kind,
+            limit,
+        } => {
+            let query = query_string(&[
+                ("since", since.clone()),
+                ("until", until.clone()),
+                ("kind", kind.clone()),
+                ("limit", limit.map(|l| l.to_string())),
+            ]);
+            let answer = client.get(&format!("/audit{query}")).await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(audit_table(&answer));
+        }
+        Request::Forecast { days } => {
+            let query = query_string(&[("days", days.map(|d| d.to_string()))]);
+            let answer = client
+                .get(&format!("/deprovisioning/forecast{query}"))
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(forecast_table(&answer));
+        }
+    };
+    Ok(pretty(&answer))
+}
+
+/// PUTs a settings document (the sections with `version` beside them, as `config get`
+/// prints). A document that carries its version (saved from `bridge config get`) keeps
+/// it, so a change someone made since is refused (409) rather than overwritten; one
+/// without is saved over the current version, read first.
+async fn set_settings(client: &ApiClient, document: Value) -> anyhow::Result<Value> {
+    let Value::Object(mut document) = document else {
+        bail!("the settings document must be a JSON object");
+    };
+    if !document.contains_key("version") {
+        let current = client.get("/settings").await?;
+        let version = current.get("version").cloned().unwrap_or(Value::from(0));
+        document.insert("version".into(), version);
+    }
+    Ok(client.put("/settings", &Value::Object(document)).await?)
+}
+
+/// Every item of a paged listing (`items` + `next_page_token`).
+async fn all_pages(client: &ApiClient, path: &str) -> anyhow::Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page_path = match &token {
+            Some(t) => format!("{path}&page_token={}", urlencoding::encode(t)),
+            None => path.to_owned(),
+        };
+        let page = client.get(&page_path).await?;
+        items.extend(list_of(&page).iter().cloned());
+        token = page
+            .get("next_page_token")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
+/// The list in an answer: the answer itself, or its `items`.
+fn list_of(answer: &Value) -> &[Value] {
+    answer
+        .as_array()
+        .or_else(|| answer.get("items").and_then(Value::as_array))
+        .map_or(&[], Vec::as_slice)
+}
+
+fn mappings_table(accounts: &[Value]) -> String {
+    if accounts.is_empty() {
+        return "no company is mapped yet (bridge mappings map COMPANY --tenant ID | --new)".into();
+    }
+    let rows: Vec<Vec<String>> = accounts
+        .iter()
+        .map(|a| {
+            let mapping = a.get("mapping");
+            let field = |name: &str| mapping.and_then(|m| m.get(name));
+            vec![
+                cell(a.get("company_id")),
+                cell(a.get("company_name")),
+                cell(field("tenant_id")),
+                cell(field("tenant").and_then(|t| t.get("name"))),
+                cell(field("origin")),
+            ]
+        })
+        .collect();
+    render(
+        &["company", "name", "tenant", "tenant name", "origin"],
+        &rows,
+    )
+}
+
+fn audit_table(answer: &Value) -> String {
+    let entries = list_of(answer);
+    if entries.is_empty() {
+        return "no audit entries".into();
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                cell(e.get("at")),
+                cell(e.get("actor")),
+                cell(e.get("kind")),
+                cell(e.get("subject")),
+                cell(e.get("reason")),
+            ]
+        })
+        .collect();
+    let mut out = render(&["at", "actor", "kind", "subject", "reason"], &rows);
+    if answer.get("next_page_token").is_some_and(|t| !t.is_null()) {
+        out.push_str("\n(more entries: narrow with --since/--until or raise --limit)");
+    }
+    out
+}
+
+fn forecast_table(answer: &Value) -> String {
+    let due = list_of(answer);
+    let days = cell(answer.get("days"));
+    if due.is_empty() {
+        return if answer.get("delete_customer") == Some(&Value::Bool(false)) {
+            "deleting customers is off (deprovisioning.delete_customer): no tenant will be deleted"
+                .to_owned()
+        } else {
+            format!("no tenant is due for deletion within {days} days")
+        };
+    }
+    let rows: Vec<Vec<String>> = due
+        .iter()
+        .map(|d| {
+            vec![
+                cell(d.get("company_id")),
+                cell(d.get("tenant_id")),
+                cell(d.get("disable_on")),
+                cell(d.get("delete_on")),
+            ]
+        })
+        .collect();
+    format!(
+        "tenants due for deletion within {days} days (deleting destroys their backups):\n{}",
+        render(&["company", "tenant", "disable on", "delete on"], &rows)
+    )
+}
+
+fn query_string(params: &[(&str, Option<String>)]) -> String {
+    let parts: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .map(|v| format!("{k}={}", urlencoding::encode(v)))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// A JSON document from a file, or stdin for `None` (`-`).
+fn read_json(file: Option<&Path>) -> anyhow::Result<Value> {
+    let (text, name) = match file {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read stdin")?;
+            (text, "stdin".to_owned())
+        }
+    };
+    // Only the position is reported: the document may hold a secret (credentials).
+    serde_json::from_str(&text).or_else(|e| {
+        bail!(
+            "{name} is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_encode_and_skip_missing() {
+        assert_eq!(query_string(&[("days", None)]), "");
+        assert_eq!(
+            query_string(&[
+                ("since", Some("2026-11-25T00:00:00+01:00".into())),
+                ("kind", None),
+                ("limit", Some("5".into()))
+            ]),
+            "?since=2026-11-25T00%3A00%3A00%2B01%3A00&limit=5"
+        );
+    }
+
+    #[test]
+    fn tables_read_items_and_say_when_empty() {
+        let audit = json!({"items": [{"at": "2026-11-25T12:00:00Z", "actor": "local", "kind": "settings.updated", "subject": "settings", "reason": null}], "next_page_token": null});
+        let table = audit_table(&audit);
+        assert!(table.starts_with("at"), "{table}");
+        assert!(table.contains("settings.updated  settings  -"), "{table}");
+        assert_eq!(audit_table(&json!({"items": []})), "no audit entries");
+        assert!(mappings_table(&[]).starts_with("no company is mapped"));
+    }
+}

@@ -1,0 +1,252 @@
+//! The real `bridge` binary, as the README runs it: `run --demo` on free ports prints
+//! where everything listens and the token, then the first job summaries within a minute;
+//! the routes answer curl-like calls with the printed token.
+
+mod common;
+
+use bridge_jobs::JOB_NAMES;
+use bridge_jobs::topology::Topology;
+use common::TempState;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BRIDGE: &str = env!("CARGO_BIN_EXE_bridge");
+
+/// Kills the runner when the test ends, even on a failed assertion.
+struct Runner(Child);
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Every stdout line of the child, as it comes.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Lines until one satisfies `want` (returned), or the deadline passes (panics with all).
+fn wait_for(
+    rx: &mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    deadline: Instant,
+    want: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push(line.clone());
+                if want(&line) {
+                    return line;
+                }
+            }
+            Err(_) => panic!("not printed in time; output so far:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+/// The word after `label` on a banner line (`  token          abc…   (shown once…)`).
+fn value_after(line: &str, label: &str) -> String {
+    line.trim_start()
+        .strip_prefix(label)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The jobs the runner must report: those of this build that the template schedules.
+fn scheduled_jobs() -> Vec<String> {
+    let topology = Topology::embedded().expect("infra/template.yaml is readable");
+    topology
+        .functions
+        .iter()
+        .filter(|f| JOB_NAMES.contains(&f.name.as_str()) && !f.schedules.is_empty())
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_demo_starts_everything_and_prints_the_first_summaries_within_a_minute() {
+    let state = TempState::new("bin-demo");
+    let mut child = Command::new(BRIDGE)
+        .args([
+            "run",
+            "--demo",
+            "--port",
+            "0",
+            "--autotask-port",
+            "0",
+            "--acronis-port",
+            "0",
+        ])
+        .arg("--state")
+        .arg(state.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("bridge starts");
+    let rx = lines_of(&mut child);
+    let _runner = Runner(child);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    let mut seen = Vec::new();
+
+    let url_line = wait_for(&rx, &mut seen, deadline, |l| {
+        l.trim_start().starts_with("config routes")
+    });
+    let url = value_after(&url_line, "config routes");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url_line}");
+    let token_line = wait_for(&rx, &mut seen, deadline, |l| {
+        l.trim_start().starts_with("token")
+    });
+    let token = value_after(&token_line, "token");
+    assert_eq!(
+        token.len(),
+        64,
+        "the token is printed on first start: {token_line}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(state.path().join("token"))
+            .expect("kept")
+            .trim(),
+        token
+    );
+    wait_for(&rx, &mut seen, deadline, |l| {
+        l.starts_with("Ctrl-C stops everything")
+    });
+
+    let jobs = scheduled_jobs();
+    assert!(
+        JOB_NAMES.is_empty() || !jobs.is_empty(),
+        "the template schedules this build's jobs"
+    );
+    for job in jobs {
+        let prefix = format!("  {job}");
+        let line = wait_for(&rx, &mut seen, deadline, |l| {
+            l.get(8..).is_some_and(|rest| rest.starts_with(&prefix))
+        });
+        assert!(
+            !line.contains("could not run"),
+            "{line}\n{}",
+            seen.join("\n")
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    // What the README's curl session does.
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("{url}/health"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    let anonymous = http
+        .get(format!("{url}/settings"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(anonymous.status(), 401);
+    let settings = http
+        .get(format!("{url}/settings"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(settings.status(), 200);
+    let accounts = http
+        .get(format!("{url}/accounts?mapped=all"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(accounts.status(), 200);
+    let accounts: serde_json::Value = accounts.json().await.expect("json");
+    assert!(
+        accounts["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["company_name"] == "Contoso Ltd")),
+        "the demo companies from the Autotask simulator: {accounts}"
+    );
+
+    // The operator client finds the runner through the state folder.
+    let out = Command::new(BRIDGE)
+        .args(["config", "get", "--state"])
+        .arg(state.path())
+        .output()
+        .expect("bridge config get");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(printed["version"].as_u64().is_some_and(|v| v >= 1));
+}
+
+#[test]
+fn run_once_prints_one_summary_line_per_job_and_exits() {
+    let state = TempState::new("bin-once");
+    let out = Command::new(BRIDGE)
+        .args([
+            "run",
+            "--once",
+            "--dry-run",
+            "--demo",
+            "--autotask-port",
+            "0",
+            "--acronis-port",
+            "0",
+        ])
+        .arg("--state")
+        .arg(state.path())
+        .output()
+        .expect("bridge run --once");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summaries: Vec<&str> = stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    if JOB_NAMES.is_empty() {
+        assert_eq!(summaries, ["this build has no jobs yet"]);
+    }
+    for job in JOB_NAMES {
+        let lines: Vec<&&str> = summaries
+            .iter()
+            .filter(|l| {
+                l.get(8..)
+                    .is_some_and(|r| r.starts_with(&format!("  {job} (dry run):")))
+            })
+            .collect();
+        assert_eq!(lines.len(), 1, "one line for {job}:\n{stdout}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_with_the_problem() {
+    let out = Command::new(BRIDGE)
+        .args(["run", "--port"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--port needs a value"));
+    let help = Command::new(BRIDGE).arg("--help").output().expect("runs");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("bridge run [--demo]"));
+}

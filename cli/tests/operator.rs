@@ -1,0 +1,232 @@
+//! The operator client against an in-process demo runner: URL and token from the state
+//! folder, settings round trip with versions, mappings, audit, forecast, credentials.
+
+mod common;
+
+use bridge_cli::args::{ClientArgs, MapTarget, Request};
+use bridge_cli::client::ClientError;
+use bridge_cli::demo::DEMO_MAPPINGS;
+use bridge_cli::operator::{connect, execute};
+use common::{TempState, demo_runner};
+use serde_json::Value;
+
+/// Litware Prospects (Autotask company 180, not mapped in the demo) and the Acronis
+/// customer Litware Inc (under the sub-partner Wingtip Reseller).
+const LITWARE: i64 = 180;
+const LITWARE_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e31";
+
+fn local(state: &TempState) -> ClientArgs {
+    ClientArgs {
+        state: state.path().to_owned(),
+        url: None,
+        token: None,
+        region: None,
+        json: false,
+    }
+}
+
+fn refused(err: &anyhow::Error) -> Option<(u16, String)> {
+    match err.downcast_ref::<ClientError>() {
+        Some(ClientError::Refused { status, message }) => Some((*status, message.clone())),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn config_get_and_set_round_trip_with_versions() {
+    let state = TempState::new("op-config");
+    let _running = demo_runner(&state, false).await;
+    let client = connect(&local(&state))
+        .await
+        .expect("finds the runner in the state folder");
+
+    let got: Value = serde_json::from_str(
+        &execute(&client, &Request::ConfigGet, false)
+            .await
+            .expect("get"),
+    )
+    .expect("config get prints JSON");
+    assert_eq!(got["version"], 1);
+
+    // Edited output of `config get` keeps its version.
+    let mut edited = got.clone();
+    edited["deprovisioning"]["disable_after_days"] = 21.into();
+    let file = state.path().join("edited.json");
+    std::fs::write(&file, edited.to_string()).expect("write");
+    let saved: Value = serde_json::from_str(
+        &execute(&client, &Request::ConfigSet(Some(file.clone())), false)
+            .await
+            .expect("set"),
+    )
+    .expect("json");
+    assert_eq!(saved["version"], 2);
+    assert_eq!(saved["deprovisioning"]["disable_after_days"], 21);
+
+    // The same file again is stale now: refused with the server's message, nothing lost.
+    let stale = execute(&client, &Request::ConfigSet(Some(file)), false)
+        .await
+        .expect_err("stale version");
+    let (status, message) = refused(&stale).expect("the server refused");
+    assert_eq!(status, 409, "{message}");
+
+    // A bare settings document (no version) is saved over the current version.
+    let mut bare = saved.clone();
+    bare.as_object_mut().expect("object").remove("version");
+    bare["deprovisioning"]["disable_after_days"] = 22.into();
+    let file = state.path().join("bare.json");
+    std::fs::write(&file, bare.to_string()).expect("write");
+    let saved: Value = serde_json::from_str(
+        &execute(&client, &Request::ConfigSet(Some(file)), false)
+            .await
+            .expect("set"),
+    )
+    .expect("json");
+    assert_eq!(saved["version"], 3);
+    assert_eq!(saved["deprovisioning"]["disable_after_days"], 22);
+
+    // Invalid settings: every bad field named, exit-worthy error.
+    let mut invalid = saved.clone();
+    invalid["schedules"]["contract_polling_minutes"] = 0.into();
+    let file = state.path().join("invalid.json");
+    std::fs::write(&file, invalid.to_string()).expect("write");
+    let err = execute(&client, &Request::ConfigSet(Some(file)), false)
+        .await
+        .expect_err("invalid");
+    let (status, message) = refused(&err).expect("the server refused");
+    assert_eq!(status, 400);
+    assert!(
+        message.contains("schedules.contract_polling_minutes"),
+        "{message}"
+    );
+
+    // Both saves are in the audit log, newest first.
+    let audit = execute(
+        &client,
+        &Request::Audit {
+            since: None,
+            until: None,
+            kind: Some("settings.updated".into()),
+            limit: None,
+        },
+        false,
+    )
+    .await
+    .expect("audit");
+    let lines: Vec<&str> = audit.lines().collect();
+    assert!(lines[0].starts_with("at "), "{audit}");
+    assert_eq!(lines.len(), 1 + 2, "header + two saves: {audit}");
+    assert!(lines[1].contains("settings.updated"), "{audit}");
+}
+
+#[tokio::test]
+async fn mappings_map_list_unmap_and_forecast() {
+    let state = TempState::new("op-mappings");
+    let _running = demo_runner(&state, false).await;
+    let client = connect(&local(&state)).await.expect("client");
+    let run = |request: Request| {
+        let client = client.clone();
+        async move { execute(&client, &request, false).await }
+    };
+    let rows = |list: &str| list.lines().skip(1).count();
+
+    let before = run(Request::MappingsList).await.expect("list");
+    assert_eq!(rows(&before), DEMO_MAPPINGS.len(), "{before}");
+    let mapped = run(Request::Map {
+        company_id: LITWARE,
+        target: MapTarget::Tenant(LITWARE_TENANT.into()),
+    })
+    .await
+    .expect("map");
+    assert_eq!(
+        mapped,
+        format!("company {LITWARE} is mapped to tenant {LITWARE_TENANT}")
+    );
+    let list = run(Request::MappingsList).await.expect("list");
+    assert_eq!(rows(&list), DEMO_MAPPINGS.len() + 1, "{list}");
+    let row = list.lines().last().expect("rows");
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "180",
+            "Litware Prospects",
+            LITWARE_TENANT,
+            "Litware Inc",
+            "manual"
+        ],
+        "{list}"
+    );
+
+    // Another company cannot take the same tenant.
+    let err = run(Request::Map {
+        company_id: 176,
+        target: MapTarget::Tenant(LITWARE_TENANT.into()),
+    })
+    .await
+    .expect_err("tenant taken");
+    assert_eq!(refused(&err).map(|r| r.0), Some(409), "{err:#}");
+
+    let forecast = run(Request::Forecast { days: Some(30) })
+        .await
+        .expect("forecast");
+    assert!(
+        forecast.starts_with("deleting customers is off"),
+        "{forecast}"
+    );
+
+    let unmapped = run(Request::Unmap {
+        company_id: LITWARE,
+    })
+    .await
+    .expect("unmap");
+    assert!(unmapped.contains(LITWARE_TENANT), "{unmapped}");
+    let after = run(Request::MappingsList).await.expect("list");
+    assert_eq!(rows(&after), DEMO_MAPPINGS.len(), "{after}");
+
+    let audit = run(Request::Audit {
+        since: None,
+        until: None,
+        kind: None,
+        limit: Some(10),
+    })
+    .await
+    .expect("audit");
+    assert!(audit.contains(&format!("company:{LITWARE}")), "{audit}");
+}
+
+#[tokio::test]
+async fn credentials_show_what_is_set_never_the_secrets() {
+    let state = TempState::new("op-creds");
+    let _running = demo_runner(&state, false).await;
+    let client = connect(&local(&state)).await.expect("client");
+    let shown = execute(&client, &Request::CredentialsGet, false)
+        .await
+        .expect("get");
+    let json: Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!(json["autotask"]["set"], true);
+    assert_eq!(json["acronis"]["client_id"], "demo-client");
+    assert!(!shown.contains("demo-secret") && !shown.contains("demo-client-secret"));
+}
+
+#[tokio::test]
+async fn a_wrong_token_or_no_runner_is_a_clear_error() {
+    let state = TempState::new("op-errors");
+    let nothing = connect(&local(&state)).await.err().expect("no runner yet");
+    assert!(
+        nothing.to_string().contains("no local runner recorded"),
+        "{nothing}"
+    );
+
+    let _running = demo_runner(&state, false).await;
+    let mut args = local(&state);
+    args.token = Some("wrong".into());
+    let client = connect(&args).await.expect("client");
+    let err = execute(&client, &Request::ConfigGet, false)
+        .await
+        .expect_err("401");
+    assert_eq!(refused(&err).map(|r| r.0), Some(401), "{err:#}");
+}

@@ -1,0 +1,350 @@
+//! The local runner's pieces, in-process: demo state, token, auth on the routes,
+//! schedule rates, `run --once`.
+
+mod common;
+
+use bridge_cli::demo::{self, DEMO_CLIENT_ID};
+use bridge_cli::report::RunnerEvent;
+use bridge_cli::runner;
+use bridge_core::settings::Settings;
+use bridge_jobs::JOB_NAMES;
+use common::{TempState, demo_runner};
+use serde_json::{Value, json};
+use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_USER};
+use std::collections::BTreeSet;
+
+#[test]
+fn demo_settings_are_valid_and_map_what_the_demo_scenario_has() {
+    let settings = demo::demo_settings().expect("cli/demo-settings.json is valid");
+    let scenario = simulators::scenario::Scenario::demo().expect("demo scenario");
+    let autotask = serde_json::to_value(&scenario.autotask).expect("seed as JSON");
+    let acronis = serde_json::to_value(&scenario.acronis).expect("seed as JSON");
+    let ids = |v: &Value, list: &str| -> BTreeSet<String> {
+        v[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r["id"].to_string().trim_matches('"').to_owned())
+            .collect()
+    };
+    let services = ids(&autotask, "Services");
+    let mut mapped: Vec<i64> = settings
+        .service_mappings
+        .iter()
+        .filter_map(|m| m.service.as_ref().and_then(|s| s.id()))
+        .collect();
+    for storage in &settings.storage_mappings {
+        mapped.extend(storage.rows().filter_map(|(_, s)| s.id()));
+        assert!(
+            ids(&acronis, "storages").contains(&storage.infra_id),
+            "storage {} is in the demo scenario",
+            storage.infra_id
+        );
+    }
+    mapped.extend(
+        settings
+            .public_cloud_mappings
+            .rows()
+            .filter_map(|(_, s)| s.id()),
+    );
+    assert!(
+        mapped.len() >= 10,
+        "the demo maps the demo services: {mapped:?}"
+    );
+    for id in mapped {
+        assert!(
+            services.contains(&id.to_string()),
+            "service {id} is in the demo scenario"
+        );
+    }
+    assert!(settings.features.billing && settings.features.ticket_creation);
+
+    // The pre-mapped customers are the same customer on both sides.
+    let name_of = |v: &Value, list: &str, id: &str, field: &str| {
+        v[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["id"].to_string().trim_matches('"') == id)
+            .map(|r| r[field].clone())
+    };
+    for (company, tenant, name) in demo::DEMO_MAPPINGS {
+        let company = company.to_string();
+        assert_eq!(
+            name_of(&autotask, "Companies", &company, "companyName"),
+            Some(json!(name))
+        );
+        assert_eq!(
+            name_of(&acronis, "tenants", tenant, "name"),
+            Some(json!(name))
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_state_gets_demo_credentials_and_settings_once() {
+    let state = TempState::new("demo");
+    let running = demo_runner(&state, false).await;
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    let secrets: Value = serde_json::from_str(
+        &std::fs::read_to_string(state.path().join("secrets.json")).expect("secrets file"),
+    )
+    .expect("json");
+    assert_eq!(secrets["autotask"]["username"], DEMO_USER);
+    assert_eq!(
+        secrets["autotask"]["integration_code"],
+        DEMO_INTEGRATION_CODE
+    );
+    assert_eq!(secrets["acronis"]["client_id"], DEMO_CLIENT_ID);
+    assert_eq!(
+        secrets["acronis"]["datacenter_url"],
+        sims.acronis.base_url()
+    );
+    assert!(running.local.settings_seeded);
+    let saved = running
+        .local
+        .ctx
+        .store
+        .get_settings()
+        .await
+        .expect("store")
+        .expect("settings");
+    assert_eq!(saved.value, demo::demo_settings().expect("valid"));
+    for (company, tenant, _) in demo::DEMO_MAPPINGS {
+        let mapping = running
+            .local
+            .ctx
+            .store
+            .get_mapping_by_company(*company)
+            .await
+            .expect("store");
+        assert_eq!(mapping.map(|m| m.tenant_id), Some(tenant.to_string()));
+    }
+
+    // The credentials work against the simulators: the jobs' clients can sign in.
+    let acronis = running.local.ctx.acronis().await.expect("acronis client");
+    assert!(!acronis.tenant_id().await.expect("Acronis token").is_empty());
+
+    // An operator's change survives a restart: the demo settings are not saved again.
+    let changed = Settings {
+        deprovisioning: bridge_core::settings::Deprovisioning {
+            disable_after_days: 20,
+            ..saved.value.deprovisioning.clone()
+        },
+        ..saved.value.clone()
+    };
+    running
+        .local
+        .ctx
+        .store
+        .put_settings(&changed, Some(saved.version))
+        .await
+        .expect("saved");
+    drop(running);
+    let again = demo_runner(&state, false).await;
+    assert!(!again.local.settings_seeded);
+    let kept = again
+        .local
+        .ctx
+        .store
+        .get_settings()
+        .await
+        .expect("store")
+        .expect("settings");
+    assert_eq!(kept.value.deprovisioning.disable_after_days, 20);
+}
+
+#[tokio::test]
+async fn the_token_is_generated_once_kept_private_and_reused() {
+    let state = TempState::new("token");
+    let first = demo_runner(&state, false).await;
+    assert!(first.token.created);
+    assert_eq!(first.token.value.expose().len(), 64);
+    assert!(
+        first.banner().contains(first.token.value.expose()),
+        "printed on first start"
+    );
+    let path = state.path().join("token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .expect("token file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let token = first.token.value.clone();
+    drop(first);
+
+    let second = demo_runner(&state, false).await;
+    assert!(!second.token.created);
+    assert_eq!(second.token.value, token);
+    let banner = second.banner();
+    assert!(!banner.contains(token.expose()), "never printed again");
+    assert!(
+        banner.contains(&path.display().to_string()),
+        "says where it is kept"
+    );
+}
+
+#[tokio::test]
+async fn routes_refuse_a_missing_or_wrong_token_alike_and_answer_with_it() {
+    let state = TempState::new("auth");
+    let running = demo_runner(&state, false).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/settings", running.api_url);
+    let missing = http.get(&url).send().await.expect("answer");
+    let wrong = http
+        .get(&url)
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(missing.status(), 401);
+    assert_eq!(wrong.status(), 401);
+    let (missing, wrong) = (
+        missing.text().await.expect("body"),
+        wrong.text().await.expect("body"),
+    );
+    assert_eq!(missing, wrong, "the same body, whatever was wrong");
+
+    let ok = http
+        .get(&url)
+        .bearer_auth(running.token.value.expose())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.expect("json");
+    assert_eq!(body["version"], 1, "the demo settings, saved once");
+    assert_eq!(body["features"]["billing"], true);
+}
+
+#[tokio::test]
+async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_rule() {
+    let state = TempState::new("rates");
+    let running = demo_runner(&state, false).await;
+    let rule = "bridge-contract-poller-poll";
+    assert_eq!(
+        running.local.bus.rates().get(rule),
+        Some(&1),
+        "from the saved settings"
+    );
+    let mut rates = running.local.bus.watch_rates();
+    let http = reqwest::Client::new();
+    let url = format!("{}/settings", running.api_url);
+    let token = running.token.value.expose();
+    let mut document: Value = http
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    document["schedules"]["contract_polling_minutes"] = json!(7);
+    let put = http
+        .put(&url)
+        .bearer_auth(token)
+        .json(&document)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(
+        put.status(),
+        200,
+        "{}",
+        put.text().await.unwrap_or_default()
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(5), rates.changed())
+        .await
+        .expect("re-timed promptly")
+        .expect("bus alive");
+    assert_eq!(running.local.bus.rates().get(rule), Some(&7));
+}
+
+#[tokio::test]
+async fn run_once_reports_one_line_per_job_and_refuses_unknown_jobs() {
+    let state = TempState::new("once");
+    let mut opts = bridge_cli::RunOptions::new(state.path()).any_free_ports();
+    opts.demo = true;
+    let local = runner::prepare(&opts).await.expect("prepared");
+    let reports = runner::run_once(&local.ctx, None, true)
+        .await
+        .expect("runs");
+    assert_eq!(reports.len(), JOB_NAMES.len());
+    for (report, job) in reports.iter().zip(JOB_NAMES) {
+        let line = report.line();
+        assert_eq!(&line[8..10 + job.len()], format!("  {job}"), "{line}");
+        assert!(report.outcome.is_ok(), "{line}");
+        assert!(line.contains("(dry run)"), "{line}");
+    }
+    let err = runner::run_once(&local.ctx, Some("no-such-job"), false)
+        .await
+        .expect_err("unknown job");
+    assert!(
+        err.to_string().contains("unknown job \"no-such-job\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn scheduled_jobs_run_right_away_and_follow_rates_saved_through_the_routes() {
+    let state = TempState::new("retime");
+    let mut running = demo_runner(&state, true).await;
+    let mut events = running.reports();
+    let deadline = std::time::Duration::from_secs(30);
+    let mut runs = BTreeSet::new();
+    while runs.len() < running.jobs.len() {
+        let event = tokio::time::timeout(deadline, events.recv())
+            .await
+            .expect("first runs in time")
+            .expect("channel open");
+        if let RunnerEvent::Run(report) = event {
+            assert!(report.outcome.is_ok(), "{}", report.line());
+            assert_eq!(report.trigger, "poll", "{}", report.line());
+            runs.insert(report.job);
+        }
+    }
+    assert!(
+        runs.contains("contract-poller"),
+        "the poller is scheduled: {runs:?}"
+    );
+
+    let http = reqwest::Client::new();
+    let url = format!("{}/settings", running.api_url);
+    let token = running.token.value.expose();
+    let mut document: Value = http
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    document["schedules"]["contract_polling_minutes"] = json!(5);
+    let put = http
+        .put(&url)
+        .bearer_auth(token)
+        .json(&document)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), 200);
+    loop {
+        let event = tokio::time::timeout(deadline, events.recv())
+            .await
+            .expect("re-timed in time")
+            .expect("channel open");
+        if let RunnerEvent::Retimed { job, schedule, .. } = event {
+            assert_eq!(
+                (job.as_str(), schedule.as_str()),
+                ("contract-poller", "poll every 5 min")
+            );
+            break;
+        }
+    }
+}

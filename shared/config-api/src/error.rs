@@ -1,0 +1,159 @@
+//! Every failure answer of the API: a status and one JSON shape,
+//! `{"error": "…", "errors": [{"field", "message"}…], …}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bridge_core::validation::SettingsErrors;
+use bridge_jobs::JobError;
+use bridge_store::store::StoreError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A failed request: status, message, field problems and any extra members (e.g. the
+/// current version on a 409).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub errors: Vec<FieldError>,
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            errors: Vec::new(),
+            extra: Map::new(),
+        }
+    }
+
+    /// 400 listing every bad field.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let message = match errors.as_slice() {
+            [one] if one.field.is_empty() => one.message.clone(),
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => format!("{} invalid fields", errors.len()),
+        };
+        Self {
+            errors,
+            ..Self::new(StatusCode::BAD_REQUEST, message)
+        }
+    }
+
+    /// 400 for one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// The one 401 answer, the same for missing and for wrong credentials.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized")
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, what)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    /// A fault of ours or of a backend: logged in full, answered briefly (backend
+    /// details are for the operator's logs, not for every caller).
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "config-api internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; the function's logs have the details",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert("error".into(), Value::String(self.message));
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&self.errors).unwrap_or(Value::Array(Vec::new())),
+        );
+        body.extend(self.extra);
+        (self.status, Json(Value::Object(body))).into_response()
+    }
+}
+
+impl From<SettingsErrors> for ApiError {
+    fn from(errors: SettingsErrors) -> Self {
+        Self::invalid(
+            errors
+                .into_problems()
+                .into_iter()
+                .map(|p| FieldError::new(p.field, p.message))
+                .collect(),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match &err {
+            StoreError::Conflict {
+                current_version, ..
+            } => Self::conflict(err.to_string()).with(
+                "current_version",
+                current_version.map_or(Value::Null, Value::from),
+            ),
+            StoreError::NotFound { .. } => Self::not_found(err.to_string()),
+            StoreError::Invalid { field, detail } => {
+                Self::field(field.to_string(), detail.to_string())
+            }
+            _ => Self::internal(err),
+        }
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(err: JobError) -> Self {
+        match err {
+            JobError::NotConfigured(what) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not configured yet: {what}"),
+            ),
+            JobError::Store(e) => e.into(),
+            JobError::Invalid(message) => Self::field("", message),
+            JobError::Autotask(e) => upstream("Autotask", e),
+            JobError::Acronis(e) => upstream("Acronis", e),
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// A failure of Autotask or Acronis while serving a request: 502, with their words.
+pub fn upstream(api: &str, err: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(api, error = %err, "upstream call failed");
+    ApiError::new(StatusCode::BAD_GATEWAY, format!("{api}: {err}"))
+}

@@ -1,0 +1,276 @@
+//! `GET /credentials`, `PUT /credentials/autotask`, `PUT /credentials/acronis`.
+//!
+//! New credentials are proven by a live call before they are saved, so a typo is
+//! answered at once instead of failing every job later: for Autotask the zone lookup
+//! and one cheap query (which tells an API-only user from an ordinary one), for Acronis
+//! a token and the API client's own record. Secrets are never answered, logged or
+//! audited: `GET /credentials` shows which are set, the username, when and the zone.
+
+use crate::ApiState;
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::{ApiError, FieldError, upstream};
+use acronis::{AcronisClient, AcronisConfig};
+use autotask::{AutotaskClient, AutotaskConfig, AutotaskError, Credentials, Filter, Query};
+use axum::Json;
+use axum::extract::State;
+use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials, CredentialsError};
+use bridge_jobs::audit::Audit;
+use bridge_store::secrets::SecretError;
+use serde_json::{Map, Value, json};
+
+/// What the guide tells an MSP whose Autotask user is not an API user, adapted to the
+/// custom integration this bridge uses.
+pub const NOT_API_USER: &str = "Please create an API user with the \"API User (system)\" \
+security level and a \"Custom (Internal Integration)\" API tracking identifier, then save \
+its username, secret and integration code.";
+
+pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Json<Value>, ApiError> {
+    let secrets = &state.ctx.secrets;
+    let autotask = secrets.get_autotask().await.map_err(secret_error)?;
+    let acronis = secrets.get_acronis().await.map_err(secret_error)?;
+    Ok(Json(json!({
+        "autotask": autotask_view(autotask.as_ref()),
+        "acronis": acronis_view(acronis.as_ref()),
+    })))
+}
+
+fn autotask_view(c: Option<&AutotaskCredentials>) -> Value {
+    match c {
+        None => json!({"set": false}),
+        Some(c) => json!({
+            "set": true,
+            "username": c.username,
+            "integration_code_set": !c.integration_code.is_empty(),
+            "zone_url": c.zone_url,
+            "saved_at": c.saved_at,
+        }),
+    }
+}
+
+fn acronis_view(c: Option<&AcronisCredentials>) -> Value {
+    match c {
+        None => json!({"set": false}),
+        Some(c) => json!({
+            "set": true,
+            "datacenter_url": c.datacenter_url,
+            "client_id": c.client_id,
+            "saved_at": c.saved_at,
+        }),
+    }
+}
+
+pub async fn put_autotask(
+    State(state): State<ApiState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let body = only_fields(body, &["username", "secret", "integration_code"])?;
+    let mut creds = AutotaskCredentials::try_from(body).map_err(credentials_error)?;
+    creds.validate().map_err(credentials_error)?;
+
+    let mut config = AutotaskConfig::new(Credentials {
+        username: creds.username.clone(),
+        secret: creds.secret.clone(),
+        integration_code: creds.integration_code.clone(),
+    });
+    config.zone_lookup_url = state.ctx.autotask_zone_lookup_url.clone();
+    let client = AutotaskClient::new(config).map_err(autotask_refusal)?;
+    let zone = client.zone().await.map_err(autotask_refusal)?;
+    // The cheapest authenticated query: it proves the user, the secret and the
+    // integration code, and Autotask refuses it to users that are not API-only.
+    client
+        .count("Companies", &Query::new(Filter::eq("id", 0i64)))
+        .await
+        .map_err(autotask_refusal)?;
+
+    creds.zone_url = Some(zone.url.clone());
+    creds.saved_at = Some(state.ctx.clock.now());
+    let before = state.ctx.secrets.get_autotask().await.ok().flatten();
+    state
+        .ctx
+        .secrets
+        .put_autotask(&creds)
+        .await
+        .map_err(secret_error)?;
+    state.picklists.clear().await;
+    let view = autotask_view(Some(&creds));
+    audit(
+        &state,
+        &caller,
+        "credentials.autotask.saved",
+        "credentials:autotask",
+        before.as_ref().map(|c| autotask_view(Some(c))),
+        view.clone(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+pub async fn put_acronis(
+    State(state): State<ApiState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let body = only_fields(body, &["datacenter_url", "client_id", "client_secret"])?;
+    let mut creds = AcronisCredentials::try_from(body).map_err(credentials_error)?;
+    creds.validate().map_err(credentials_error)?;
+
+    let config = AcronisConfig::new(
+        creds.datacenter_url.clone(),
+        creds.client_id.clone(),
+        creds.client_secret.clone(),
+    );
+    let client =
+        AcronisClient::new(config).map_err(|e| ApiError::field("datacenter_url", e.to_string()))?;
+    // A token, then the API client's own record: proves the data center, the id and
+    // the secret, and finds the partner tenant every job works under.
+    client.tenant_id().await.map_err(acronis_refusal)?;
+
+    creds.saved_at = Some(state.ctx.clock.now());
+    let before = state.ctx.secrets.get_acronis().await.ok().flatten();
+    state
+        .ctx
+        .secrets
+        .put_acronis(&creds)
+        .await
+        .map_err(secret_error)?;
+    let view = acronis_view(Some(&creds));
+    audit(
+        &state,
+        &caller,
+        "credentials.acronis.saved",
+        "credentials:acronis",
+        before.as_ref().map(|c| acronis_view(Some(c))),
+        view.clone(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+async fn audit(
+    state: &ApiState,
+    caller: &Caller,
+    kind: &str,
+    subject: &str,
+    before: Option<Value>,
+    after: Value,
+) -> Result<(), ApiError> {
+    Audit {
+        actor: &caller.0,
+        kind,
+        subject: subject.into(),
+        before,
+        after: Some(after),
+        reason: None,
+    }
+    .write(&state.ctx)
+    .await
+    .map_err(ApiError::from)
+}
+
+/// The body as an object of exactly these fields (others are refused, by name only).
+fn only_fields(body: Value, allowed: &[&str]) -> Result<Value, ApiError> {
+    let Value::Object(map) = body else {
+        return Err(ApiError::field("", "the body must be a JSON object"));
+    };
+    let unknown: Vec<FieldError> = map
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| {
+            FieldError::new(
+                k.clone(),
+                format!("unknown field; expected {}", allowed.join(", ")),
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(Value::Object(map.into_iter().collect::<Map<_, _>>()))
+    } else {
+        Err(ApiError::invalid(unknown))
+    }
+}
+
+fn credentials_error(e: CredentialsError) -> ApiError {
+    let problems = e.problems();
+    if problems.is_empty() {
+        return ApiError::field("", e.to_string());
+    }
+    ApiError::invalid(
+        problems
+            .iter()
+            .map(|p| FieldError::new(p.field, p.problem))
+            .collect(),
+    )
+}
+
+/// Autotask's answer to the new credentials, as the field the MSP has to fix.
+fn autotask_refusal(e: AutotaskError) -> ApiError {
+    match e {
+        AutotaskError::NotApiUser => ApiError::field("username", NOT_API_USER),
+        AutotaskError::BadCredentials => ApiError::field(
+            "secret",
+            "Autotask refused the secret of this API user (HTTP 401); re-enter it, or generate a new one",
+        ),
+        AutotaskError::UnknownUserOrIntegrationCode { message } => ApiError::invalid(vec![
+            FieldError::new(
+                "username",
+                format!(
+                    "Autotask does not recognise the username or the integration code: {message}"
+                ),
+            ),
+            FieldError::new(
+                "integration_code",
+                "check the API tracking identifier's integration code",
+            ),
+        ]),
+        AutotaskError::ZoneNotFound { detail, .. } => ApiError::field(
+            "username",
+            format!("Autotask's zone lookup does not know this user: {detail}"),
+        ),
+        AutotaskError::Config(detail) => ApiError::field("", detail),
+        other => upstream("Autotask", other),
+    }
+}
+
+fn acronis_refusal(e: acronis::Error) -> ApiError {
+    match e {
+        acronis::Error::Unauthorized { .. } => ApiError::invalid(vec![
+            FieldError::new("client_id", "Acronis refused the API client id or secret"),
+            FieldError::new(
+                "client_secret",
+                "Acronis refused the API client id or secret",
+            ),
+        ]),
+        acronis::Error::NotFound { endpoint, .. } if endpoint.ends_with("/idp/token") => {
+            ApiError::field(
+                "datacenter_url",
+                "this server has no Acronis token endpoint: is it the data-center URL?",
+            )
+        }
+        acronis::Error::NotFound { .. } | acronis::Error::Forbidden { .. } => ApiError::field(
+            "client_id",
+            "Acronis issued a token but does not show this API client; check the client id",
+        ),
+        acronis::Error::Transport { detail, .. } => ApiError::field(
+            "datacenter_url",
+            format!("cannot reach the Acronis data center: {detail}"),
+        ),
+        acronis::Error::InvalidConfig { field, reason } => ApiError::field(
+            if field == "base_url" {
+                "datacenter_url"
+            } else {
+                field
+            },
+            reason,
+        ),
+        other => upstream("Acronis", other),
+    }
+}
+
+fn secret_error(e: SecretError) -> ApiError {
+    match e {
+        SecretError::Invalid { problem, .. } => credentials_error(problem),
+        other => ApiError::internal(other),
+    }
+}

@@ -1,0 +1,63 @@
+//! `GET /deprovisioning/forecast?days=N`: the tenants the bridge will delete within N
+//! days (or is already due to), with their disable and delete dates. Deleting destroys
+//! the customer's backups; this is how the MSP sees it coming.
+
+use crate::ApiState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::accounts::all_mappings;
+use crate::routes::envelope::current_or_default;
+use axum::Json;
+use axum::extract::{Query, State};
+use bridge_core::provisioning::{ClockedMapping, DeprovisioningPolicy, deletion_forecast};
+use bridge_core::settings::Deprovisioning;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const DEFAULT_DAYS: u32 = 14;
+const MAX_DAYS: u32 = 3650;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastParams {
+    days: Option<String>,
+}
+
+/// The settings' deprovisioning section as the planner's policy.
+pub(crate) fn policy(d: &Deprovisioning) -> DeprovisioningPolicy {
+    DeprovisioningPolicy {
+        quotas_to_zero: d.set_quotas_to_zero,
+        disable_after_days: d.disable_customer.then_some(d.disable_after_days),
+        delete_after_days: d.delete_customer.then_some(d.delete_after_days),
+    }
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    _caller: Caller,
+    params: Result<Query<ForecastParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::field("", e.body_text()))?;
+    let days = match p.days.as_deref().map(str::parse::<u32>) {
+        None => DEFAULT_DAYS,
+        Some(Ok(n)) if n <= MAX_DAYS => n,
+        Some(_) => return Err(ApiError::field("days", format!("must be 0..={MAX_DAYS}"))),
+    };
+    let settings = current_or_default(state.ctx.store.get_settings().await?).value;
+    let mappings: Vec<ClockedMapping> = all_mappings(&state)
+        .await?
+        .into_values()
+        .map(|m| ClockedMapping {
+            company_id: m.company_id,
+            tenant_id: m.tenant_id,
+            no_services_since: m.no_services_since,
+        })
+        .collect();
+    let policy = policy(&settings.deprovisioning);
+    let items = deletion_forecast(&mappings, &policy, state.ctx.clock.now(), days);
+    Ok(Json(json!({
+        "days": days,
+        "delete_customer": settings.deprovisioning.delete_customer,
+        "items": items,
+    })))
+}

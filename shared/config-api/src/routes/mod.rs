@@ -1,0 +1,119 @@
+//! The route table and the router built from it.
+//!
+//! [`routes`] and [`router`] read the same table, so the OpenAPI test can compare the
+//! document with exactly what is served.
+
+pub(crate) mod accounts;
+mod alert_mappings;
+mod audit;
+mod credentials;
+mod customer_mappings;
+mod envelope;
+mod forecast;
+mod health;
+mod openapi;
+pub(crate) mod picklists;
+mod save;
+mod service_mappings;
+mod services;
+mod settings;
+
+pub use credentials::NOT_API_USER;
+
+use crate::error::ApiError;
+use crate::{ApiState, MAX_BODY_BYTES, auth};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+/// One served route.
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<ApiState>,
+}
+
+fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, ApiState>,
+    T: 'static,
+{
+    // Only the standard methods below are used, all of which axum can filter on.
+    let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+    Endpoint {
+        method,
+        path,
+        handler: on(filter, handler),
+    }
+}
+
+/// Every route: the single table the router and the OpenAPI check both read.
+fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint(Method::GET, "/health", health::get),
+        endpoint(Method::GET, "/openapi.json", openapi::get),
+        endpoint(Method::GET, "/settings", settings::get),
+        endpoint(Method::PUT, "/settings", settings::put),
+        endpoint(Method::GET, "/credentials", credentials::get),
+        endpoint(
+            Method::PUT,
+            "/credentials/autotask",
+            credentials::put_autotask,
+        ),
+        endpoint(
+            Method::PUT,
+            "/credentials/acronis",
+            credentials::put_acronis,
+        ),
+        endpoint(Method::GET, "/service-mappings", service_mappings::get),
+        endpoint(Method::PUT, "/service-mappings", service_mappings::put),
+        endpoint(Method::GET, "/accounts", accounts::get),
+        endpoint(
+            Method::PUT,
+            "/customer-mappings/{companyId}",
+            customer_mappings::put,
+        ),
+        endpoint(
+            Method::DELETE,
+            "/customer-mappings/{companyId}",
+            customer_mappings::delete,
+        ),
+        endpoint(Method::GET, "/alert-mappings", alert_mappings::get),
+        endpoint(Method::PUT, "/alert-mappings", alert_mappings::put),
+        endpoint(Method::GET, "/audit", audit::get),
+        endpoint(Method::GET, "/deprovisioning/forecast", forecast::get),
+    ]
+}
+
+/// (method, path) of every route, paths in the router's `{param}` syntax.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    endpoints()
+        .into_iter()
+        .map(|e| (e.method, e.path))
+        .collect()
+}
+
+/// The whole API: every route behind the auth check (except `GET /health`), bodies
+/// capped at [`MAX_BODY_BYTES`], JSON answers for unknown routes and methods too.
+pub fn router(state: ApiState) -> Router {
+    let mut router: Router<ApiState> = Router::new();
+    for e in endpoints() {
+        router = router.route(e.path, e.handler);
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_caller,
+        ))
+        .with_state(state)
+}

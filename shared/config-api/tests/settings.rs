@@ -1,0 +1,162 @@
+//! `GET/PUT /settings` through HTTP on the SQLite store and the in-process bus.
+
+mod common;
+
+use axum::http::Method;
+use axum::http::StatusCode;
+use bridge_config_api::schedule_rule;
+use bridge_core::settings::Job;
+use common::{Env, STACK, request, send};
+use serde_json::json;
+
+#[tokio::test]
+async fn unsaved_settings_read_as_defaults_at_version_zero() {
+    let env = Env::sqlite().await;
+    let (status, body) = env.get("/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["version"], 0);
+    assert_eq!(body["schedules"]["contract_polling_minutes"], 1);
+    assert_eq!(body["deprovisioning"]["delete_after_days"], 30);
+}
+
+#[tokio::test]
+async fn a_save_bumps_the_version_audits_who_and_what() {
+    let env = Env::sqlite().await;
+    let (status, body) = env
+        .put(
+            "/settings",
+            json!({"version": 0, "features": {"billing": true}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["features"]["billing"], true);
+    let (_, read) = env.get("/settings").await;
+    assert_eq!(read, body);
+
+    let audit = env.audit("settings.updated").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["actor"], "local-operator");
+    assert_eq!(audit[0]["before"]["features"]["billing"], false);
+    assert_eq!(audit[0]["after"]["features"]["billing"], true);
+}
+
+#[tokio::test]
+async fn a_stale_version_answers_409_with_the_current_one() {
+    let env = Env::sqlite().await;
+    env.put("/settings", json!({"version": 0})).await;
+    env.put(
+        "/settings",
+        json!({"version": 1, "features": {"billing": true}}),
+    )
+    .await;
+    let (status, body) = env
+        .put(
+            "/settings",
+            json!({"version": 1, "features": {"billing": false}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["current_version"], 2);
+    assert_eq!(body["current"]["version"], 2);
+    assert_eq!(body["current"]["features"]["billing"], true);
+    assert_eq!(env.version().await, 2, "nothing written");
+    // Creating over existing settings is stale too.
+    let (status, _) = env.put("/settings", json!({"version": 0})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn validation_lists_every_bad_field_and_writes_nothing() {
+    let env = Env::sqlite().await;
+    let (status, body) = env
+        .put(
+            "/settings",
+            json!({
+                "deprovisioning": {"disable_after_days": 0},
+                "schedules": {"contract_polling_minutes": 600},
+                "colour": "red",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    for expected in [
+        "version",
+        "colour",
+        "deprovisioning.disable_after_days",
+        "schedules.contract_polling_minutes",
+    ] {
+        assert!(
+            fields.contains(&expected),
+            "{expected} missing from {fields:?}"
+        );
+    }
+    assert_eq!(env.version().await, 0);
+    assert!(env.audit("settings.updated").await.is_empty());
+}
+
+#[tokio::test]
+async fn changing_an_interval_retimes_only_that_schedule() {
+    let env = Env::sqlite().await;
+    let mut rates = env.bus.watch_rates();
+    let (status, body) = env
+        .put(
+            "/settings",
+            json!({"version": 0, "schedules": {"contract_polling_minutes": 5}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(rates.has_changed().expect("bus alive"));
+    let now = env.bus.rates();
+    assert_eq!(
+        now.get(&schedule_rule(STACK, Job::ContractPolling)),
+        Some(&5)
+    );
+    assert_eq!(
+        schedule_rule(STACK, Job::ContractPolling),
+        "bridge-contract-poller-poll"
+    );
+    assert_eq!(now.len(), 1, "untouched schedules are left alone: {now:?}");
+    rates.borrow_and_update();
+
+    // Same interval again: no schedule call.
+    env.put(
+        "/settings",
+        json!({"version": 1, "schedules": {"contract_polling_minutes": 5}}),
+    )
+    .await;
+    assert!(!rates.has_changed().expect("bus alive"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_saves_of_one_version_let_exactly_one_win() {
+    let env = Env::sqlite().await;
+    env.put("/settings", json!({"version": 0})).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let app = env.app.clone();
+            let body = json!({"version": 1, "tickets": {"reopen_window_days": i}});
+            tokio::spawn(
+                async move { send(&app, request(Method::PUT, "/settings", Some(body))).await },
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task").0);
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let conflicts = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((ok, conflicts), (1, 7), "{statuses:?}");
+    assert_eq!(env.version().await, 2);
+    assert_eq!(env.audit("settings.updated").await.len(), 2);
+}

@@ -1,0 +1,66 @@
+//! The plan in words: the summary's plan lines (what a dry run shows).
+
+use crate::JobSummary;
+use bridge_core::provisioning::{Action, PricingMode};
+
+/// Plan lines kept in the summary (a first sweep of thousands of companies would
+/// otherwise carry one line each).
+const MAX_PLAN_LINES: usize = 500;
+
+pub fn plan_line(summary: &mut JobSummary, line: String) {
+    if summary.plan.len() < MAX_PLAN_LINES {
+        summary.plan.push(line);
+    } else if summary.plan.len() == MAX_PLAN_LINES {
+        summary.plan.push("… more plan lines left out".into());
+    }
+}
+
+/// One action in words, for plan lines.
+pub fn describe(action: &Action) -> String {
+    match action {
+        Action::CreateTenant(t) => format!(
+            "create customer tenant {:?} (admin {}, activation email to {}, {}{}{})",
+            t.name,
+            t.admin_login,
+            t.activation_email,
+            match t.pricing {
+                PricingMode::Production => "production",
+                PricingMode::Trial => "trial",
+            },
+            if t.mfa { ", 2FA" } else { "" },
+            if t.default_storage_needed {
+                ", default storage"
+            } else {
+                ""
+            }
+        ),
+        Action::ResumePendingProvisioning { pending } => format!(
+            "finish the interrupted provisioning of {:?}{}",
+            pending.tenant.name,
+            pending
+                .tenant_id
+                .as_deref()
+                .map(|id| format!(" (tenant {id})"))
+                .unwrap_or_default()
+        ),
+        Action::SwitchToProduction { tenant_id } => {
+            format!("switch tenant {tenant_id} from trial to production")
+        }
+        Action::ZeroQuotas { tenant_id } => format!("set the quotas of tenant {tenant_id} to zero"),
+        Action::StartDeprovisioningClock { tenant_id, since } => {
+            format!("start the deprovisioning clock of tenant {tenant_id} at {since}")
+        }
+        Action::StopDeprovisioningClock { tenant_id } => {
+            format!("stop the deprovisioning clock of tenant {tenant_id}")
+        }
+        Action::DisableTenant { tenant_id } => format!("disable tenant {tenant_id}"),
+        Action::EnableTenant { tenant_id } => format!("enable tenant {tenant_id}"),
+        Action::DeleteTenant { tenant_id } => {
+            format!("delete tenant {tenant_id} (destroys its backups)")
+        }
+        Action::ForgetMapping { tenant_id } => {
+            format!("forget the mapping to deleted tenant {tenant_id}")
+        }
+        Action::Skip { reason } => format!("skip: {reason}"),
+    }
+}

@@ -1,0 +1,464 @@
+//! The contract poller (issue 5): the one reader of Autotask contracts.
+//!
+//! Every minute (`poll`) it reads what changed since its cursor, re-reads the whole
+//! contract picture of the companies concerned, stores each company's contract snapshot
+//! when its content changed, provisions and deprovisions tenants through the pure
+//! planner, and announces each changed company on the event bus. Nightly (`sweep`) it
+//! reads everything, which also catches what no filter can see (see
+//! `docs/contract-poller.md`), switches finished trials to production and advances the
+//! deprovisioning clocks. The cursor advances only after the work behind it is
+//! committed; a dry run is the same code with every write replaced by a plan line.
+
+mod apply;
+mod cursor;
+mod describe;
+mod policy;
+mod provision;
+mod reader;
+mod snapshots;
+mod tenants;
+mod udf;
+
+pub use cursor::{NAME as CURSOR_NAME, PollCursor};
+pub use policy::{Policy, service_map};
+
+use crate::{Context, JobError, JobSummary, Trigger, lease};
+use acronis::AcronisClient;
+use autotask::AutotaskClient;
+use bridge_core::events::{ChangeReason, CompanyContractsChanged};
+use bridge_core::mapping::CustomerMapping;
+use bridge_core::provisioning::{
+    Action, CompanySituation, CurrentMapping, ObservedTenant, PendingProvisioning, SkipReason,
+    plan_company,
+};
+use bridge_core::records::Versioned;
+use chrono::{DateTime, Utc};
+use describe::{describe, plan_line};
+use snapshots::Refreshed;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// The job's name: its function crate, lease and audit actor.
+pub const JOB: &str = "contract-poller";
+
+/// How long a run holds the lease. The function's timeout must stay below it (the
+/// template gives the poller at most 5 minutes), so a live run never loses it; a crashed
+/// one blocks the next runs for at most this long.
+pub const LEASE_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// An incremental poll or a full sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Poll,
+    Sweep,
+}
+
+impl Mode {
+    /// `poll` and manual runs are incremental, `sweep` reads everything.
+    pub fn from_trigger(trigger: &Trigger) -> Result<Mode, JobError> {
+        match trigger {
+            Trigger::Schedule { name } if name == "poll" => Ok(Mode::Poll),
+            Trigger::Schedule { name } if name == "sweep" => Ok(Mode::Sweep),
+            Trigger::Schedule { name } => Err(JobError::Invalid(format!(
+                "{JOB} has no schedule {name:?} (poll, sweep)"
+            ))),
+            Trigger::Manual => Ok(Mode::Poll),
+            Trigger::ChangeEvent(_) => Err(JobError::Invalid(format!(
+                "{JOB} sends change events; it does not consume them"
+            ))),
+        }
+    }
+}
+
+/// Runs the poller once. A second run while one holds the lease does nothing and says
+/// so in its summary; a dry run takes no lease (it writes nothing).
+pub async fn run(ctx: &Context, trigger: &Trigger, dry_run: bool) -> Result<JobSummary, JobError> {
+    let requested = Mode::from_trigger(trigger)?;
+    let mut summary = JobSummary::start(JOB, dry_run, ctx.clock.now());
+    let lease = if dry_run {
+        None
+    } else {
+        match lease::acquire(ctx, JOB, LEASE_TTL).await? {
+            Some(lease) => Some(lease),
+            None => {
+                summary.skip(JOB, "another run holds the lease; this run did nothing");
+                summary.finish(ctx.clock.now());
+                return Ok(summary);
+            }
+        }
+    };
+    let result = Run { ctx, dry_run }.execute(requested, &mut summary).await;
+    if let Some(lease) = lease
+        && let Err(e) = lease.release(ctx).await
+    {
+        tracing::warn!(error = %e, "could not release the {JOB} lease; it expires by itself");
+    }
+    summary.finish(ctx.clock.now());
+    result.map(|()| summary)
+}
+
+struct Run<'a> {
+    ctx: &'a Context,
+    dry_run: bool,
+}
+
+/// What one run knows about the companies it plans.
+struct Picture {
+    refreshed: BTreeMap<i64, Refreshed>,
+    mappings: BTreeMap<i64, CustomerMapping>,
+    pending: BTreeMap<i64, Versioned<PendingProvisioning>>,
+}
+
+impl Run<'_> {
+    async fn execute(&self, requested: Mode, summary: &mut JobSummary) -> Result<(), JobError> {
+        let Some(settings) = self.ctx.store.get_settings().await? else {
+            summary.skip(
+                "settings",
+                "no settings saved yet (PUT /settings); nothing polled",
+            );
+            return Ok(());
+        };
+        if !settings.value.features.billing {
+            summary.skip(
+                "settings",
+                "billing and provisioning is off (features.billing); contracts are not polled",
+            );
+            return Ok(());
+        }
+        let policy = Policy::from_settings(&settings.value);
+        let settings_fingerprint = policy::fingerprint(&settings.value);
+        let (mut cursor, version) = cursor::load(self.ctx).await?;
+        // A first run, or mappings changed since the last one: every snapshot may change.
+        let mode = if cursor.is_new() || cursor.settings.as_ref() != Some(&settings_fingerprint) {
+            Mode::Sweep
+        } else {
+            requested
+        };
+        cursor.settings = Some(settings_fingerprint);
+        let at = self.ctx.autotask().await?;
+        let ac = self.ctx.acronis().await?;
+        let (at_before, ac_before) = (at.requests_made(), ac.requests_made());
+        let outcome = self
+            .work(mode, &policy, &mut cursor, &at, &ac, summary)
+            .await;
+        summary
+            .requests
+            .insert("autotask".into(), at.requests_made() - at_before);
+        summary
+            .requests
+            .insert("acronis".into(), ac.requests_made() - ac_before);
+        outcome?;
+        if !self.dry_run {
+            cursor::save(self.ctx, &cursor, version).await?;
+        }
+        Ok(())
+    }
+
+    async fn work(
+        &self,
+        mode: Mode,
+        policy: &Policy,
+        cursor: &mut PollCursor,
+        at: &AutotaskClient,
+        ac: &AcronisClient,
+        summary: &mut JobSummary,
+    ) -> Result<(), JobError> {
+        let now = self.ctx.clock.now();
+        let today = now.date_naive();
+        summary.read(if mode == Mode::Sweep { "sweep" } else { "poll" }, 1);
+        if mode == Mode::Sweep && !cursor.payg_udf_ready {
+            match udf::ensure_payg_udf(self.ctx, at, self.dry_run, summary).await {
+                Ok(ready) => cursor.payg_udf_ready = ready,
+                // Without the UDF every contract reads as prepaid; the run goes on and
+                // the next sweep tries again.
+                Err(e) => summary.fail("udf:Acronis PAYG", e),
+            }
+        }
+        let pending: BTreeMap<i64, Versioned<PendingProvisioning>> = self
+            .ctx
+            .store
+            .list_pending_provisioning()
+            .await?
+            .into_iter()
+            .map(|p| (p.value.tenant.company_id, p))
+            .collect();
+
+        // 1. What to look at, and its contracts.
+        let (inputs, mut companies, marks, mut mappings) = match mode {
+            Mode::Poll => {
+                let changes = reader::detect_changes(at, cursor, summary).await?;
+                let mut companies = changes.companies;
+                companies.extend(pending.keys());
+                let inputs = reader::read_companies(at, &companies, today, summary).await?;
+                let mut mappings = BTreeMap::new();
+                for &company in &companies {
+                    if let Some(m) = self.ctx.store.get_mapping_by_company(company).await? {
+                        mappings.insert(company, m);
+                    }
+                }
+                (inputs, companies, changes.marks, mappings)
+            }
+            Mode::Sweep => {
+                let (inputs, marks) = reader::read_everything(at, today, summary).await?;
+                let mappings = self.all_mappings().await?;
+                let companies: BTreeSet<i64> = inputs
+                    .contracts
+                    .iter()
+                    .map(|c| c.company_id)
+                    .chain(mappings.keys().copied())
+                    .chain(pending.keys().copied())
+                    .collect();
+                (inputs, companies, marks, mappings)
+            }
+        };
+        companies.remove(&0);
+
+        // 2. Snapshots.
+        let refreshed = snapshots::refresh(
+            self.ctx,
+            &companies,
+            &inputs,
+            &policy.service_map,
+            today,
+            self.dry_run,
+            summary,
+        )
+        .await?;
+        drop(inputs);
+        mappings.retain(|company, _| refreshed.contains_key(company));
+
+        // 3. Plans, applied company by company.
+        let picture = Picture {
+            refreshed,
+            mappings,
+            pending,
+        };
+        self.plan_and_apply(&picture, policy, at, ac, now, summary)
+            .await?;
+
+        // 4. Change events, then the cursor.
+        let unannounced = self
+            .announce(&picture.refreshed, cursor, now, summary)
+            .await?;
+        cursor.unannounced = unannounced;
+        cursor.advance(&marks);
+        if mode == Mode::Sweep {
+            cursor.last_sweep = Some(now);
+        }
+        Ok(())
+    }
+
+    async fn all_mappings(&self) -> Result<BTreeMap<i64, CustomerMapping>, JobError> {
+        let mut out = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self.ctx.store.list_mappings(1000, token.as_deref()).await?;
+            out.extend(page.items.into_iter().map(|m| (m.company_id, m)));
+            match page.next_page_token {
+                Some(next) => token = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn plan_and_apply(
+        &self,
+        picture: &Picture,
+        policy: &Policy,
+        at: &AutotaskClient,
+        ac: &AcronisClient,
+        now: DateTime<Utc>,
+        summary: &mut JobSummary,
+    ) -> Result<(), JobError> {
+        if picture.refreshed.is_empty() {
+            return Ok(());
+        }
+        let needs_identity: BTreeSet<i64> = picture
+            .refreshed
+            .iter()
+            .filter(|(company, r)| {
+                policy.provisioning.auto_create
+                    && r.snapshot.has_active_acronis_services()
+                    && !picture.mappings.contains_key(company)
+                    && !picture.pending.contains_key(company)
+            })
+            .map(|(company, _)| *company)
+            .collect();
+        // Acronis is asked nothing unless a plan may need it.
+        let wants_acronis = !picture.mappings.is_empty()
+            || !picture.pending.is_empty()
+            || !needs_identity.is_empty();
+        let partner = if wants_acronis {
+            ac.tenant_id().await?
+        } else {
+            String::new()
+        };
+        let tenant_ids: Vec<String> = picture
+            .mappings
+            .values()
+            .map(|m| m.tenant_id.clone())
+            .collect();
+        let observed = tenants::observe(ac, &partner, &tenant_ids, summary).await;
+        let names = match policy.provisioning.naming {
+            bridge_core::provisioning::TenantNaming::CompanyName { .. } => {
+                reader::company_names(at, &needs_identity, summary).await?
+            }
+            bridge_core::provisioning::TenantNaming::PrimaryContact => BTreeMap::new(),
+        };
+        let contacts = match policy.provisioning.naming {
+            bridge_core::provisioning::TenantNaming::PrimaryContact => {
+                reader::primary_contacts(at, &needs_identity, summary).await?
+            }
+            bridge_core::provisioning::TenantNaming::CompanyName { .. } => BTreeMap::new(),
+        };
+
+        let mut provisioner = provision::Provisioner::new(self.ctx, ac, &partner, policy, now);
+        let applier = apply::Applier {
+            ctx: self.ctx,
+            ac,
+            policy,
+        };
+        let mut manual = Vec::new();
+        for (&company, r) in &picture.refreshed {
+            let mapping = picture.mappings.get(&company);
+            let tenant: Option<ObservedTenant> =
+                mapping.and_then(|m| observed.get(&m.tenant_id).cloned().flatten());
+            let pending = picture.pending.get(&company);
+            let situation = CompanySituation {
+                company_id: company,
+                company_name: names.get(&company).cloned().unwrap_or_default(),
+                primary_contact: contacts.get(&company).cloned(),
+                snapshot: &r.snapshot,
+                mapping: mapping.map(|m| CurrentMapping {
+                    tenant_id: m.tenant_id.clone(),
+                    no_services_since: m.no_services_since,
+                }),
+                tenant,
+                pending: pending.map(|p| p.value.clone()),
+            };
+            let plan = plan_company(
+                &situation,
+                &policy.provisioning,
+                &policy.deprovisioning,
+                now,
+            );
+            for reason in plan.skips() {
+                if reason == SkipReason::ManualProvisioning {
+                    manual.push(company);
+                } else {
+                    summary.skip(format!("company:{company}"), reason.to_string());
+                    if r.changed() {
+                        self.audit_skip(company, reason).await?;
+                    }
+                }
+            }
+            for action in plan.changes() {
+                summary.planned += 1;
+                plan_line(summary, format!("company {company}: {}", describe(action)));
+                if self.dry_run {
+                    continue;
+                }
+                let done = match action {
+                    Action::CreateTenant(new) => {
+                        provisioner.create(new, &r.snapshot).await.map(drop)
+                    }
+                    Action::ResumePendingProvisioning { .. } => match pending {
+                        Some(p) => provisioner.resume(p.clone(), &r.snapshot).await.map(drop),
+                        None => Ok(()),
+                    },
+                    other => applier.apply(company, other).await,
+                };
+                match done {
+                    Ok(()) => summary.applied += 1,
+                    Err(e) => {
+                        // This company's later actions build on this one: stop here.
+                        tracing::warn!(company_id = company, error = %e, "action failed");
+                        summary.fail(format!("company:{company}"), e);
+                        break;
+                    }
+                }
+            }
+        }
+        for note in provisioner.notes {
+            summary.skip("provisioning", note);
+        }
+        if !manual.is_empty() {
+            let shown: Vec<String> = manual.iter().take(20).map(i64::to_string).collect();
+            summary.skip(
+                "manual provisioning",
+                format!(
+                    "{} unmapped companies have active Acronis services: map them with the mapping API (companies {}{})",
+                    manual.len(),
+                    shown.join(", "),
+                    if manual.len() > shown.len() { ", …" } else { "" }
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// A guard or a refusal that stops a change the contracts call for.
+    async fn audit_skip(&self, company: i64, reason: SkipReason) -> Result<(), JobError> {
+        crate::audit::Audit {
+            actor: JOB,
+            kind: "provisioning.skipped",
+            subject: format!("company:{company}"),
+            before: None,
+            after: serde_json::to_value(reason).ok(),
+            reason: Some(reason.to_string()),
+        }
+        .write(self.ctx)
+        .await
+    }
+
+    /// One event per company whose snapshot changed (plus any left unsent last time).
+    /// Returns the companies whose events could not be sent.
+    async fn announce(
+        &self,
+        refreshed: &BTreeMap<i64, Refreshed>,
+        cursor: &PollCursor,
+        now: DateTime<Utc>,
+        summary: &mut JobSummary,
+    ) -> Result<Vec<i64>, JobError> {
+        let mut events = Vec::new();
+        for (&company, r) in refreshed {
+            if let (Some(reason), Some(version)) = (r.change, r.version) {
+                events.push(CompanyContractsChanged::new(company, version, now, reason));
+            }
+        }
+        for &company in &cursor.unannounced {
+            if events.iter().any(|e| e.company_id == company) {
+                continue;
+            }
+            if let Some(stored) = self.ctx.store.get_contract_snapshot(company).await? {
+                let reason = ChangeReason::ContractChanged;
+                events.push(CompanyContractsChanged::new(
+                    company,
+                    stored.version,
+                    now,
+                    reason,
+                ));
+            }
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        plan_line(summary, format!("publish {} change event(s)", events.len()));
+        if self.dry_run {
+            return Ok(cursor.unannounced.clone());
+        }
+        match self.ctx.bus.publish(&events).await {
+            Ok(()) => Ok(Vec::new()),
+            Err(e) => {
+                let unsent = match &e {
+                    bridge_store::events::EventBusError::NotSent { company_ids, .. } => {
+                        company_ids.clone()
+                    }
+                    _ => events.iter().map(|e| e.company_id).collect(),
+                };
+                summary.fail("events", &e);
+                Ok(unsent)
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! Creating a customer tenant for a company, crash-safe.
+//!
+//! The pending-provisioning record is written before anything exists in Acronis; the
+//! tenant carries the Autotask company id as its `customer_id`. A run killed anywhere
+//! leaves the record behind, and the next run finishes the same tenant — found by its
+//! id when the record has it, else by a search for the `customer_id` among the
+//! partner's children — instead of creating a second one. Every finishing step
+//! (offering items, 2FA, admin user, pricing, mapping) is safe to repeat.
+
+use super::JOB;
+use super::policy::Policy;
+use crate::audit::Audit;
+use crate::{Context, JobError};
+use acronis::{
+    AccessPolicy, AcronisClient, Contact, OfferingItem, OfferingItemUpdate, Quota, TenantCreate,
+    TenantKind, UserCreate,
+};
+use bridge_core::contracts::{CompanySnapshot, ItemBilling, ItemKind, gb_to_bytes};
+use bridge_core::mapping::{BACKUP_STORAGE_ITEM, CustomerMapping, MappingOrigin};
+use bridge_core::provisioning::{NewTenant, PendingProvisioning, PricingMode};
+use bridge_core::records::Versioned;
+use bridge_store::store::StoreError;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// The role the first user of a new customer gets.
+const ADMIN_ROLE: &str = "company_admin";
+
+/// Shared by the provisionings of one run: the partner and what it may grant.
+pub struct Provisioner<'a> {
+    ctx: &'a Context,
+    ac: &'a AcronisClient,
+    partner: &'a str,
+    policy: &'a Policy,
+    now: DateTime<Utc>,
+    available: Option<Vec<OfferingItem>>,
+    /// Things worth telling the operator (items the partner cannot grant, …).
+    pub notes: Vec<String>,
+}
+
+impl<'a> Provisioner<'a> {
+    pub fn new(
+        ctx: &'a Context,
+        ac: &'a AcronisClient,
+        partner: &'a str,
+        policy: &'a Policy,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            ctx,
+            ac,
+            partner,
+            policy,
+            now,
+            available: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// `CreateTenant`: records the intent, creates the tenant and finishes it. Returns
+    /// the new tenant's id.
+    pub async fn create(
+        &mut self,
+        tenant: &NewTenant,
+        snapshot: &CompanySnapshot,
+    ) -> Result<String, JobError> {
+        let pending = PendingProvisioning {
+            tenant: tenant.clone(),
+            started_at: self.now,
+            tenant_id: None,
+        };
+        let version = match self
+            .ctx
+            .store
+            .put_pending_provisioning(&pending, None)
+            .await
+        {
+            Ok(v) => v,
+            Err(StoreError::Conflict { .. }) => {
+                return Err(JobError::Invalid(format!(
+                    "a provisioning of company {} is already under way; the next run finishes it",
+                    tenant.company_id
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.create_and_finish(pending, version, snapshot).await
+    }
+
+    /// `ResumePendingProvisioning`: finishes what a killed run started. Returns the
+    /// tenant id when a tenant is (now) mapped.
+    pub async fn resume(
+        &mut self,
+        pending: Versioned<PendingProvisioning>,
+        snapshot: &CompanySnapshot,
+    ) -> Result<Option<String>, JobError> {
+        let company = pending.value.tenant.company_id;
+        if let Some(mapping) = self.ctx.store.get_mapping_by_company(company).await? {
+            // Finished earlier, or mapped by hand meanwhile: either way nothing to create.
+            if pending.value.tenant_id.as_deref() != Some(mapping.tenant_id.as_str())
+                && let Some(orphan) = &pending.value.tenant_id
+            {
+                self.notes.push(format!(
+                    "company {company}: mapped by hand to {} while tenant {orphan} was being provisioned; {orphan} is left unmapped",
+                    mapping.tenant_id
+                ));
+            }
+            self.drop_pending(company).await?;
+            return Ok(Some(mapping.tenant_id));
+        }
+        let known = match &pending.value.tenant_id {
+            Some(id) => match self.ac.get_tenant(id).await {
+                Ok(t) => Some(t.id),
+                Err(acronis::Error::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => self.find(&pending.value.tenant).await?,
+        };
+        match known {
+            Some(tenant_id) => {
+                self.finish(&pending.value.tenant, &tenant_id, snapshot)
+                    .await?;
+                self.map(&pending.value.tenant, &tenant_id).await?;
+                Ok(Some(tenant_id))
+            }
+            None if !snapshot.has_active_acronis_services() => {
+                self.notes.push(format!(
+                    "company {company}: its interrupted provisioning is dropped (no active Acronis services any more)"
+                ));
+                self.drop_pending(company).await?;
+                Ok(None)
+            }
+            None => {
+                let id = self
+                    .create_and_finish(pending.value, pending.version, snapshot)
+                    .await?;
+                Ok(Some(id))
+            }
+        }
+    }
+
+    async fn create_and_finish(
+        &mut self,
+        mut pending: PendingProvisioning,
+        version: u64,
+        snapshot: &CompanySnapshot,
+    ) -> Result<String, JobError> {
+        let new = pending.tenant.clone();
+        let mut request = TenantCreate::new(&new.name, TenantKind::Customer, self.partner);
+        request.customer_id = Some(new.customer_id.clone());
+        request.contact = Some(Contact {
+            email: Some(new.activation_email.clone()),
+            ..Contact::default()
+        });
+        let tenant = match self.ac.create_tenant(&request).await {
+            Ok(t) => t,
+            // The answer was lost or the service failed: the tenant may exist. The
+            // record stays, and the next run looks for it before creating.
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => {
+                // A definite refusal (e.g. the name is taken): nothing was created.
+                self.drop_pending(new.company_id).await?;
+                self.audit_failure(&new, &e.to_string()).await?;
+                return Err(e.into());
+            }
+        };
+        pending.tenant_id = Some(tenant.id.clone());
+        self.ctx
+            .store
+            .put_pending_provisioning(&pending, Some(version))
+            .await?;
+        Audit {
+            actor: JOB,
+            kind: "tenant.created",
+            subject: format!("tenant:{}", tenant.id),
+            before: None,
+            after: Some(json!({
+                "company_id": new.company_id,
+                "name": new.name,
+                "customer_id": new.customer_id,
+                "admin_login": new.admin_login,
+                "activation_email": new.activation_email,
+                "mfa": new.mfa,
+                "pricing": new.pricing,
+            })),
+            reason: Some(
+                "automatic provisioning: an active contract holds mapped Acronis services".into(),
+            ),
+        }
+        .write(self.ctx)
+        .await?;
+        self.finish(&new, &tenant.id, snapshot).await?;
+        self.map(&new, &tenant.id).await?;
+        Ok(tenant.id)
+    }
+
+    /// The tenant this company's `customer_id` marks among the partner's children.
+    async fn find(&self, new: &NewTenant) -> Result<Option<String>, JobError> {
+        let candidates: Vec<String> = if new.customer_id.chars().count() >= 3 {
+            self.ac
+                .search(self.partner, &new.customer_id)
+                .await?
+                .into_iter()
+                .filter(|h| h.obj_type == "tenant" && h.parent_id.as_deref() == Some(self.partner))
+                .map(|h| h.id)
+                .collect()
+        } else {
+            // Search needs 3 characters; short ids fall back to listing the children.
+            self.ac.children(self.partner).await?
+        };
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let tenants = self.ac.get_tenants(&candidates).await?;
+        Ok(tenants
+            .into_iter()
+            .find(|t| {
+                t.kind == TenantKind::Customer
+                    && t.customer_id.as_deref() == Some(new.customer_id.as_str())
+            })
+            .map(|t| t.id))
+    }
+
+    /// Offering items, 2FA, admin user with activation email, pricing: each repeatable.
+    async fn finish(
+        &mut self,
+        new: &NewTenant,
+        tenant_id: &str,
+        snapshot: &CompanySnapshot,
+    ) -> Result<(), JobError> {
+        let available = self.available().await?;
+        let (items, missing) = wanted_items(&available, snapshot, new, self.policy);
+        for item in missing {
+            self.notes.push(format!(
+                "company {}: the partner cannot grant {item} to customers; not enabled",
+                new.company_id
+            ));
+        }
+        self.ac
+            .update_quotas_with_retry(tenant_id, |_| items.clone())
+            .await?;
+        if new.mfa {
+            self.ac.set_mfa(tenant_id, true).await?;
+        }
+        self.ensure_admin(new, tenant_id).await?;
+        if new.pricing == PricingMode::Production {
+            // New customer tenants start in trial.
+            self.ac.switch_to_production(tenant_id).await?;
+        }
+        Ok(())
+    }
+
+    /// The first admin user: created and sent the activation email once; a user left by
+    /// an interrupted run is reused (and mailed again only if never activated).
+    async fn ensure_admin(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+        let user_id = if self.ac.check_login(&new.admin_login).await? {
+            let user = self
+                .ac
+                .create_user(&UserCreate {
+                    tenant_id: tenant_id.to_owned(),
+                    login: new.admin_login.clone(),
+                    contact: Contact {
+                        email: Some(new.activation_email.clone()),
+                        ..Contact::default()
+                    },
+                    enabled: None,
+                    language: None,
+                    notifications: Vec::new(),
+                    external_id: None,
+                })
+                .await?;
+            user.id
+        } else {
+            let hit = self
+                .ac
+                .search(tenant_id, &new.admin_login)
+                .await?
+                .into_iter()
+                .find(|h| {
+                    h.obj_type == "user"
+                        && h.parent_id.as_deref() == Some(tenant_id)
+                        && h.login
+                            .as_deref()
+                            .is_some_and(|l| l.eq_ignore_ascii_case(&new.admin_login))
+                });
+            let Some(hit) = hit else {
+                return Err(JobError::Invalid(format!(
+                    "the login {:?} is taken by a user outside tenant {tenant_id}",
+                    new.admin_login
+                )));
+            };
+            if self.ac.get_user(&hit.id).await?.activated {
+                return Ok(());
+            }
+            hit.id
+        };
+        let role = AccessPolicy::user_role(ADMIN_ROLE, tenant_id, &user_id);
+        self.ac.set_access_policies(&user_id, &[role]).await?;
+        self.ac.send_activation_email(&user_id).await?;
+        Ok(())
+    }
+
+    /// Writes the mapping (both directions, one transaction), then drops the record.
+    async fn map(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+        let mapping = CustomerMapping {
+            company_id: new.company_id,
+            tenant_id: tenant_id.to_owned(),
+            origin: MappingOrigin::Automatic,
+            created_at: self.now,
+            no_services_since: None,
+        };
+        self.ctx.store.put_mapping(&mapping).await?;
+        Audit {
+            actor: JOB,
+            kind: "mapping.created",
+            subject: format!("company:{}", new.company_id),
+            before: None,
+            after: serde_json::to_value(&mapping).ok(),
+            reason: Some("automatic provisioning".into()),
+        }
+        .write(self.ctx)
+        .await?;
+        self.drop_pending(new.company_id).await
+    }
+
+    async fn drop_pending(&self, company: i64) -> Result<(), JobError> {
+        match self.ctx.store.delete_pending_provisioning(company).await {
+            Ok(()) | Err(StoreError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn audit_failure(&self, new: &NewTenant, why: &str) -> Result<(), JobError> {
+        Audit {
+            actor: JOB,
+            kind: "provisioning.failed",
+            subject: format!("company:{}", new.company_id),
+            before: None,
+            after: Some(json!({"name": new.name, "customer_id": new.customer_id})),
+            reason: Some(format!(
+                "{why}; map the company by hand with the mapping API, or fix the cause and wait for the next sweep"
+            )),
+        }
+        .write(self.ctx)
+        .await
+    }
+
+    /// What the partner may grant a new customer, read once per run.
+    async fn available(&mut self) -> Result<Vec<OfferingItem>, JobError> {
+        if let Some(items) = &self.available {
+            return Ok(items.clone());
+        }
+        let items = self
+            .ac
+            .available_for_child(self.partner, TenantKind::Customer)
+            .await?;
+        self.available = Some(items.clone());
+        Ok(items)
+    }
+}
+
+/// The offering items a new tenant gets: every entitled item (prepaid: its units as a
+/// hard quota; PAYG: unlimited; conflicts: left off), Free items unlimited, and the
+/// default storage when no contract holds storage. Also the entitled items the partner
+/// cannot grant.
+pub fn wanted_items(
+    available: &[OfferingItem],
+    snapshot: &CompanySnapshot,
+    new: &NewTenant,
+    policy: &Policy,
+) -> (Vec<OfferingItemUpdate>, Vec<String>) {
+    let mut updates: Vec<OfferingItemUpdate> = Vec::new();
+    let mut missing = Vec::new();
+    let mut push = |item: &OfferingItem, quota: Option<Quota>| {
+        if updates.iter().any(|u| u.key() == item.key()) {
+            return;
+        }
+        let mut update = item.to_update();
+        update.status = 1;
+        // Feature items carry no quota; keep it that way.
+        update.quota = item.quota.and(quota);
+        updates.push(update);
+    };
+    for e in &snapshot.items {
+        let quota = match e.billing {
+            ItemBilling::Prepaid { units } => {
+                let units = units.max(0);
+                let value = match e.kind {
+                    ItemKind::Count => Some(units),
+                    ItemKind::Storage => gb_to_bytes(units),
+                };
+                Quota {
+                    value: value.and_then(|v| u64::try_from(v).ok()),
+                    overage: Some(0),
+                    version: 0,
+                }
+            }
+            ItemBilling::Payg => unlimited(),
+            ItemBilling::Conflict { .. } => continue,
+        };
+        let matching: Vec<&OfferingItem> = available
+            .iter()
+            .filter(|a| {
+                a.name == e.item.name
+                    && (e.item.infra_id.is_none() || a.infra_id == e.item.infra_id)
+            })
+            .collect();
+        if matching.is_empty() {
+            missing.push(e.item.to_string());
+        }
+        for item in matching {
+            push(item, Some(quota));
+        }
+    }
+    for item in available {
+        if policy.is_free(&item.name, item.infra_id.as_deref()) {
+            push(item, Some(unlimited()));
+        }
+    }
+    if new.default_storage_needed {
+        let storages = available.iter().filter(|a| a.name == BACKUP_STORAGE_ITEM);
+        let chosen = match &policy.default_storage {
+            Some(infra) => storages
+                .clone()
+                .find(|a| a.infra_id.as_deref() == Some(infra.as_str())),
+            // (unconfirmed) "the partner's default storage": Acronis names none in the
+            // API; the first storage it offers stands in.
+            None => storages.clone().next(),
+        };
+        match chosen {
+            Some(item) => push(item, Some(unlimited())),
+            None => missing.push(format!(
+                "{BACKUP_STORAGE_ITEM}@{}",
+                policy.default_storage.as_deref().unwrap_or("default")
+            )),
+        }
+    }
+    (updates, missing)
+}
+
+fn unlimited() -> Quota {
+    Quota {
+        value: None,
+        overage: None,
+        version: 0,
+    }
+}

@@ -1,0 +1,345 @@
+//! Reading Autotask: what changed since the cursor (three requests when nothing did),
+//! the contract picture of some companies (batched `in` filters, 500 ids a query), or
+//! of every company (the nightly sweep: plain paged reads, so no page is wasted on
+//! chunking).
+//!
+//! Contract services and bundles are not read at all: the unit rows covering today carry
+//! the contract, the contract service (bundle) and the service (bundle) ids, and a
+//! contract in effect has a row covering every day of its term.
+
+use super::cursor::{PollCursor, ReadMarks};
+use crate::{JobError, JobSummary};
+use autotask::models::{
+    Company, Contact, Contract as AtContract, ContractServiceBundleUnit, ContractServiceUnit,
+    ServiceBundleService as AtBundleService,
+};
+use autotask::{AutotaskClient, Filter, Query};
+use bridge_core::contracts::{
+    BundleUnits, Contract, ContractInputs, ContractService, ContractServiceBundle, PAYG_UDF,
+    RECURRING_SERVICE, ServiceBundleService, ServiceUnits,
+};
+use bridge_core::provisioning::PrimaryContact;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `contractType` of Recurring Service contracts, as the filter value.
+const RECURRING: i64 = RECURRING_SERVICE as i64;
+
+/// What a poll found changed since the cursor.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub companies: BTreeSet<i64>,
+    pub marks: ReadMarks,
+}
+
+/// Contracts modified since the cursor, plus unit rows (service and bundle) with ids
+/// above it: each is one request when nothing changed. Contracts named only by new unit
+/// rows are looked up (batched) to find their companies.
+pub async fn detect_changes(
+    at: &AutotaskClient,
+    cursor: &PollCursor,
+    summary: &mut JobSummary,
+) -> Result<Changes, JobError> {
+    let mut marks = ReadMarks {
+        contracts_modified: cursor.contracts_modified,
+        service_units_id: cursor.service_units_id,
+        bundle_units_id: cursor.bundle_units_id,
+    };
+    let mut query = recurring().include_fields(["id", "companyID", "lastModifiedDateTime"]);
+    if let Some(since) = cursor.contracts_modified {
+        query = query.and(Filter::gt("lastModifiedDateTime", since));
+    }
+    let contracts: Vec<AtContract> = at.query(&query).await?;
+    let units: Vec<ContractServiceUnit> = at
+        .query(
+            &Query::new(Filter::gt("id", cursor.service_units_id))
+                .include_fields(["id", "contractID"]),
+        )
+        .await?;
+    let bundle_units: Vec<ContractServiceBundleUnit> = at
+        .query(
+            &Query::new(Filter::gt("id", cursor.bundle_units_id))
+                .include_fields(["id", "contractID"]),
+        )
+        .await?;
+    summary.read("changed contracts", contracts.len() as u64);
+    summary.read("new unit rows", (units.len() + bundle_units.len()) as u64);
+
+    let mut changes = Changes::default();
+    let mut known = BTreeSet::new();
+    for c in &contracts {
+        known.insert(c.id);
+        if let Some(company) = c.company_id {
+            changes.companies.insert(company);
+        }
+        marks.contracts_modified = marks.contracts_modified.max(c.last_modified_date_time);
+    }
+    let mut unknown = BTreeSet::new();
+    for (id, contract) in units.iter().map(|u| (u.id, u.contract_id)) {
+        marks.service_units_id = marks.service_units_id.max(id);
+        unknown.extend(contract.filter(|c| !known.contains(c)));
+    }
+    for (id, contract) in bundle_units.iter().map(|u| (u.id, u.contract_id)) {
+        marks.bundle_units_id = marks.bundle_units_id.max(id);
+        unknown.extend(contract.filter(|c| !known.contains(c)));
+    }
+    if !unknown.is_empty() {
+        let ids: Vec<i64> = unknown.into_iter().collect();
+        let owners: Vec<AtContract> = at
+            .query_in_chunks("id", &ids, &recurring().include_fields(["id", "companyID"]))
+            .await?;
+        changes
+            .companies
+            .extend(owners.iter().filter_map(|c| c.company_id));
+    }
+    changes.marks = marks;
+    Ok(changes)
+}
+
+/// The recurring-service contracts of `companies` and what is in effect in them today.
+pub async fn read_companies(
+    at: &AutotaskClient,
+    companies: &BTreeSet<i64>,
+    today: NaiveDate,
+    summary: &mut JobSummary,
+) -> Result<ContractInputs, JobError> {
+    let mut inputs = ContractInputs::default();
+    if companies.is_empty() {
+        return Ok(inputs);
+    }
+    let ids: Vec<i64> = companies.iter().copied().collect();
+    let contracts: Vec<AtContract> = at.query_in_chunks("companyID", &ids, &recurring()).await?;
+    add_contracts(&mut inputs, &contracts, summary);
+    let in_effect: Vec<i64> = inputs
+        .contracts
+        .iter()
+        .filter(|c| c.is_in_effect(today))
+        .map(|c| c.id)
+        .collect();
+    if in_effect.is_empty() {
+        return Ok(inputs);
+    }
+    let units: Vec<ContractServiceUnit> = at
+        .query_in_chunks("contractID", &in_effect, &covering(today))
+        .await?;
+    let bundle_units: Vec<ContractServiceBundleUnit> = at
+        .query_in_chunks("contractID", &in_effect, &covering(today))
+        .await?;
+    add_units(&mut inputs, &units, &bundle_units, summary);
+    add_bundle_contents(at, &mut inputs, summary).await?;
+    Ok(inputs)
+}
+
+/// Every recurring-service contract and every unit row covering today (the sweep), with
+/// the high-water marks of what was read.
+pub async fn read_everything(
+    at: &AutotaskClient,
+    today: NaiveDate,
+    summary: &mut JobSummary,
+) -> Result<(ContractInputs, ReadMarks), JobError> {
+    let mut inputs = ContractInputs::default();
+    let contracts: Vec<AtContract> = at.query(&recurring()).await?;
+    add_contracts(&mut inputs, &contracts, summary);
+    let units: Vec<ContractServiceUnit> = at.query(&covering(today)).await?;
+    let bundle_units: Vec<ContractServiceBundleUnit> = at.query(&covering(today)).await?;
+    // Rows created after these reads get higher ids, so they are seen by the next poll;
+    // rows of future periods with higher ids are read once more by it (harmless).
+    let marks = ReadMarks {
+        contracts_modified: contracts
+            .iter()
+            .filter_map(|c| c.last_modified_date_time)
+            .max(),
+        service_units_id: units.iter().map(|u| u.id).max().unwrap_or(0),
+        bundle_units_id: bundle_units.iter().map(|u| u.id).max().unwrap_or(0),
+    };
+    add_units(&mut inputs, &units, &bundle_units, summary);
+    add_bundle_contents(at, &mut inputs, summary).await?;
+    Ok((inputs, marks))
+}
+
+/// Company names, for tenants named after the company.
+pub async fn company_names(
+    at: &AutotaskClient,
+    companies: &BTreeSet<i64>,
+    summary: &mut JobSummary,
+) -> Result<BTreeMap<i64, String>, JobError> {
+    if companies.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let ids: Vec<i64> = companies.iter().copied().collect();
+    let rows: Vec<Company> = at
+        .query_in_chunks(
+            "id",
+            &ids,
+            &Query::all().include_fields(["id", "companyName"]),
+        )
+        .await?;
+    summary.read("companies", rows.len() as u64);
+    Ok(rows
+        .into_iter()
+        .map(|c| (c.id, c.company_name.unwrap_or_default()))
+        .collect())
+}
+
+/// Each company's primary contact (an active one first, when a company has several).
+pub async fn primary_contacts(
+    at: &AutotaskClient,
+    companies: &BTreeSet<i64>,
+    summary: &mut JobSummary,
+) -> Result<BTreeMap<i64, PrimaryContact>, JobError> {
+    if companies.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let ids: Vec<i64> = companies.iter().copied().collect();
+    let base = Query::new(Filter::eq("primaryContact", true)).include_fields([
+        "id",
+        "companyID",
+        "firstName",
+        "lastName",
+        "emailAddress",
+        "isActive",
+    ]);
+    let mut rows: Vec<Contact> = at.query_in_chunks("companyID", &ids, &base).await?;
+    summary.read("contacts", rows.len() as u64);
+    rows.sort_by_key(|c| (c.active() != Some(true), c.id));
+    let mut out = BTreeMap::new();
+    for c in rows {
+        let Some(company) = c.company_id else {
+            continue;
+        };
+        out.entry(company).or_insert_with(|| PrimaryContact {
+            first_name: c.first_name.clone().unwrap_or_default(),
+            last_name: c.last_name.clone().unwrap_or_default(),
+            email: c.email_address.clone().filter(|e| !e.trim().is_empty()),
+        });
+    }
+    Ok(out)
+}
+
+fn recurring() -> Query {
+    Query::new(Filter::eq("contractType", RECURRING))
+}
+
+/// Unit rows whose dates cover `today` (both ends inclusive).
+fn covering(today: NaiveDate) -> Query {
+    Query::new(Filter::lte("startDate", today)).and(Filter::gte("endDate", today))
+}
+
+fn add_contracts(inputs: &mut ContractInputs, rows: &[AtContract], summary: &mut JobSummary) {
+    summary.read("contracts", rows.len() as u64);
+    for row in rows {
+        match to_contract(row) {
+            Some(contract) => inputs.contracts.push(contract),
+            None => summary.skip(
+                format!("contract:{}", row.id),
+                "lacks companyID, contractType, status, startDate or endDate; ignored",
+            ),
+        }
+    }
+}
+
+fn to_contract(c: &AtContract) -> Option<Contract> {
+    Some(Contract {
+        id: c.id,
+        company_id: c.company_id?,
+        contract_type: i32::try_from(c.contract_type?).ok()?,
+        status: i32::try_from(c.status?).ok()?,
+        start_date: c.start_date?.date_naive(),
+        end_date: c.end_date?.date_naive(),
+        acronis_payg: c.udf(PAYG_UDF).map(str::to_owned),
+    })
+}
+
+/// Unit rows become the contract services (bundles) they belong to plus their counts.
+fn add_units(
+    inputs: &mut ContractInputs,
+    units: &[ContractServiceUnit],
+    bundle_units: &[ContractServiceBundleUnit],
+    summary: &mut JobSummary,
+) {
+    summary.read("contract service units", units.len() as u64);
+    summary.read("contract service bundle units", bundle_units.len() as u64);
+    let mut services = BTreeMap::new();
+    for u in units {
+        let (Some(cs), Some(contract), Some(service), Some(start), Some(end)) = (
+            u.contract_service_id,
+            u.contract_id,
+            u.service_id,
+            u.start_date,
+            u.end_date,
+        ) else {
+            continue;
+        };
+        services.insert(
+            cs,
+            ContractService {
+                id: cs,
+                contract_id: contract,
+                service_id: service,
+            },
+        );
+        inputs.service_units.push(ServiceUnits {
+            contract_service_id: cs,
+            start_date: start.date_naive(),
+            end_date: end.date_naive(),
+            units: u.units.unwrap_or(0),
+        });
+    }
+    inputs.services.extend(services.into_values());
+    let mut bundles = BTreeMap::new();
+    for u in bundle_units {
+        let (Some(csb), Some(contract), Some(bundle), Some(start), Some(end)) = (
+            u.contract_service_bundle_id,
+            u.contract_id,
+            u.service_bundle_id,
+            u.start_date,
+            u.end_date,
+        ) else {
+            continue;
+        };
+        bundles.insert(
+            csb,
+            ContractServiceBundle {
+                id: csb,
+                contract_id: contract,
+                service_bundle_id: bundle,
+            },
+        );
+        inputs.bundle_units.push(BundleUnits {
+            contract_service_bundle_id: csb,
+            start_date: start.date_naive(),
+            end_date: end.date_naive(),
+            units: u.units.unwrap_or(0),
+        });
+    }
+    inputs.bundles.extend(bundles.into_values());
+}
+
+/// What the bundles in use contain (read only when some contract holds a bundle).
+async fn add_bundle_contents(
+    at: &AutotaskClient,
+    inputs: &mut ContractInputs,
+    summary: &mut JobSummary,
+) -> Result<(), JobError> {
+    let ids: Vec<i64> = inputs
+        .bundles
+        .iter()
+        .map(|b| b.service_bundle_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<AtBundleService> = at
+        .query_in_chunks("serviceBundleID", &ids, &Query::all())
+        .await?;
+    summary.read("service bundle services", rows.len() as u64);
+    inputs.bundle_contents.extend(rows.iter().filter_map(|r| {
+        Some(ServiceBundleService {
+            service_bundle_id: r.service_bundle_id?,
+            service_id: r.service_id?,
+        })
+    }));
+    Ok(())
+}

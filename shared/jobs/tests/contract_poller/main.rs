@@ -1,0 +1,9 @@
+//! The contract poller end to end: both simulators, a real store, the in-process bus.
+
+mod contracts;
+mod demo;
+mod deprovisioning;
+mod dynamo;
+mod provisioning;
+mod resilience;
+mod support;

@@ -1,0 +1,197 @@
+//! Automatic and manual provisioning, naming, 2FA, pricing, default storage.
+
+use crate::support::*;
+use bridge_core::events::ChangeReason;
+use bridge_core::mapping::MappingOrigin;
+use bridge_core::settings::{AccountBasis, PricingMode};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_new_contract_is_provisioned_by_the_next_poll_after_the_primary_contact() {
+    let mut world = World::start(settings()).await;
+    world
+        .set_settings(|s| s.provisioning.two_factor_authentication = true)
+        .await;
+    let first = world.poll().await;
+    assert!(
+        first.read.contains_key("sweep"),
+        "the first run is a sweep: {first}"
+    );
+    assert!(world.tenants_of(175).is_empty());
+
+    // The MSP creates a customer and a recurring-service contract in Autotask.
+    world.add_company(
+        175,
+        "Contoso Ltd",
+        ("Carlos", "Grilo", "carlos@contoso.example"),
+    );
+    world.add_contract(8002, 175, Some("No"));
+    world.add_service(8002, WORKSTATIONS, 25);
+    world.add_service(8002, STORAGE, 500);
+    world.drain_events();
+
+    let summary = world.poll().await;
+    assert!(summary.read.contains_key("poll"), "{summary}");
+    assert!(summary.failed.is_empty(), "{}", notes(&summary));
+    let tenant = world.tenant_of(175);
+    assert_eq!(
+        tenant["name"], "Carlos Grilo",
+        "named after the primary contact"
+    );
+    assert_eq!(tenant["parent_id"], PARTNER);
+    assert_eq!(tenant["pricing_mode"], "production");
+    assert_eq!(tenant["mfa_status"], "enabled");
+    let tenant_id = tenant["id"].as_str().expect("id").to_owned();
+
+    let mails = world.acronis.activation_emails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0]["email"], "carlos@contoso.example");
+    assert_eq!(mails[0]["tenant_id"], json!(tenant_id));
+    assert_eq!(mails[0]["login"], "carlos.grilo.175");
+
+    let items = world.enabled_items(&tenant_id);
+    assert!(
+        items.contains(&("pw_base_workstations".into(), json!(25))),
+        "{items:?}"
+    );
+    let storage = format!("pw_base_storage@{STORAGE_INFRA}");
+    assert!(
+        items.contains(&(storage, json!(500u64 << 30))),
+        "storage quota in binary bytes: {items:?}"
+    );
+
+    let mapping = world
+        .store
+        .get_mapping_by_company(175)
+        .await
+        .expect("read")
+        .expect("mapped");
+    assert_eq!(mapping.tenant_id, tenant_id);
+    assert_eq!(mapping.origin, MappingOrigin::Automatic);
+    assert!(
+        world
+            .store
+            .list_pending_provisioning()
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let snapshot = world
+        .store
+        .get_contract_snapshot(175)
+        .await
+        .expect("read")
+        .expect("stored");
+    let events = world.drain_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].company_id, 175);
+    assert_eq!(events[0].snapshot_version, snapshot.version);
+    assert_eq!(events[0].reason, ChangeReason::ContractAdded);
+    assert_eq!(world.audit("tenant.created").await.len(), 1);
+    assert_eq!(world.audit("mapping.created").await.len(), 1);
+
+    // Nothing changed: the next poll creates nothing and announces nothing.
+    let again = world.poll().await;
+    assert_eq!(world.tenants_of(175).len(), 1);
+    assert!(world.drain_events().is_empty(), "{again}");
+}
+
+#[tokio::test]
+async fn company_name_mode_mails_the_configured_address_in_trial_with_the_default_storage() {
+    let mut settings = settings();
+    settings.provisioning.create_accounts_based_on = AccountBasis::CompanyName;
+    settings.provisioning.activation_email = Some("acronis-admin@msp.example".into());
+    settings.provisioning.provision_as = PricingMode::Trial;
+    settings.provisioning.default_storage = Some(STORAGE_INFRA.into());
+    let world = World::start(settings).await;
+    world.add_company(
+        176,
+        "Fabrikam Inc",
+        ("Fiona", "Bauer", "fiona@fabrikam.example"),
+    );
+    world.add_contract(8003, 176, None);
+    world.add_service(8003, SERVERS, 2);
+
+    let summary = world.sweep().await;
+    assert!(summary.failed.is_empty(), "{}", notes(&summary));
+    let tenant = world.tenant_of(176);
+    assert_eq!(tenant["name"], "Fabrikam Inc", "named after the company");
+    assert_eq!(tenant["pricing_mode"], "trial");
+    assert_ne!(
+        tenant["mfa_status"], "enabled",
+        "2FA is off in these settings"
+    );
+    let mails = world.acronis.activation_emails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["email"], "acronis-admin@msp.example");
+    let items = world.enabled_items(tenant["id"].as_str().expect("id"));
+    assert!(
+        items.contains(&("pw_base_servers".into(), json!(2))),
+        "{items:?}"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|(k, v)| *k == format!("pw_base_storage@{STORAGE_INFRA}") && v.is_null()),
+        "no storage in the contract: the default storage is assigned: {items:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_primary_contact_without_email_is_skipped_with_the_reason() {
+    let world = World::start(settings()).await;
+    world.add_company(180, "Litware", ("Lena", "Ware", ""));
+    world.add_contract(8010, 180, None);
+    world.add_service(8010, WORKSTATIONS, 1);
+    let summary = world.sweep().await;
+    assert!(world.tenants_of(180).is_empty());
+    assert!(
+        notes(&summary).contains("company:180: the primary contact has no email address"),
+        "{}",
+        notes(&summary)
+    );
+}
+
+#[tokio::test]
+async fn manual_mode_creates_nothing_and_names_the_unmapped_companies() {
+    let mut settings = settings();
+    settings.provisioning.automatically_create_customers = false;
+    let mut world = World::start(settings).await;
+    world.add_company(
+        177,
+        "Tailspin Toys",
+        ("Tom", "Spinner", "tom@tailspin.example"),
+    );
+    world.add_contract(8004, 177, None);
+    world.add_service(8004, WORKSTATIONS, 3);
+    let summary = world.sweep().await;
+    assert!(
+        world.tenants_of(177).is_empty(),
+        "manual mode creates no tenant"
+    );
+    assert!(
+        world
+            .acronis
+            .core()
+            .log
+            .count(Some("tenants"), Some("create"))
+            == 0,
+        "not even an attempt"
+    );
+    assert!(
+        notes(&summary).contains("1 unmapped companies have active Acronis services"),
+        "{}",
+        notes(&summary)
+    );
+    assert!(notes(&summary).contains("177"));
+    // The snapshot is still stored and announced: mapping the company later needs it.
+    assert!(
+        world
+            .store
+            .get_contract_snapshot(177)
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(world.drain_events().len(), 1);
+}
