@@ -411,7 +411,22 @@ async fn a_new_tenant_is_created_once_and_a_mapping_can_be_removed() {
         "named after the primary contact (default)"
     );
     assert_eq!(tenant["customer_id"], "177");
+    assert_eq!(body["mapping"]["origin"], "manual");
     assert_eq!(env.audit("tenant.created").await.len(), 1);
+    assert_eq!(env.audit("mapping.created").await.len(), 1);
+    // The full provisioning: an admin user who got the activation email.
+    let mails = env.acronis.activation_emails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0]["tenant_id"], tenant_id.as_str());
+    assert_eq!(mails[0]["login"], "tom.spinner.177");
+    assert!(
+        env.store
+            .get_pending_provisioning(177)
+            .await
+            .expect("pending")
+            .is_none(),
+        "the pending record is dropped once mapped"
+    );
 
     let (status, _) = env
         .put("/customer-mappings/177", json!({"new_tenant": true}))
@@ -437,6 +452,31 @@ async fn a_new_tenant_is_created_once_and_a_mapping_can_be_removed() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["mapping"]["tenant_id"], tenant_id.as_str());
     assert_eq!(env.acronis.tenants().len(), count);
+    // The same admin user, not a second one; never activated, so it is mailed again.
+    let mails = env.acronis.activation_emails();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert_eq!(mails[1]["user_id"], mails[0]["user_id"]);
+}
+
+#[tokio::test]
+async fn a_new_tenant_needs_what_the_naming_rule_needs() {
+    let env = connected().await;
+    let count = env.acronis.tenants().len();
+    // Litware (180) has no primary contact; tenants are named after it by default.
+    let (status, body) = env
+        .put("/customer-mappings/180", json!({"new_tenant": true}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["reason"], "no_primary_contact");
+    assert_eq!(env.acronis.tenants().len(), count, "nothing created");
+    assert!(
+        env.store
+            .get_mapping_by_company(180)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(env.audit("tenant.created").await.is_empty());
 }
 
 // --- deletion forecast -------------------------------------------------------------------

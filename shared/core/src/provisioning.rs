@@ -309,19 +309,34 @@ fn plan_unmapped(situation: &CompanySituation<'_>, policy: &ProvisioningPolicy) 
     if !policy.auto_create {
         return vec![skip(SkipReason::ManualProvisioning)];
     }
-    match new_tenant(situation, policy) {
+    match new_tenant_for(
+        situation.company_id,
+        &situation.company_name,
+        situation.primary_contact.as_ref(),
+        situation.snapshot,
+        policy,
+    ) {
         Ok(tenant) => vec![Action::CreateTenant(tenant)],
         Err(reason) => vec![skip(reason)],
     }
 }
 
-fn new_tenant(
-    situation: &CompanySituation<'_>,
+/// What a new tenant for a company looks like under `policy`: named after the company
+/// or its primary contact, with that rule's activation email. The one naming rule, used
+/// by the planner's `CreateTenant` and by a tenant created through the mapping API.
+pub fn new_tenant_for(
+    company_id: i64,
+    company_name: &str,
+    primary_contact: Option<&PrimaryContact>,
+    snapshot: &CompanySnapshot,
     policy: &ProvisioningPolicy,
 ) -> Result<NewTenant, SkipReason> {
+    if company_id == MSP_OWN_COMPANY {
+        return Err(SkipReason::MspOwnCompany);
+    }
     let (name, activation_email) = match &policy.naming {
         TenantNaming::CompanyName { activation_email } => {
-            let name = situation.company_name.trim();
+            let name = company_name.trim();
             if name.is_empty() {
                 return Err(SkipReason::EmptyCompanyName);
             }
@@ -332,10 +347,7 @@ fn new_tenant(
             (name.to_owned(), email.to_owned())
         }
         TenantNaming::PrimaryContact => {
-            let contact = situation
-                .primary_contact
-                .as_ref()
-                .ok_or(SkipReason::NoPrimaryContact)?;
+            let contact = primary_contact.ok_or(SkipReason::NoPrimaryContact)?;
             let name = format!("{} {}", contact.first_name.trim(), contact.last_name.trim());
             let name = name.trim();
             if name.is_empty() {
@@ -349,14 +361,14 @@ fn new_tenant(
         }
     };
     Ok(NewTenant {
-        company_id: situation.company_id,
-        admin_login: admin_login(&name, situation.company_id),
+        company_id,
+        admin_login: admin_login(&name, company_id),
         name,
         activation_email,
         mfa: policy.two_factor,
         pricing: policy.pricing,
-        default_storage_needed: !situation.snapshot.has_storage_item(),
-        customer_id: situation.company_id.to_string(),
+        default_storage_needed: !snapshot.has_storage_item(),
+        customer_id: company_id.to_string(),
     })
 }
 

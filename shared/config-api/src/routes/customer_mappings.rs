@@ -9,18 +9,16 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, FieldError, upstream};
-use crate::routes::accounts::tenant_json;
-use crate::routes::envelope::current_or_default;
-use acronis::{AcronisClient, TenantCreate, TenantKind};
-use autotask::models::{Company, Contact};
-use autotask::{Filter, Query};
+use acronis::{AcronisClient, TenantKind};
+use autotask::models::Company;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bridge_core::mapping::{CustomerMapping, MappingOrigin};
-use bridge_core::settings::AccountBasis;
+use bridge_jobs::JobError;
 use bridge_jobs::audit::Audit;
+use bridge_jobs::contract_poller::{ProvisionError, provision_company};
 use bridge_store::store::StoreError;
 use serde_json::{Value, json};
 
@@ -110,46 +108,37 @@ pub async fn put(
     let company_id = company_id(path)?;
     let target = target(body)?;
     let autotask = state.ctx.autotask().await?;
-    let company: Company = autotask
+    let _company: Company = autotask
         .get("Companies", company_id)
         .await
         .map_err(|e| upstream("Autotask", e))?
         .ok_or_else(|| ApiError::not_found(format!("no Autotask company has id {company_id}")))?;
+    let tenant_id = match target {
+        Target::Existing(tenant_id) => tenant_id,
+        // The contract poller's provisioning does the whole job and writes the mapping
+        // and its audit entries (tenant.created, mapping.created) in the caller's name.
+        Target::New => return new_tenant(&state, &caller, company_id).await,
+    };
+
     let acronis = state.ctx.acronis().await?;
     let ours = acronis
         .tenant_id()
         .await
         .map_err(|e| upstream("Acronis", e))?;
     let current = state.ctx.store.get_mapping_by_company(company_id).await?;
-
-    let (tenant_id, created) = match target {
-        Target::Existing(tenant_id) => {
-            if let Some(owner) = state.ctx.store.get_mapping_by_tenant(&tenant_id).await?
-                && owner.company_id != company_id
-            {
-                return Err(ApiError::conflict(format!(
-                    "tenant {tenant_id} is already mapped to company {}",
-                    owner.company_id
-                ))
-                .with("company_id", Value::from(owner.company_id)));
-            }
-            if current.as_ref().is_some_and(|m| m.tenant_id == tenant_id) {
-                return Ok(Json(json!({"mapping": current, "previous": current})));
-            }
-            check_manageable(&acronis, &tenant_id, &ours).await?;
-            (tenant_id, None)
-        }
-        Target::New => {
-            if let Some(m) = &current {
-                return Err(ApiError::conflict(format!(
-                    "company {company_id} is already mapped to tenant {}; remove that mapping first",
-                    m.tenant_id
-                )));
-            }
-            let tenant = new_tenant(&state, &acronis, &ours, &company).await?;
-            (tenant.id.clone(), Some(tenant))
-        }
-    };
+    if let Some(owner) = state.ctx.store.get_mapping_by_tenant(&tenant_id).await?
+        && owner.company_id != company_id
+    {
+        return Err(ApiError::conflict(format!(
+            "tenant {tenant_id} is already mapped to company {}",
+            owner.company_id
+        ))
+        .with("company_id", Value::from(owner.company_id)));
+    }
+    if current.as_ref().is_some_and(|m| m.tenant_id == tenant_id) {
+        return Ok(Json(json!({"mapping": current, "previous": current})));
+    }
+    check_manageable(&acronis, &tenant_id, &ours).await?;
 
     let mapping = CustomerMapping {
         company_id,
@@ -167,17 +156,6 @@ pub async fn put(
             StoreError::Conflict { what, .. } => ApiError::conflict(what),
             other => other.into(),
         })?;
-    if let Some(tenant) = &created {
-        audit(
-            &state,
-            &caller,
-            "tenant.created",
-            format!("tenant:{}", tenant.id),
-            None,
-            Some(tenant_json(tenant, &ours)),
-        )
-        .await?;
-    }
     let kind = if previous.is_some() {
         "mapping.changed"
     } else {
@@ -267,99 +245,38 @@ async fn check_manageable(
     Ok(())
 }
 
-/// A new customer tenant for the company, named as the provisioning settings say. Its
-/// `customer_id` is the company id, so a retried request finds the tenant an earlier,
-/// interrupted one created instead of creating a second.
+/// A new customer tenant with the full provisioning (see
+/// [`bridge_jobs::contract_poller::provision_company`]): 409 when the company is mapped
+/// already, 422 with `reason` when the settings' naming rule cannot name the tenant.
 async fn new_tenant(
     state: &ApiState,
-    acronis: &AcronisClient,
-    ours: &str,
-    company: &Company,
-) -> Result<acronis::Tenant, ApiError> {
-    let customer_id = company.id.to_string();
-    if let Some(found) = find_by_customer_id(acronis, ours, &customer_id).await? {
-        return Ok(found);
-    }
-    let settings = current_or_default(state.ctx.store.get_settings().await?).value;
-    let name = match settings.provisioning.create_accounts_based_on {
-        AccountBasis::CompanyName => company.company_name.clone().unwrap_or_default(),
-        AccountBasis::CompanyPrimaryContact => primary_contact_name(state, company.id).await?,
-    };
-    if name.trim().is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("company {} has no name to give the new tenant", company.id),
-        )
-        .with("reason", Value::from("no_name")));
-    }
-    let mut create = TenantCreate::new(name.trim(), TenantKind::Customer, ours);
-    create.customer_id = Some(customer_id);
-    acronis.create_tenant(&create).await.map_err(|e| match e {
-        acronis::Error::Api {
-            status: 409,
-            message,
-            ..
-        } => ApiError::conflict(format!(
-            "Acronis refused the new tenant {:?}: {message}",
-            name.trim()
-        )),
-        other => upstream("Acronis", other),
-    })
-}
-
-async fn find_by_customer_id(
-    acronis: &AcronisClient,
-    ours: &str,
-    customer_id: &str,
-) -> Result<Option<acronis::Tenant>, ApiError> {
-    // Acronis search needs 3 characters; shorter ids are rare enough to just create.
-    if customer_id.len() < 3 {
-        return Ok(None);
-    }
-    let hits = acronis
-        .search(ours, customer_id)
+    caller: &Caller,
+    company_id: i64,
+) -> Result<Json<Value>, ApiError> {
+    let tenant_id = provision_company(&state.ctx, company_id, MappingOrigin::Manual, &caller.0)
         .await
-        .map_err(|e| upstream("Acronis", e))?;
-    let ids: Vec<String> = hits
-        .into_iter()
-        .filter(|h| h.obj_type == "tenant")
-        .map(|h| h.id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(None);
-    }
-    let tenants = acronis
-        .get_tenants(&ids)
-        .await
-        .map_err(|e| upstream("Acronis", e))?;
-    Ok(tenants
-        .into_iter()
-        .find(|t| t.kind == TenantKind::Customer && t.customer_id.as_deref() == Some(customer_id)))
-}
-
-async fn primary_contact_name(state: &ApiState, company_id: i64) -> Result<String, ApiError> {
-    let client = state.ctx.autotask().await?;
-    let query = Query::new(Filter::eq("companyID", company_id))
-        .and(Filter::eq("primaryContact", true))
-        .include_fields(["id", "firstName", "lastName"]);
-    let contacts: Vec<Contact> = client
-        .query(&query)
-        .await
-        .map_err(|e| upstream("Autotask", e))?;
-    contacts
-        .first()
-        .map(Contact::full_name)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "company {company_id} has no primary contact with a name, and accounts are \
-                     based on the primary contact (provisioning.create_accounts_based_on)"
-                ),
-            )
-            .with("reason", Value::from("no_primary_contact"))
-        })
+        .map_err(|e| match e {
+            ProvisionError::AlreadyMapped { .. } => ApiError::conflict(e.to_string()),
+            ProvisionError::Refused { reason, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).with(
+                    "reason",
+                    serde_json::to_value(reason).unwrap_or(Value::Null),
+                )
+            }
+            ProvisionError::Job(JobError::Acronis(acronis::Error::Api {
+                status: 409,
+                message,
+                ..
+            })) => ApiError::conflict(format!("Acronis refused the new tenant: {message}")),
+            ProvisionError::Job(other) => other.into(),
+        })?;
+    let mapping = state
+        .ctx
+        .store
+        .get_mapping_by_company(company_id)
+        .await?
+        .filter(|m| m.tenant_id == tenant_id);
+    Ok(Json(json!({"mapping": mapping, "previous": null})))
 }
 
 fn to_json(m: &CustomerMapping) -> Value {

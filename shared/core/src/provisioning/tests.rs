@@ -836,6 +836,49 @@ fn deletion_forecast_lists_due_tenants_soonest_first() {
 }
 
 #[test]
+fn new_tenant_for_is_the_planners_naming_rule_and_ignores_auto_create() {
+    let services = with_services();
+    let situation = unmapped(&services);
+    let plan = plan_company(&situation, &by_company_name(), &deprovision_10_30(), now());
+    let Some(Action::CreateTenant(planned)) = plan.actions.first() else {
+        panic!("expected CreateTenant, got {:?}", plan.actions);
+    };
+    let direct = new_tenant_for(
+        COMPANY,
+        &situation.company_name,
+        None,
+        &services,
+        &by_company_name(),
+    );
+    assert_eq!(direct.as_ref(), Ok(planned));
+
+    // Manual mode (the mapping API) still names the tenant; no contract yet means the
+    // default storage is needed.
+    let manual = ProvisioningPolicy {
+        auto_create: false,
+        ..by_contact()
+    };
+    let empty = without_services();
+    let jane = contact(" Jane ", "Doe", Some("jane@contoso.example"));
+    let tenant = new_tenant_for(COMPANY, "Contoso Ltd.", jane.as_ref(), &empty, &manual)
+        .expect("named after the contact");
+    assert_eq!(tenant.name, "Jane Doe");
+    assert_eq!(tenant.admin_login, "jane.doe.42");
+    assert_eq!(tenant.activation_email, "jane@contoso.example");
+    assert_eq!(tenant.customer_id, "42");
+    assert!(tenant.default_storage_needed);
+
+    assert_eq!(
+        new_tenant_for(COMPANY, "Contoso Ltd.", None, &empty, &manual),
+        Err(SkipReason::NoPrimaryContact)
+    );
+    assert_eq!(
+        new_tenant_for(0, "MSP", None, &empty, &by_company_name()),
+        Err(SkipReason::MspOwnCompany)
+    );
+}
+
+#[test]
 fn admin_logins_are_deterministic_and_safe() {
     let cases = [
         ("Contoso Ltd.", "contoso.ltd.42"),

@@ -12,6 +12,7 @@
 mod apply;
 mod cursor;
 mod describe;
+mod manual;
 mod policy;
 mod provision;
 mod reader;
@@ -20,6 +21,7 @@ mod tenants;
 mod udf;
 
 pub use cursor::{NAME as CURSOR_NAME, PollCursor};
+pub use manual::{ProvisionError, provision_company};
 pub use policy::{Policy, service_map};
 
 use crate::{Context, JobError, JobSummary, Trigger, lease};

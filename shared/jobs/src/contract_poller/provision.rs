@@ -34,6 +34,9 @@ pub struct Provisioner<'a> {
     policy: &'a Policy,
     now: DateTime<Utc>,
     available: Option<Vec<OfferingItem>>,
+    /// How the mappings it writes are marked, and who the audit names.
+    origin: MappingOrigin,
+    actor: &'a str,
     /// Things worth telling the operator (items the partner cannot grant, …).
     pub notes: Vec<String>,
 }
@@ -53,7 +56,26 @@ impl<'a> Provisioner<'a> {
             policy,
             now,
             available: None,
+            origin: MappingOrigin::Automatic,
+            actor: JOB,
             notes: Vec::new(),
+        }
+    }
+
+    /// For a tenant an operator asked for (the mapping API): mappings get `origin`, the
+    /// audit names `actor`.
+    pub fn on_behalf_of(mut self, origin: MappingOrigin, actor: &'a str) -> Self {
+        self.origin = origin;
+        self.actor = actor;
+        self
+    }
+
+    fn why(&self) -> &'static str {
+        match self.origin {
+            MappingOrigin::Automatic => {
+                "automatic provisioning: an active contract holds mapped Acronis services"
+            }
+            MappingOrigin::Manual => "a new tenant requested through the mapping API",
         }
     }
 
@@ -64,6 +86,31 @@ impl<'a> Provisioner<'a> {
         tenant: &NewTenant,
         snapshot: &CompanySnapshot,
     ) -> Result<String, JobError> {
+        let (pending, version) = self.record(tenant).await?;
+        self.create_and_finish(pending, version, snapshot).await
+    }
+
+    /// Like [`Self::create`], but first looks for a tenant an earlier request made for
+    /// this company (by its `customer_id`) and finishes that one instead: an operator
+    /// who unmapped a company and asks again gets the same tenant back.
+    pub async fn adopt_or_create(
+        &mut self,
+        tenant: &NewTenant,
+        snapshot: &CompanySnapshot,
+    ) -> Result<String, JobError> {
+        let (pending, version) = self.record(tenant).await?;
+        match self.find(tenant).await? {
+            Some(tenant_id) => {
+                self.finish(tenant, &tenant_id, snapshot).await?;
+                self.map(tenant, &tenant_id).await?;
+                Ok(tenant_id)
+            }
+            None => self.create_and_finish(pending, version, snapshot).await,
+        }
+    }
+
+    /// Writes the pending-provisioning record before anything exists in Acronis.
+    async fn record(&self, tenant: &NewTenant) -> Result<(PendingProvisioning, u64), JobError> {
         let pending = PendingProvisioning {
             tenant: tenant.clone(),
             started_at: self.now,
@@ -84,7 +131,7 @@ impl<'a> Provisioner<'a> {
             }
             Err(e) => return Err(e.into()),
         };
-        self.create_and_finish(pending, version, snapshot).await
+        Ok((pending, version))
     }
 
     /// `ResumePendingProvisioning`: finishes what a killed run started. Returns the
@@ -170,7 +217,7 @@ impl<'a> Provisioner<'a> {
             .put_pending_provisioning(&pending, Some(version))
             .await?;
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind: "tenant.created",
             subject: format!("tenant:{}", tenant.id),
             before: None,
@@ -183,9 +230,7 @@ impl<'a> Provisioner<'a> {
                 "mfa": new.mfa,
                 "pricing": new.pricing,
             })),
-            reason: Some(
-                "automatic provisioning: an active contract holds mapped Acronis services".into(),
-            ),
+            reason: Some(self.why().into()),
         }
         .write(self.ctx)
         .await?;
@@ -305,18 +350,24 @@ impl<'a> Provisioner<'a> {
         let mapping = CustomerMapping {
             company_id: new.company_id,
             tenant_id: tenant_id.to_owned(),
-            origin: MappingOrigin::Automatic,
+            origin: self.origin,
             created_at: self.now,
             no_services_since: None,
         };
         self.ctx.store.put_mapping(&mapping).await?;
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind: "mapping.created",
             subject: format!("company:{}", new.company_id),
             before: None,
             after: serde_json::to_value(&mapping).ok(),
-            reason: Some("automatic provisioning".into()),
+            reason: Some(
+                match self.origin {
+                    MappingOrigin::Automatic => "automatic provisioning",
+                    MappingOrigin::Manual => self.why(),
+                }
+                .into(),
+            ),
         }
         .write(self.ctx)
         .await?;
@@ -332,7 +383,7 @@ impl<'a> Provisioner<'a> {
 
     async fn audit_failure(&self, new: &NewTenant, why: &str) -> Result<(), JobError> {
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind: "provisioning.failed",
             subject: format!("company:{}", new.company_id),
             before: None,
