@@ -12,15 +12,7 @@ const STACK_NAME: &str = "BRIDGE_STACK_NAME";
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    bridge_jobs::telemetry::init_lambda_tracing();
     let ctx = Context::from_env().await?;
     let stack_name = std::env::var(STACK_NAME)
         .map_err(|_| anyhow::anyhow!("environment variable {STACK_NAME} is not set"))?;

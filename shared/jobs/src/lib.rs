@@ -17,6 +17,7 @@ pub mod contract_poller;
 pub mod error;
 pub mod lease;
 pub mod summary;
+pub mod telemetry;
 pub mod topology;
 pub mod trigger;
 
