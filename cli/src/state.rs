@@ -9,7 +9,8 @@
 //! | `url` | where the running runner serves the config routes (for the operator client) |
 
 use bridge_core::secret::Secret;
-use std::io::{self, Write};
+use bridge_store::secrets::write_private;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// The folder used when `--state` is not given, relative to the working directory
@@ -146,17 +147,6 @@ impl StateDir {
             Err(e) => Err(io_error(&path)(e)),
         }
     }
-}
-
-/// Creates `path` readable by the owner only, before any byte is written to it.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Puts a token file copied or touched by hand back to owner-only.

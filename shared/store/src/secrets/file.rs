@@ -131,8 +131,9 @@ fn write_atomically(path: &Path, value: &Value) -> Result<(), SecretError> {
     Ok(())
 }
 
-/// Creates `path` readable by the owner only, before any byte is written to it.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Creates `path` readable by the owner only, before any byte is written to it (also
+/// used for the local runner's token).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

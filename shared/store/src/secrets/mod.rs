@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
 
-pub use file::FileSecretSource;
+pub use file::{FileSecretSource, write_private};
 pub use secrets_manager::SecretsManagerSource;
 
 /// Reads and saves the credentials of both APIs. `None` means "not set yet".
