@@ -15,6 +15,12 @@
 //! - A **404 with an HTML (or other non-JSON) body** is a missing route, which is how an
 //!   old zone answers after the database moved; a 404 with a JSON or empty body is a
 //!   missing record.
+//!
+//! Besides `{"errors": [...]}`, the web framework under the API answers some failures
+//! (405 on a verb a route does not serve, some 404s) with `{"Message": "..."}`, capital
+//! M, sometimes with a `MessageDetail`. That text is kept too: it is often the only hint
+//! of what was wrong. Whatever is echoed is cut to a bounded length, so an error (and the
+//! log line or HTTP answer it ends up in) never carries a whole page.
 
 use crate::error::AutotaskError;
 use std::time::Duration;
@@ -54,6 +60,7 @@ pub(crate) fn classify(
         404 if parsed.is_json || body.iter().all(u8::is_ascii_whitespace) => {
             Verdict::Fail(AutotaskError::NotFound {
                 what: what.to_string(),
+                message: parsed.joined(),
             })
         }
         404 => Verdict::ZoneSuspect(AutotaskError::Api {
@@ -110,11 +117,30 @@ fn is_auth_failure(text: &str) -> bool {
     .any(|w| text.contains(w))
 }
 
-/// An error body: `{"errors": [...]}` with string or `{"message"}` elements, or
-/// anything else (HTML, plain text, empty), kept as a short snippet.
+/// Longest text kept from one message Autotask wrote for people: room for any real
+/// message, yet a runaway body cannot bloat an error, a log line or an HTTP answer.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 500;
+
+/// Longest snippet kept from a body that is not JSON (an IIS page, a proxy's text): its
+/// head is enough to tell what answered.
+pub(crate) const MAX_SNIPPET_CHARS: usize = 300;
+
+/// `text` trimmed and cut to `max` characters (a cut is marked with `…`).
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
+/// An error body: `{"errors": [...]}` with string or `{"message"}` elements, a
+/// top-level `{"Message", "MessageDetail"}` (any case), or anything else (HTML, plain
+/// text, empty), kept as a short snippet.
 #[derive(Debug, Default)]
 pub(crate) struct ErrorBody {
     pub errors: Vec<String>,
+    /// Only an `errors` array marks a validation error; a bare `Message` does not.
     pub has_errors: bool,
     pub is_json: bool,
 }
@@ -124,24 +150,26 @@ impl ErrorBody {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(value) => {
                 let list = value.get("errors").and_then(|e| e.as_array());
-                let errors: Vec<String> = list
-                    .map(|items| items.iter().filter_map(error_text).collect())
-                    .unwrap_or_else(|| {
-                        value
-                            .get("message")
-                            .and_then(|m| m.as_str())
-                            .map(|m| vec![m.to_string()])
-                            .unwrap_or_default()
-                    });
+                let errors: Vec<String> = match list {
+                    Some(items) => items.iter().filter_map(error_text).collect(),
+                    None => ["message", "messagedetail"]
+                        .iter()
+                        .filter_map(|name| text_field(&value, name))
+                        .map(str::to_string)
+                        .collect(),
+                };
                 Self {
                     has_errors: list.is_some(),
-                    errors,
+                    errors: errors
+                        .iter()
+                        .map(|e| bounded(e, MAX_MESSAGE_CHARS))
+                        .filter(|e| !e.is_empty())
+                        .collect(),
                     is_json: true,
                 }
             }
             Err(_) => {
-                let text = String::from_utf8_lossy(body);
-                let snippet: String = text.trim().chars().take(300).collect();
+                let snippet = bounded(&String::from_utf8_lossy(body), MAX_SNIPPET_CHARS);
                 Self {
                     errors: if snippet.is_empty() {
                         vec![]
@@ -160,12 +188,20 @@ impl ErrorBody {
     }
 }
 
+/// The string value of `object[name]`, the name matched case-insensitively: the API's
+/// own errors say `message`, its web framework says `Message`.
+fn text_field<'a>(object: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    object
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| value.as_str())
+}
+
 fn error_text(item: &serde_json::Value) -> Option<String> {
     match item {
         serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Object(o) => o
-            .get("message")
-            .and_then(|m| m.as_str())
+        serde_json::Value::Object(_) => text_field(item, "message")
             .map(str::to_string)
             .or_else(|| Some(item.to_string())),
         serde_json::Value::Null => None,
@@ -194,6 +230,67 @@ mod tests {
         let html = ErrorBody::parse(b"<html><body>Server Error</body></html>");
         assert!(!html.is_json && !html.has_errors);
         assert_eq!(html.errors.len(), 1);
+    }
+
+    #[test]
+    fn a_capital_m_message_body_keeps_its_text() {
+        let body = r#"{"Message":"The requested resource does not support http method 'PUT'."}"#;
+        match verdict(405, body) {
+            Verdict::Fail(err @ AutotaskError::Api { status: 405, .. }) => assert!(
+                err.to_string().ends_with(
+                    "HTTP 405: The requested resource does not support http method 'PUT'."
+                ),
+                "{err}"
+            ),
+            other => panic!("expected a final 405, got {other:?}"),
+        }
+        let b = ErrorBody::parse(
+            br#"{"Message":"No HTTP resource was found that matches the request URI 'x'.","MessageDetail":"No type was found that matches the controller named 'x'."}"#,
+        );
+        assert_eq!(b.errors.len(), 2, "{b:?}");
+        assert!(!b.has_errors, "a bare Message is not a validation error");
+        assert_eq!(
+            ErrorBody::parse(br#"{"message":"lower case too"}"#).errors,
+            vec!["lower case too"]
+        );
+        assert_eq!(
+            ErrorBody::parse(br#"{"errors":[{"Message":"in a list"}]}"#).errors,
+            vec!["in a list"]
+        );
+    }
+
+    #[test]
+    fn a_json_404_keeps_its_text_and_stays_a_missing_record() {
+        match verdict(404, r#"{"Message":"No HTTP resource was found."}"#) {
+            Verdict::Fail(err @ AutotaskError::NotFound { .. }) => {
+                assert_eq!(
+                    err.to_string(),
+                    "not found: Companies/1: No HTTP resource was found."
+                );
+            }
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+        match verdict(404, "") {
+            Verdict::Fail(err) => assert_eq!(err.to_string(), "not found: Companies/1"),
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn echoed_text_is_bounded() {
+        let long = "é".repeat(2 * MAX_MESSAGE_CHARS);
+        let body = serde_json::json!({ "Message": long }).to_string();
+        let kept = ErrorBody::parse(body.as_bytes()).joined();
+        assert_eq!(kept.chars().count(), MAX_MESSAGE_CHARS + 1, "500 and the …");
+        assert!(kept.ends_with('…'));
+        let body = serde_json::json!({ "errors": [long.clone(), "short"] }).to_string();
+        let b = ErrorBody::parse(body.as_bytes());
+        assert!(b.errors[0].chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert_eq!(b.errors[1], "short");
+        let html = format!("<html>{}</html>", "x".repeat(5_000));
+        let b = ErrorBody::parse(html.as_bytes());
+        assert_eq!(b.errors[0].chars().count(), MAX_SNIPPET_CHARS + 1);
+        assert_eq!(bounded("  exactly  ", 7), "exactly");
     }
 
     #[test]

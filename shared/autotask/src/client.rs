@@ -161,7 +161,8 @@ impl AutotaskClient {
                     let status = resp.status().as_u16();
                     match resp.bytes().await {
                         Ok(body) if status == 429 || status >= 502 => {
-                            format!("HTTP {status}: {}", String::from_utf8_lossy(&body))
+                            let said = crate::classify::ErrorBody::parse(&body).joined();
+                            format!("HTTP {status}: {said}")
                         }
                         Ok(body) => {
                             let zone = zone::parse_answer(&creds.username, status, &body)?;

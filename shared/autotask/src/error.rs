@@ -33,9 +33,11 @@ pub enum AutotaskError {
     #[error("could not determine the Autotask zone of user {user}: {detail}")]
     ZoneNotFound { user: String, detail: String },
 
-    /// HTTP 404 with an Autotask body: the record does not exist.
-    #[error("not found: {what}")]
-    NotFound { what: String },
+    /// HTTP 404 with an Autotask body: the record does not exist. `message` is what
+    /// Autotask said (bounded; empty when it said nothing), since a 404 from the API's
+    /// web framework names the route it could not serve.
+    #[error("not found: {what}{}", colon_then(message))]
+    NotFound { what: String, message: String },
 
     /// 429 or a thread-limit rejection, still there after every retry.
     #[error(
@@ -80,6 +82,15 @@ impl AutotaskError {
             self,
             Self::BadCredentials | Self::NotApiUser | Self::UnknownUserOrIntegrationCode { .. }
         )
+    }
+}
+
+/// `": text"`, or nothing for an empty text, so a message-less error reads cleanly.
+fn colon_then(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
     }
 }
 

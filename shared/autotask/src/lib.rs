@@ -42,6 +42,8 @@
 //!   or tracking identifier is [`AutotaskError::UnknownUserOrIntegrationCode`];
 //!   "Thread Threshold Exceeded"/`Itgenatr005` with any status is throttling. A 404 with
 //!   a JSON body is a missing record (`get` gives `None`); an HTML 404 is a missing route.
+//!   The text of `{"Message": ...}` bodies (405s, some 404s) is kept like that of
+//!   `errors`; echoed text is cut at 500 characters per message (300 of a non-JSON body).
 //! - **Secrets.** The secret lives in a [`Secret`](bridge_core::secret::Secret) and a
 //!   sensitive header value; nothing here logs headers or credentials.
 
