@@ -431,10 +431,15 @@ async fn create_read_update_with_timestamps_and_errors() {
         "PATCH keeps other fields"
     );
 
-    let (s, _) = api
+    let (s, body) = api
         .patch(&format!("Companies/{id}"), json!({"id": id, "city": "X"}))
         .await;
     assert_eq!(s, 405);
+    assert_eq!(
+        body,
+        json!({"Message": "The requested resource does not support http method 'PATCH'."}),
+        "a 405 comes from the web framework, capital M, no errors array"
+    );
     let (s, body) = api.put("Companies", json!({"id": id, "companyName": "New Co", "companyType": 1, "ownerResourceID": 29682885})).await;
     assert_eq!(s, 500, "PUT nulls the omitted required phone: {body}");
     let (s, _) = api.put("Companies", json!({"id": id, "companyName": "Renamed Co", "companyType": 1, "ownerResourceID": 29682885, "phone": "2"})).await;

@@ -26,6 +26,40 @@ async fn get_returns_the_record_or_none() {
 }
 
 #[tokio::test]
+async fn a_verb_the_route_does_not_serve_reports_autotasks_message() {
+    let sim = sim(3).await;
+    let client = client(&sim);
+    // Contacts are written through their company; the flat route has no PATCH.
+    let err = client
+        .update("Contacts", &serde_json::json!({"id": 1, "title": "CTO"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, autotask::AutotaskError::Api { status: 405, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Autotask answered HTTP 405: The requested resource does not support http method 'PATCH'."
+    );
+    let err = client
+        .create("BillingCodes", &serde_json::json!({"name": "x"}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("does not support http method 'POST'"),
+        "{err}"
+    );
+    assert_eq!(logged_status(&sim, 405), 2, "neither is retried");
+    assert_eq!(
+        logged(&sim, "zoneInformation", "get"),
+        1,
+        "a 405 is not a zone move"
+    );
+}
+
+#[tokio::test]
 async fn every_model_decodes_what_the_api_returns() {
     let sim = sim(8).await;
     let client = client(&sim);

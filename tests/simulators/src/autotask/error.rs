@@ -1,5 +1,7 @@
-//! Failure responses: `{"errors":[strings]}` with the status Autotask uses, or the
-//! non-JSON IIS 404 page that unknown routes and abandoned zones answer.
+//! Failure responses: `{"errors":[strings]}` with the status Autotask uses, the
+//! `{"Message": "..."}` of the web framework under the API (405 on a verb a route does
+//! not serve), or the non-JSON IIS 404 page that unknown routes and abandoned zones
+//! answer.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,8 +11,19 @@ use serde_json::json;
 pub struct ApiError {
     pub status: u16,
     pub errors: Vec<String>,
-    /// Answer with the IIS HTML 404 page instead of JSON.
-    pub html_not_found: bool,
+    pub shape: Shape,
+}
+
+/// How the body of a failure looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"errors": [...]}`: what the API's own code answers.
+    Errors,
+    /// `{"Message": "..."}` (capital M, the errors joined): what the web framework
+    /// answers before the API's code runs, e.g. a 405.
+    Message,
+    /// The IIS HTML 404 page.
+    IisHtml,
 }
 
 impl ApiError {
@@ -18,7 +31,7 @@ impl ApiError {
         ApiError {
             status,
             errors: vec![message.into()],
-            html_not_found: false,
+            shape: Shape::Errors,
         }
     }
     /// Validation and business failures: HTTP 500 with error strings (reference 3.7).
@@ -29,21 +42,27 @@ impl ApiError {
         ApiError {
             status: 500,
             errors,
-            html_not_found: false,
+            shape: Shape::Errors,
         }
     }
+    /// A verb the route does not serve. The reference reports the text; the body is
+    /// ASP.NET Web API's own `{"Message"}`, since the framework refuses the verb before
+    /// the API's code (which writes `errors`) runs.
     pub fn method_not_allowed(method: &str) -> ApiError {
-        ApiError::new(
-            405,
-            format!("The requested resource does not support http method '{method}'."),
-        )
+        ApiError {
+            shape: Shape::Message,
+            ..ApiError::new(
+                405,
+                format!("The requested resource does not support http method '{method}'."),
+            )
+        }
     }
     /// Unknown routes and zones this database no longer lives in (unconfirmed body; IIS-like).
     pub fn iis_not_found() -> ApiError {
         ApiError {
             status: 404,
             errors: Vec::new(),
-            html_not_found: true,
+            shape: Shape::IisHtml,
         }
     }
 }
@@ -70,9 +89,14 @@ const IIS_404: &str = "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if self.html_not_found {
-            return (status, [("content-type", "text/html")], IIS_404).into_response();
+        match self.shape {
+            Shape::IisHtml => (status, [("content-type", "text/html")], IIS_404).into_response(),
+            Shape::Message => (
+                status,
+                axum::Json(json!({ "Message": self.errors.join(" ") })),
+            )
+                .into_response(),
+            Shape::Errors => (status, axum::Json(json!({ "errors": self.errors }))).into_response(),
         }
-        (status, axum::Json(json!({ "errors": self.errors }))).into_response()
     }
 }

@@ -7,7 +7,9 @@
 //!   500 `{"errors":["Zone information could not be determined"]}`.
 //! - API: `{base}/zone{N}/ATServicesRest/V1.0/{Entity}…` (`ATServicesRest/V1.0` and entity
 //!   names case-insensitive) with headers `ApiIntegrationCode`, `UserName`, `Secret`
-//!   (optional `ImpersonationResourceId`). Other zone numbers answer an IIS HTML 404.
+//!   (optional `ImpersonationResourceId`). Other zone numbers answer an IIS HTML 404; a
+//!   verb a route does not serve answers 405 `{"Message": "…does not support http
+//!   method 'X'."}`.
 //!   Routes: `query` (GET `?search=` / POST), `query/count`, `query/next` (GET/POST),
 //!   `/{id}`, create `POST`, update `PATCH`/`PUT` with `id` in the body, `DELETE /{id}`
 //!   where allowed, child collections (`/Companies/{id}/Contacts`, `/Contracts/{id}/Services`,
