@@ -37,6 +37,7 @@ impl std::fmt::Debug for AutotaskClient {
         f.debug_struct("AutotaskClient")
             .field("username", &self.inner.config.credentials.username)
             .field("zone_lookup_url", &self.inner.config.zone_lookup_url)
+            .field("zone_url", &self.inner.config.zone_url)
             .finish_non_exhaustive()
     }
 }
@@ -100,12 +101,13 @@ impl AutotaskClient {
             .build()
             .map_err(|e| AutotaskError::Config(format!("HTTP client: {e}")))?;
         zone::lookup_url(&config.zone_lookup_url, &config.credentials.username)?;
+        let known_zone = zone::known(config.zone_url.as_deref())?;
         let auth = auth_headers(&config)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 auth,
-                zone: ZoneCache::default(),
+                zone: ZoneCache::new(known_zone),
                 limiter: EntityLimiter::new(config.max_concurrent_per_entity),
                 budget: Budget::new(config.budget.clone()),
                 requests: AtomicU64::new(0),
@@ -114,7 +116,9 @@ impl AutotaskClient {
         })
     }
 
-    /// The user's zone, looked up now if not cached yet.
+    /// The user's zone, looked up now if not cached yet. A zone the client started in
+    /// ([`AutotaskConfig::zone_url`]) carries only its URL (`zone_name`, `web_url` and
+    /// `ci` are `None`) until a re-discovery replaces it.
     pub async fn zone(&self) -> Result<ZoneInfo> {
         self.inner
             .zone

@@ -23,6 +23,15 @@ pub struct Credentials {
 pub struct AutotaskConfig {
     /// Zone-lookup base, e.g. `https://webservices2.autotask.net/atservicesrest/`.
     pub zone_lookup_url: String,
+    /// The zone's REST base (e.g. `https://webservices15.autotask.net/ATServicesRest/`)
+    /// found by an earlier lookup, such as the one saved with the credentials. A new
+    /// client starts in that zone and sends no lookup, which saves a round trip on
+    /// every cold start. The lookup stays the authority: a 401, a route 404 or a
+    /// connection failure re-discovers the zone as it would for a looked-up zone, so a
+    /// database that moved since keeps working. `None` or a blank text means "look it
+    /// up"; anything else that is not an http(s) URL with a host makes
+    /// [`AutotaskClient::new`](crate::AutotaskClient::new) fail.
+    pub zone_url: Option<String>,
     pub credentials: Credentials,
     /// Retry policy for 429s, thread-limit rejections and transient faults.
     pub backoff: Backoff,
@@ -39,12 +48,20 @@ impl AutotaskConfig {
     pub fn new(credentials: Credentials) -> Self {
         Self {
             zone_lookup_url: DEFAULT_ZONE_LOOKUP_URL.to_string(),
+            zone_url: None,
             credentials,
             backoff: Backoff::default(),
             max_concurrent_per_entity: 3,
             request_timeout: Duration::from_secs(60),
             budget: BudgetPolicy::default(),
         }
+    }
+
+    /// The same config, starting in the known zone `zone_url` (see
+    /// [`AutotaskConfig::zone_url`]).
+    pub fn with_zone_url(mut self, zone_url: impl Into<String>) -> Self {
+        self.zone_url = Some(zone_url.into());
+        self
     }
 }
 

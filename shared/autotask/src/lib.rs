@@ -16,9 +16,11 @@
 //!
 //! # Policies
 //! - **Zone.** Looked up (`zoneInformation?user=`, no credentials sent) on the first
-//!   call and cached. A 401, a 404 with a non-JSON (IIS) body, or a connection failure
-//!   drops the cached zone once per call; the zone is looked up again and the call is
-//!   resent once. That is how a database that moved zones keeps working.
+//!   call and cached — or, when the config names a known zone
+//!   ([`AutotaskConfig::zone_url`], e.g. the one saved with the credentials), taken
+//!   from there without a lookup. A 401, a 404 with a non-JSON (IIS) body, or a
+//!   connection failure drops the cached zone once per call; the zone is looked up again
+//!   and the call is resent once. That is how a database that moved zones keeps working.
 //! - **Retries.** Exponential backoff with jitter ([`bridge_core::backoff::Backoff`])
 //!   on 429 and thread-limit rejections (honouring `Retry-After`), on 502/503/504 and
 //!   5xx without an `errors` array, and on timeouts or dropped connections. A 500

@@ -196,3 +196,97 @@ async fn zone_move_between_pages_resumes_on_the_new_zone() {
         "one 404 + pages 2 and 3"
     );
 }
+
+#[tokio::test]
+async fn a_known_zone_skips_the_lookup_on_a_cold_start() {
+    let sim = sim(5).await;
+    let client = client_with(config(&sim).with_zone_url(sim.api_url()));
+    assert_eq!(client.requests_made(), 0);
+    let cached = client
+        .cached_zone()
+        .await
+        .expect("starts in the known zone");
+    assert_eq!(cached.url, sim.api_url());
+    assert_eq!(cached.ci, None, "only the URL is known without a lookup");
+
+    for _ in 0..2 {
+        assert_eq!(client.count("Companies", &Query::all()).await.unwrap(), 6);
+    }
+    assert_eq!(logged(&sim, "zoneInformation", "get"), 0);
+    assert_eq!(logged(&sim, "Companies", "count"), 2);
+    assert_eq!(client.requests_made(), 2);
+    assert_eq!(sim.core().log.len(), 2);
+}
+
+#[tokio::test]
+async fn a_stale_known_zone_is_rediscovered_and_the_call_succeeds() {
+    let sim = sim(20).await;
+    let saved = sim.api_url();
+    sim.move_zone(29);
+    let client = client_with(config(&sim).with_zone_url(saved));
+
+    let companies: Vec<autotask::models::Company> = client.query(&Query::all()).await.unwrap();
+    assert_eq!(companies.len(), 21);
+    let zone = client.zone().await.unwrap();
+    assert!(zone.url.contains("/zone29/"), "{}", zone.url);
+    assert_eq!(zone.ci, Some(123456), "the lookup replaced the known zone");
+    assert_eq!(logged_status(&sim, 404), 1, "one request hit the old zone");
+    assert_eq!(logged(&sim, "zoneInformation", "get"), 1);
+    // 404 on the old zone, lookup, query
+    assert_eq!(client.requests_made(), 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_known_zone_is_rediscovered() {
+    let sim = sim(1).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let client = client_with(
+        config(&sim).with_zone_url(format!("http://127.0.0.1:{port}/zone1/ATServicesRest/")),
+    );
+    assert_eq!(client.count("Companies", &Query::all()).await.unwrap(), 2);
+    assert_eq!(client.zone().await.unwrap().url, sim.api_url());
+    assert_eq!(logged(&sim, "zoneInformation", "get"), 1);
+    // refused connection, lookup, count
+    assert_eq!(client.requests_made(), 3);
+}
+
+#[tokio::test]
+async fn a_known_zone_still_rediscovers_once_on_401() {
+    let sim = sim(1).await;
+    let config = config_as(&sim, DEMO_USER, "not-the-secret", DEMO_INTEGRATION_CODE)
+        .with_zone_url(sim.api_url());
+    let client = client_with(config);
+    let err = client.count("Companies", &Query::all()).await.unwrap_err();
+    assert!(matches!(err, AutotaskError::BadCredentials), "{err:?}");
+    assert_eq!(logged_status(&sim, 401), 2);
+    assert_eq!(logged(&sim, "zoneInformation", "get"), 1);
+}
+
+#[tokio::test]
+async fn a_known_zone_that_is_no_http_url_is_refused_when_the_client_is_built() {
+    let sim = sim(1).await;
+    for bad in [
+        "webservices15.autotask.net/ATServicesRest/",
+        "ftp://webservices15.autotask.net/ATServicesRest/",
+    ] {
+        let err = autotask::AutotaskClient::new(config(&sim).with_zone_url(bad)).unwrap_err();
+        assert!(matches!(err, AutotaskError::Config(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("zone_url"), "names the field: {text}");
+        assert!(
+            text.contains("ATServicesRest/"),
+            "shows the expected form: {text}"
+        );
+    }
+    assert_eq!(sim.core().log.len(), 0, "nothing was sent");
+
+    let blank = client_with(config(&sim).with_zone_url("  "));
+    assert_eq!(blank.count("Companies", &Query::all()).await.unwrap(), 2);
+    assert_eq!(
+        logged(&sim, "zoneInformation", "get"),
+        1,
+        "a blank known zone means: look it up"
+    );
+}
