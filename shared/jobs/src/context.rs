@@ -105,6 +105,7 @@ impl Context {
             integration_code: creds.integration_code.clone(),
         });
         config.zone_lookup_url = self.autotask_zone_lookup_url.clone();
+        config.zone_url = creds.zone_url.clone();
         let client = AutotaskClient::new(config)?;
         *cached = Some((creds, client.clone()));
         Ok(client)
