@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod contracts;
 pub mod credentials;
 pub mod events;
+pub mod hash;
 pub mod mapping;
 pub mod provisioning;
 pub mod records;
