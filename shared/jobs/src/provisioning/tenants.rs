@@ -12,14 +12,14 @@ const BATCH: usize = 100;
 /// Each tenant's state: `Some(Deleted)` when Acronis no longer knows it, `None` when it
 /// could not be read this run (its batch failed; the planner then leaves it alone).
 pub async fn observe(
-    ac: &AcronisClient,
+    acronis: &AcronisClient,
     partner: &str,
     tenant_ids: &[String],
     summary: &mut JobSummary,
 ) -> BTreeMap<String, Option<ObservedTenant>> {
     let mut out = BTreeMap::new();
     for chunk in tenant_ids.chunks(BATCH) {
-        match ac.get_tenants(chunk).await {
+        match acronis.get_tenants(chunk).await {
             Ok(found) => {
                 summary.read("tenants", found.len() as u64);
                 let mut found: BTreeMap<String, Tenant> =
