@@ -115,8 +115,8 @@ pub async fn put(
         .ok_or_else(|| ApiError::not_found(format!("no Autotask company has id {company_id}")))?;
     let tenant_id = match target {
         Target::Existing(tenant_id) => tenant_id,
-        // The shared provisioning does the whole job and writes the mapping
-        // and its audit entries (tenant.created, mapping.created) in the caller's name.
+        // Provisioning does the whole job and writes the mapping and its audit entries
+        // (tenant.created or tenant.adopted, mapping.created) in the caller's name.
         Target::New => return new_tenant(&state, &caller, company_id).await,
     };
 

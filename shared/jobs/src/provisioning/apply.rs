@@ -74,7 +74,9 @@ impl Applier<'_> {
                     continue;
                 }
                 let done = match action {
-                    Action::CreateTenant(new) => provisioner.create(new, snapshot).await.map(drop),
+                    Action::CreateTenant(new) => {
+                        provisioner.adopt_or_create(new, snapshot).await.map(drop)
+                    }
                     Action::ResumePendingProvisioning { .. } => match &gathered.pending {
                         Some(pending) => provisioner
                             .resume(pending.clone(), snapshot)

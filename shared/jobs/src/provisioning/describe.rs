@@ -6,7 +6,7 @@ use bridge_core::provisioning::{Action, PricingMode};
 pub fn describe(action: &Action) -> String {
     match action {
         Action::CreateTenant(t) => format!(
-            "create customer tenant {:?} (admin {}, activation email to {}, {}{}{})",
+            "create customer tenant {:?} (admin {}, activation email to {}, {}{}{}), or map again the one made for the company earlier",
             t.name,
             t.admin_login,
             t.activation_email,

@@ -3,6 +3,8 @@
 //! contacts), [`plan`] each company with `bridge_core::provisioning::plan_company`, and
 //! apply the plans ([`Applier`]). The contract poller runs them for the companies it
 //! read; the mapping API provisions one company on request ([`provision_company`]).
+//! Both create tenants the same way: a tenant made for the company earlier (same
+//! `customer_id`) is mapped again before a new one is created.
 
 mod actions;
 mod apply;

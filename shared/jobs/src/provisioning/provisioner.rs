@@ -4,8 +4,10 @@
 //! tenant carries the Autotask company id as its `customer_id`. A run killed anywhere
 //! leaves the record behind, and the next run finishes the same tenant — found by its
 //! id when the record has it, else by a search for the `customer_id` among the
-//! partner's children — instead of creating a second one. Every finishing step
-//! (offering items, 2FA, admin user, pricing, mapping) is safe to repeat.
+//! partner's children — instead of creating a second one. The same search comes first
+//! for every new tenant, so a company whose mapping was removed gets its tenant back.
+//! Every finishing step (offering items, 2FA, admin user, pricing, mapping) is safe to
+//! repeat.
 
 use crate::audit::Audit;
 use crate::offering_items;
@@ -79,20 +81,12 @@ impl<'a> Provisioner<'a> {
         }
     }
 
-    /// `CreateTenant`: records the intent, creates the tenant and finishes it. Returns
-    /// the new tenant's id.
-    pub async fn create(
-        &mut self,
-        tenant: &NewTenant,
-        snapshot: &CompanySnapshot,
-    ) -> Result<String, JobError> {
-        let (pending, version) = self.record(tenant).await?;
-        self.create_and_finish(pending, version, snapshot).await
-    }
-
-    /// Like [`Self::create`], but first looks for a tenant an earlier request made for
-    /// this company (by its `customer_id`) and finishes that one instead: an operator
-    /// who unmapped a company and asks again gets the same tenant back.
+    /// `CreateTenant`: records the intent, then looks for a tenant made for this
+    /// company earlier (by its `customer_id`) and finishes and maps that one; only when
+    /// there is none creates a new tenant and finishes it. A company whose mapping was
+    /// removed thus gets the same tenant back, never a second one (or, as Acronis
+    /// refuses a sibling of the same name, a failure on every sweep). Returns the
+    /// tenant's id.
     pub async fn adopt_or_create(
         &mut self,
         tenant: &NewTenant,
@@ -101,12 +95,32 @@ impl<'a> Provisioner<'a> {
         let (pending, version) = self.record(tenant).await?;
         match self.find(tenant).await? {
             Some(tenant_id) => {
+                self.audit_adopted(tenant, &tenant_id).await?;
                 self.finish(tenant, &tenant_id, snapshot).await?;
                 self.map(tenant, &tenant_id).await?;
                 Ok(tenant_id)
             }
             None => self.create_and_finish(pending, version, snapshot).await,
         }
+    }
+
+    async fn audit_adopted(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+        Audit {
+            actor: self.actor,
+            kind: "tenant.adopted",
+            subject: format!("tenant:{tenant_id}"),
+            before: None,
+            after: Some(json!({
+                "company_id": new.company_id,
+                "customer_id": new.customer_id,
+            })),
+            reason: Some(format!(
+                "a tenant made for company {} earlier (customer_id {}) is mapped again instead of creating a second one",
+                new.company_id, new.customer_id
+            )),
+        }
+        .write(self.ctx)
+        .await
     }
 
     /// Writes the pending-provisioning record before anything exists in Acronis.
