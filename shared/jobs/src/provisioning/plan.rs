@@ -30,6 +30,7 @@ fn situation<'a>(company_id: i64, company: &Company<'a>) -> CompanySituation<'a>
         snapshot: company.contracts.snapshot,
         mapping: company.mapping.as_ref().map(|m| CurrentMapping {
             tenant_id: m.tenant_id.clone(),
+            mapped_at: m.created_at,
             no_services_since: m.no_services_since,
         }),
         tenant: company.tenant.clone(),

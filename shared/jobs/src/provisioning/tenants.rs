@@ -44,8 +44,9 @@ pub async fn observe(
 pub fn observed(t: &Tenant, partner: &str, summary: &mut JobSummary) -> ObservedTenant {
     let pricing = match t.pricing_mode {
         Some(PricingMode::Trial) => match t.created_at.as_deref().and_then(parse_time) {
-            // Acronis exposes no trial start; new customer tenants start in trial, so
-            // the creation time stands in for it.
+            // Acronis exposes no trial start (`production_start_date` is undocumented on
+            // a trial tenant); new customer tenants start in trial, so the creation time
+            // stands in for it. The planner never counts from before the mapping.
             Some(since) => TenantPricing::Trial { since },
             None => {
                 summary.skip(
