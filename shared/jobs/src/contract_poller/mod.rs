@@ -5,9 +5,10 @@
 //! when its content changed, provisions and deprovisions tenants (`crate::provisioning`:
 //! gather, plan with the pure core, apply), and announces each changed company on the
 //! event bus. Nightly (`sweep`) it reads everything, which also catches what no filter
-//! can see (see `docs/contract-poller.md`), switches finished trials to production and
-//! advances the deprovisioning clocks. The cursor advances only after the work behind it
-//! is committed; a dry run is the same code with every write replaced by a plan line.
+//! can see (see `docs/contract-poller.md`), switches finished trials to production,
+//! advances the deprovisioning clocks and announces every mapped company, so quota push
+//! re-checks each one nightly. The cursor advances only after the work behind it is
+//! committed; a dry run is the same code with every write replaced by a plan line.
 
 mod cursor;
 mod reader;
@@ -211,6 +212,7 @@ impl Run<'_> {
         .await?;
         drop(inputs);
         mappings.retain(|company, _| refreshed.contains_key(company));
+        let mapped: BTreeSet<i64> = mappings.keys().copied().collect();
 
         // 3. Provisioning and deprovisioning, company by company.
         let companies = Companies {
@@ -231,7 +233,13 @@ impl Run<'_> {
             .await?;
 
         // 4. Change events, then the cursor.
-        let unannounced = self.announce(&refreshed, cursor, now, summary).await?;
+        let nightly = match mode {
+            Mode::Sweep => mapped,
+            Mode::Poll => BTreeSet::new(),
+        };
+        let unannounced = self
+            .announce(&refreshed, &nightly, cursor, now, summary)
+            .await?;
         cursor.unannounced = unannounced;
         cursor.advance(&marks);
         if mode == Mode::Sweep {
@@ -280,18 +288,27 @@ impl Run<'_> {
         .await
     }
 
-    /// One event per company whose snapshot changed (plus any left unsent last time).
-    /// Returns the companies whose events could not be sent.
+    /// One event per company whose snapshot changed, one per mapped company of a sweep
+    /// (`nightly`) whose snapshot is stored, plus any left unsent last time. Returns the
+    /// companies whose events could not be sent.
     async fn announce(
         &self,
         refreshed: &BTreeMap<i64, Refreshed>,
+        nightly: &BTreeSet<i64>,
         cursor: &PollCursor,
         now: DateTime<Utc>,
         summary: &mut JobSummary,
     ) -> Result<Vec<i64>, JobError> {
         let mut events = Vec::new();
         for (&company, refreshed) in refreshed {
-            if let (Some(reason), Some(version)) = (refreshed.change, refreshed.version) {
+            let reason = match refreshed.change {
+                Some(reason) => reason,
+                // Quota push re-checks every mapped customer nightly, changed or not
+                // (a quota changed by hand in Acronis is caught this way).
+                None if nightly.contains(&company) => ChangeReason::Sweep,
+                None => continue,
+            };
+            if let Some(version) = refreshed.version {
                 events.push(CompanyContractsChanged::new(company, version, now, reason));
             }
         }
