@@ -1,10 +1,9 @@
 //! The contract poller: the one reader of Autotask contracts.
 //!
-//! Every minute (`poll`) it reads what changed since its cursor, re-reads the whole
-//! contract picture of the companies concerned, stores each company's contract snapshot
-//! when its content changed, provisions and deprovisions tenants (`crate::provisioning`:
-//! gather, plan with the pure core, apply), and announces each changed company on the
-//! event bus. Nightly (`sweep`) it reads everything, which also catches what no filter
+//! Every minute (`poll`) it reads what changed since its cursor, re-reads all contracts
+//! of the companies concerned, stores each company's contract snapshot when its content
+//! changed, provisions and deprovisions tenants (`crate::provisioning`: gather, plan
+//! with the pure core, apply), and announces each changed company on the event bus. Nightly (`sweep`) it reads everything, which also catches what no filter
 //! can see (see `docs/contract-poller.md`), switches finished trials to production,
 //! advances the deprovisioning clocks and announces every mapped company, so quota push
 //! re-checks each one nightly. The cursor advances only after the work behind it is

@@ -277,10 +277,10 @@ async fn add_bundle_contents(
         .query_in_chunks("serviceBundleID", &ids, &Query::all())
         .await?;
     summary.read("service bundle services", rows.len() as u64);
-    inputs.bundle_contents.extend(rows.iter().filter_map(|r| {
+    inputs.bundle_contents.extend(rows.iter().filter_map(|row| {
         Some(ServiceBundleService {
-            service_bundle_id: r.service_bundle_id?,
-            service_id: r.service_id?,
+            service_bundle_id: row.service_bundle_id?,
+            service_id: row.service_id?,
         })
     }));
     Ok(())
