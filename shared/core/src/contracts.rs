@@ -143,6 +143,12 @@ impl OfferingItemRef {
             infra_id: Some(infra_id.into()),
         }
     }
+
+    /// Whether this reference stands for `item`: same name, and same infra unless this
+    /// reference names none (then it stands for the item on every storage).
+    pub fn covers(&self, item: &OfferingItemRef) -> bool {
+        self.name == item.name && (self.infra_id.is_none() || self.infra_id == item.infra_id)
+    }
 }
 
 impl fmt::Display for OfferingItemRef {
@@ -391,10 +397,7 @@ impl CompanySnapshot {
     /// Stable hash of the content: FNV-1a (64 bit, no random seed) over the canonical
     /// JSON, as 16 hex digits.
     pub fn fingerprint(&self) -> Fingerprint {
-        let mut hasher = Fnv1a::default();
-        // Serialising plain derived structs into an infallible writer cannot fail.
-        let _ = serde_json::to_writer(&mut hasher, self);
-        Fingerprint(format!("{:016x}", hasher.0))
+        Fingerprint(crate::hash::json_fingerprint(self))
     }
 }
 
@@ -406,28 +409,6 @@ pub struct Fingerprint(pub String);
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::io::Write for Fnv1a {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        for byte in buf {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -78,6 +78,10 @@ pub struct PrimaryContact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentMapping {
     pub tenant_id: String,
+    /// When the bridge took the tenant over (the mapping's `created_at`). A trial's
+    /// month never counts from before it: an old trial tenant mapped by hand today is
+    /// not switched to production tomorrow.
+    pub mapped_at: DateTime<Utc>,
     /// First sweep that saw no active Acronis services; `None` while it has some.
     pub no_services_since: Option<DateTime<Utc>>,
 }
@@ -86,8 +90,9 @@ pub struct CurrentMapping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum TenantPricing {
-    /// `since` is when the trial began; new tenants start in trial, so the tenant's
-    /// `created_at` serves when nothing better is known.
+    /// `since` is when the trial began as far as Acronis tells: it exposes no trial
+    /// start, and new tenants start in trial, so the tenant's `created_at` serves. The
+    /// planner counts the month from the later of it and [`CurrentMapping::mapped_at`].
     Trial {
         since: DateTime<Utc>,
     },
@@ -434,7 +439,9 @@ fn plan_mapped(
             });
         }
         let trial_done = match pricing {
-            TenantPricing::Trial { since } => trial_complete(since, now),
+            TenantPricing::Trial { since } => {
+                trial_complete(trial_clock_start(since, mapping.mapped_at), now)
+            }
             TenantPricing::Production => false,
         };
         if trial_done {
@@ -492,6 +499,13 @@ pub fn production_due_on(trial_start: DateTime<Utc>) -> Option<NaiveDate> {
     let start = trial_start.date_naive();
     let months = if start.day() == 1 { 1 } else { 2 };
     start.with_day(1)?.checked_add_months(Months::new(months))
+}
+
+/// Where the bridge's trial month starts: the tenant's trial start, but never before the
+/// bridge took the tenant over (a tenant that sat in trial for months before it was
+/// mapped gets its full month from the mapping).
+pub fn trial_clock_start(trial_since: DateTime<Utc>, mapped_at: DateTime<Utc>) -> DateTime<Utc> {
+    trial_since.max(mapped_at)
 }
 
 fn trial_complete(trial_start: DateTime<Utc>, now: DateTime<Utc>) -> bool {

@@ -16,6 +16,8 @@ pub mod context;
 pub mod contract_poller;
 pub mod error;
 pub mod lease;
+pub mod offering_items;
+pub mod provisioning;
 pub mod summary;
 pub mod telemetry;
 pub mod topology;

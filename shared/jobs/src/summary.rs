@@ -6,6 +6,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Plan lines kept in a summary.
+pub const MAX_PLAN_LINES: usize = 500;
+
 /// Something the run passed over or could not do, with why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
@@ -68,6 +71,16 @@ impl JobSummary {
             subject: subject.into(),
             reason: reason.to_string(),
         });
+    }
+
+    /// Adds one action in words, up to [`MAX_PLAN_LINES`] (a first sweep of thousands
+    /// of companies would otherwise carry one line each).
+    pub fn plan_line(&mut self, line: String) {
+        if self.plan.len() < MAX_PLAN_LINES {
+            self.plan.push(line);
+        } else if self.plan.len() == MAX_PLAN_LINES {
+            self.plan.push("… more plan lines left out".into());
+        }
     }
 
     pub fn finish(&mut self, now: DateTime<Utc>) {

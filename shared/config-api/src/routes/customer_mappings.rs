@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use bridge_core::mapping::{CustomerMapping, MappingOrigin};
 use bridge_jobs::JobError;
 use bridge_jobs::audit::Audit;
-use bridge_jobs::contract_poller::{ProvisionError, provision_company};
+use bridge_jobs::provisioning::{ProvisionError, provision_company};
 use bridge_store::store::StoreError;
 use serde_json::{Value, json};
 
@@ -115,8 +115,8 @@ pub async fn put(
         .ok_or_else(|| ApiError::not_found(format!("no Autotask company has id {company_id}")))?;
     let tenant_id = match target {
         Target::Existing(tenant_id) => tenant_id,
-        // The contract poller's provisioning does the whole job and writes the mapping
-        // and its audit entries (tenant.created, mapping.created) in the caller's name.
+        // Provisioning does the whole job and writes the mapping and its audit entries
+        // (tenant.created or tenant.adopted, mapping.created) in the caller's name.
         Target::New => return new_tenant(&state, &caller, company_id).await,
     };
 
@@ -246,7 +246,7 @@ async fn check_manageable(
 }
 
 /// A new customer tenant with the full provisioning (see
-/// [`bridge_jobs::contract_poller::provision_company`]): 409 when the company is mapped
+/// [`bridge_jobs::provisioning::provision_company`]): 409 when the company is mapped
 /// already, 422 with `reason` when the settings' naming rule cannot name the tenant.
 async fn new_tenant(
     state: &ApiState,

@@ -121,6 +121,7 @@ fn mapped<'a>(
     CompanySituation {
         mapping: Some(CurrentMapping {
             tenant_id: TENANT.into(),
+            mapped_at: long_ago(),
             no_services_since: since.map(at),
         }),
         tenant: Some(tenant),
@@ -142,6 +143,11 @@ fn tid() -> String {
 
 fn now() -> DateTime<Utc> {
     at("2024-01-20T09:00:00Z")
+}
+
+/// A mapping older than every tenant in these tables.
+fn long_ago() -> DateTime<Utc> {
+    at("2020-01-01T00:00:00Z")
 }
 
 #[test]
@@ -445,6 +451,79 @@ fn trial_switches_to_production_after_a_full_month() {
 }
 
 #[test]
+fn the_trial_month_counts_from_the_mapping_when_it_is_later() {
+    let services = with_services();
+    let trial_since = at("2023-10-10T08:00:00Z");
+    let old_trial = ObservedTenant::Exists {
+        enabled: true,
+        ancestral_access: true,
+        support_access_disabled: false,
+        pricing: TenantPricing::Trial { since: trial_since },
+    };
+    let mapped_on = |when: &str| CompanySituation {
+        mapping: Some(CurrentMapping {
+            tenant_id: tid(),
+            mapped_at: at(when),
+            no_services_since: None,
+        }),
+        ..mapped(&services, None, old_trial.clone())
+    };
+    let switch = vec![Action::SwitchToProduction { tenant_id: tid() }];
+    let cases: Vec<(&str, &str, &str, Vec<Action>)> = vec![
+        (
+            "a trial tenant of 3 months mapped by hand today is not switched",
+            "2024-01-20T08:00:00Z",
+            "2024-01-20T09:00:00Z",
+            vec![],
+        ),
+        (
+            "… nor on the 1st of the next month (January was not complete)",
+            "2024-01-20T08:00:00Z",
+            "2024-02-01T00:00:00Z",
+            vec![],
+        ),
+        (
+            "… nor on the last day of February",
+            "2024-01-20T08:00:00Z",
+            "2024-02-29T23:59:59Z",
+            vec![],
+        ),
+        (
+            "… but once February, a full month under the bridge, is over",
+            "2024-01-20T08:00:00Z",
+            "2024-03-01T00:00:00Z",
+            switch.clone(),
+        ),
+        (
+            "mapped on the 1st: due the next 1st",
+            "2024-01-01T10:00:00Z",
+            "2024-02-01T00:00:00Z",
+            switch.clone(),
+        ),
+        (
+            "mapped before the tenant existed (automatic provisioning): its own start counts",
+            "2023-10-10T07:59:00Z",
+            "2023-12-01T00:00:00Z",
+            switch.clone(),
+        ),
+    ];
+    for (name, mapped_at, now, expected) in cases {
+        let plan = plan_company(
+            &mapped_on(mapped_at),
+            &by_company_name(),
+            &DeprovisioningPolicy::default(),
+            at(now),
+        );
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+    assert_eq!(
+        trial_clock_start(trial_since, at("2024-01-20T08:00:00Z")),
+        at("2024-01-20T08:00:00Z")
+    );
+    assert_eq!(trial_clock_start(trial_since, long_ago()), trial_since);
+}
+
+#[test]
 fn deprovisioning_day_counters() {
     let none = without_services();
     let since = "2024-01-01T12:00:00Z";
@@ -644,6 +723,7 @@ fn deprovisioning_story_never_deletes_before_disabling() {
             let situation = CompanySituation {
                 mapping: Some(CurrentMapping {
                     tenant_id: tid(),
+                    mapped_at: long_ago(),
                     no_services_since: clock,
                 }),
                 ..situation

@@ -25,8 +25,8 @@ pub struct PollCursor {
     pub payg_udf_ready: bool,
     /// Companies whose change event could not be sent; the next run sends them again.
     pub unannounced: Vec<i64>,
-    /// `policy::fingerprint` of the settings the last run used; a different one makes
-    /// the next run a sweep.
+    /// `bridge_core::policy::fingerprint` of the settings the last run used; a
+    /// different one makes the next run a sweep.
     pub settings: Option<String>,
 }
 

@@ -1,41 +1,31 @@
-//! The contract poller (issue 5): the one reader of Autotask contracts.
+//! The contract poller: the one reader of Autotask contracts.
 //!
-//! Every minute (`poll`) it reads what changed since its cursor, re-reads the whole
-//! contract picture of the companies concerned, stores each company's contract snapshot
-//! when its content changed, provisions and deprovisions tenants through the pure
-//! planner, and announces each changed company on the event bus. Nightly (`sweep`) it
-//! reads everything, which also catches what no filter can see (see
-//! `docs/contract-poller.md`), switches finished trials to production and advances the
-//! deprovisioning clocks. The cursor advances only after the work behind it is
+//! Every minute (`poll`) it reads what changed since its cursor, re-reads all contracts
+//! of the companies concerned, stores each company's contract snapshot when its content
+//! changed, provisions and deprovisions tenants (`crate::provisioning`: gather, plan
+//! with the pure core, apply), and announces each changed company on the event bus. Nightly (`sweep`) it reads everything, which also catches what no filter
+//! can see (see `docs/contract-poller.md`), switches finished trials to production,
+//! advances the deprovisioning clocks and announces every mapped company, so quota push
+//! re-checks each one nightly. The cursor advances only after the work behind it is
 //! committed; a dry run is the same code with every write replaced by a plan line.
 
-mod apply;
 mod cursor;
-mod describe;
-mod manual;
-mod policy;
-mod provision;
 mod reader;
 mod snapshots;
-mod tenants;
 mod udf;
 
 pub use cursor::{NAME as CURSOR_NAME, PollCursor};
-pub use manual::{ProvisionError, provision_company};
-pub use policy::{Policy, service_map};
 
+use crate::provisioning::{self, Applier, Companies, CompanyContracts};
 use crate::{Context, JobError, JobSummary, Trigger, lease};
 use acronis::AcronisClient;
 use autotask::AutotaskClient;
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
 use bridge_core::mapping::CustomerMapping;
-use bridge_core::provisioning::{
-    Action, CompanySituation, CurrentMapping, ObservedTenant, PendingProvisioning, SkipReason,
-    plan_company,
-};
+use bridge_core::policy::{self, Policy};
+use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::Versioned;
 use chrono::{DateTime, Utc};
-use describe::{describe, plan_line};
 use snapshots::Refreshed;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -104,13 +94,6 @@ struct Run<'a> {
     dry_run: bool,
 }
 
-/// What one run knows about the companies it plans.
-struct Picture {
-    refreshed: BTreeMap<i64, Refreshed>,
-    mappings: BTreeMap<i64, CustomerMapping>,
-    pending: BTreeMap<i64, Versioned<PendingProvisioning>>,
-}
-
 impl Run<'_> {
     async fn execute(&self, requested: Mode, summary: &mut JobSummary) -> Result<(), JobError> {
         let Some(settings) = self.ctx.store.get_settings().await? else {
@@ -161,15 +144,15 @@ impl Run<'_> {
         mode: Mode,
         policy: &Policy,
         cursor: &mut PollCursor,
-        at: &AutotaskClient,
-        ac: &AcronisClient,
+        autotask: &AutotaskClient,
+        acronis: &AcronisClient,
         summary: &mut JobSummary,
     ) -> Result<(), JobError> {
         let now = self.ctx.clock.now();
         let today = now.date_naive();
         summary.read(if mode == Mode::Sweep { "sweep" } else { "poll" }, 1);
         if mode == Mode::Sweep && !cursor.payg_udf_ready {
-            match udf::ensure_payg_udf(self.ctx, at, self.dry_run, summary).await {
+            match udf::ensure_payg_udf(self.ctx, autotask, self.dry_run, summary).await {
                 Ok(ready) => cursor.payg_udf_ready = ready,
                 // Without the UDF every contract reads as prepaid; the run goes on and
                 // the next sweep tries again.
@@ -188,10 +171,10 @@ impl Run<'_> {
         // 1. What to look at, and its contracts.
         let (inputs, mut companies, marks, mut mappings) = match mode {
             Mode::Poll => {
-                let changes = reader::detect_changes(at, cursor, summary).await?;
+                let changes = reader::detect_changes(autotask, cursor, summary).await?;
                 let mut companies = changes.companies;
                 companies.extend(pending.keys());
-                let inputs = reader::read_companies(at, &companies, today, summary).await?;
+                let inputs = reader::read_companies(autotask, &companies, today, summary).await?;
                 let mut mappings = BTreeMap::new();
                 for &company in &companies {
                     if let Some(m) = self.ctx.store.get_mapping_by_company(company).await? {
@@ -201,7 +184,7 @@ impl Run<'_> {
                 (inputs, companies, changes.marks, mappings)
             }
             Mode::Sweep => {
-                let (inputs, marks) = reader::read_everything(at, today, summary).await?;
+                let (inputs, marks) = reader::read_everything(autotask, today, summary).await?;
                 let mappings = self.all_mappings().await?;
                 let companies: BTreeSet<i64> = inputs
                     .contracts
@@ -228,19 +211,33 @@ impl Run<'_> {
         .await?;
         drop(inputs);
         mappings.retain(|company, _| refreshed.contains_key(company));
+        let mapped: BTreeSet<i64> = mappings.keys().copied().collect();
 
-        // 3. Plans, applied company by company.
-        let picture = Picture {
-            refreshed,
+        // 3. Provisioning and deprovisioning, company by company.
+        let companies = Companies {
+            contracts: refreshed
+                .iter()
+                .map(|(&company, refreshed)| {
+                    let contracts = CompanyContracts {
+                        snapshot: &refreshed.snapshot,
+                        changed: refreshed.changed(),
+                    };
+                    (company, contracts)
+                })
+                .collect(),
             mappings,
             pending,
         };
-        self.plan_and_apply(&picture, policy, at, ac, now, summary)
+        self.provision(companies, policy, autotask, acronis, now, summary)
             .await?;
 
         // 4. Change events, then the cursor.
+        let nightly = match mode {
+            Mode::Sweep => mapped,
+            Mode::Poll => BTreeSet::new(),
+        };
         let unannounced = self
-            .announce(&picture.refreshed, cursor, now, summary)
+            .announce(&refreshed, &nightly, cursor, now, summary)
             .await?;
         cursor.unannounced = unannounced;
         cursor.advance(&marks);
@@ -263,168 +260,54 @@ impl Run<'_> {
         }
     }
 
-    async fn plan_and_apply(
+    /// Gathers what the planner needs, plans every company, applies the plans.
+    async fn provision(
         &self,
-        picture: &Picture,
+        companies: Companies<'_>,
         policy: &Policy,
-        at: &AutotaskClient,
-        ac: &AcronisClient,
+        autotask: &AutotaskClient,
+        acronis: &AcronisClient,
         now: DateTime<Utc>,
         summary: &mut JobSummary,
     ) -> Result<(), JobError> {
-        if picture.refreshed.is_empty() {
+        if companies.contracts.is_empty() {
             return Ok(());
         }
-        let needs_identity: BTreeSet<i64> = picture
-            .refreshed
-            .iter()
-            .filter(|(company, r)| {
-                policy.provisioning.auto_create
-                    && r.snapshot.has_active_acronis_services()
-                    && !picture.mappings.contains_key(company)
-                    && !picture.pending.contains_key(company)
-            })
-            .map(|(company, _)| *company)
-            .collect();
-        // Acronis is asked nothing unless a plan may need it.
-        let wants_acronis = !picture.mappings.is_empty()
-            || !picture.pending.is_empty()
-            || !needs_identity.is_empty();
-        let partner = if wants_acronis {
-            ac.tenant_id().await?
-        } else {
-            String::new()
-        };
-        let tenant_ids: Vec<String> = picture
-            .mappings
-            .values()
-            .map(|m| m.tenant_id.clone())
-            .collect();
-        let observed = tenants::observe(ac, &partner, &tenant_ids, summary).await;
-        let names = match policy.provisioning.naming {
-            bridge_core::provisioning::TenantNaming::CompanyName { .. } => {
-                reader::company_names(at, &needs_identity, summary).await?
-            }
-            bridge_core::provisioning::TenantNaming::PrimaryContact => BTreeMap::new(),
-        };
-        let contacts = match policy.provisioning.naming {
-            bridge_core::provisioning::TenantNaming::PrimaryContact => {
-                reader::primary_contacts(at, &needs_identity, summary).await?
-            }
-            bridge_core::provisioning::TenantNaming::CompanyName { .. } => BTreeMap::new(),
-        };
-
-        let mut provisioner = provision::Provisioner::new(self.ctx, ac, &partner, policy, now);
-        let applier = apply::Applier {
+        let gathered = provisioning::gather(autotask, acronis, companies, policy, summary).await?;
+        let plans = provisioning::plan(&gathered, policy, now);
+        Applier {
             ctx: self.ctx,
-            ac,
+            acronis,
             policy,
-        };
-        let mut manual = Vec::new();
-        for (&company, r) in &picture.refreshed {
-            let mapping = picture.mappings.get(&company);
-            let tenant: Option<ObservedTenant> =
-                mapping.and_then(|m| observed.get(&m.tenant_id).cloned().flatten());
-            let pending = picture.pending.get(&company);
-            let situation = CompanySituation {
-                company_id: company,
-                company_name: names.get(&company).cloned().unwrap_or_default(),
-                primary_contact: contacts.get(&company).cloned(),
-                snapshot: &r.snapshot,
-                mapping: mapping.map(|m| CurrentMapping {
-                    tenant_id: m.tenant_id.clone(),
-                    no_services_since: m.no_services_since,
-                }),
-                tenant,
-                pending: pending.map(|p| p.value.clone()),
-            };
-            let plan = plan_company(
-                &situation,
-                &policy.provisioning,
-                &policy.deprovisioning,
-                now,
-            );
-            for reason in plan.skips() {
-                if reason == SkipReason::ManualProvisioning {
-                    manual.push(company);
-                } else {
-                    summary.skip(format!("company:{company}"), reason.to_string());
-                    if r.changed() {
-                        self.audit_skip(company, reason).await?;
-                    }
-                }
-            }
-            for action in plan.changes() {
-                summary.planned += 1;
-                plan_line(summary, format!("company {company}: {}", describe(action)));
-                if self.dry_run {
-                    continue;
-                }
-                let done = match action {
-                    Action::CreateTenant(new) => {
-                        provisioner.create(new, &r.snapshot).await.map(drop)
-                    }
-                    Action::ResumePendingProvisioning { .. } => match pending {
-                        Some(p) => provisioner.resume(p.clone(), &r.snapshot).await.map(drop),
-                        None => Ok(()),
-                    },
-                    other => applier.apply(company, other).await,
-                };
-                match done {
-                    Ok(()) => summary.applied += 1,
-                    Err(e) => {
-                        // This company's later actions build on this one: stop here.
-                        tracing::warn!(company_id = company, error = %e, "action failed");
-                        summary.fail(format!("company:{company}"), e);
-                        break;
-                    }
-                }
-            }
-        }
-        for note in provisioner.notes {
-            summary.skip("provisioning", note);
-        }
-        if !manual.is_empty() {
-            let shown: Vec<String> = manual.iter().take(20).map(i64::to_string).collect();
-            summary.skip(
-                "manual provisioning",
-                format!(
-                    "{} unmapped companies have active Acronis services: map them with the mapping API (companies {}{})",
-                    manual.len(),
-                    shown.join(", "),
-                    if manual.len() > shown.len() { ", …" } else { "" }
-                ),
-            );
-        }
-        Ok(())
-    }
-
-    /// A guard or a refusal that stops a change the contracts call for.
-    async fn audit_skip(&self, company: i64, reason: SkipReason) -> Result<(), JobError> {
-        crate::audit::Audit {
+            now,
             actor: JOB,
-            kind: "provisioning.skipped",
-            subject: format!("company:{company}"),
-            before: None,
-            after: serde_json::to_value(reason).ok(),
-            reason: Some(reason.to_string()),
+            dry_run: self.dry_run,
         }
-        .write(self.ctx)
+        .apply(&gathered, &plans, summary)
         .await
     }
 
-    /// One event per company whose snapshot changed (plus any left unsent last time).
-    /// Returns the companies whose events could not be sent.
+    /// One event per company whose snapshot changed, one per mapped company of a sweep
+    /// (`nightly`) whose snapshot is stored, plus any left unsent last time. Returns the
+    /// companies whose events could not be sent.
     async fn announce(
         &self,
         refreshed: &BTreeMap<i64, Refreshed>,
+        nightly: &BTreeSet<i64>,
         cursor: &PollCursor,
         now: DateTime<Utc>,
         summary: &mut JobSummary,
     ) -> Result<Vec<i64>, JobError> {
         let mut events = Vec::new();
-        for (&company, r) in refreshed {
-            if let (Some(reason), Some(version)) = (r.change, r.version) {
+        for (&company, refreshed) in refreshed {
+            let reason = match refreshed.change {
+                Some(reason) => reason,
+                // Quota push re-checks every mapped customer nightly, changed or not
+                // (a quota changed by hand in Acronis is caught this way).
+                None if nightly.contains(&company) => ChangeReason::Sweep,
+                None => continue,
+            };
+            if let Some(version) = refreshed.version {
                 events.push(CompanyContractsChanged::new(company, version, now, reason));
             }
         }
@@ -445,7 +328,7 @@ impl Run<'_> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        plan_line(summary, format!("publish {} change event(s)", events.len()));
+        summary.plan_line(format!("publish {} change event(s)", events.len()));
         if self.dry_run {
             return Ok(cursor.unannounced.clone());
         }

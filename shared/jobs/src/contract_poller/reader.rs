@@ -1,5 +1,5 @@
 //! Reading Autotask: what changed since the cursor (three requests when nothing did),
-//! the contract picture of some companies (batched `in` filters, 500 ids a query), or
+//! the contracts of some companies (batched `in` filters, 500 ids a query), or
 //! of every company (the nightly sweep: plain paged reads, so no page is wasted on
 //! chunking).
 //!
@@ -10,7 +10,7 @@
 use super::cursor::{PollCursor, ReadMarks};
 use crate::{JobError, JobSummary};
 use autotask::models::{
-    Company, Contact, Contract as AtContract, ContractServiceBundleUnit, ContractServiceUnit,
+    Contract as AtContract, ContractServiceBundleUnit, ContractServiceUnit,
     ServiceBundleService as AtBundleService,
 };
 use autotask::{AutotaskClient, Filter, Query};
@@ -18,7 +18,6 @@ use bridge_core::contracts::{
     BundleUnits, Contract, ContractInputs, ContractService, ContractServiceBundle, PAYG_UDF,
     RECURRING_SERVICE, ServiceBundleService, ServiceUnits,
 };
-use bridge_core::provisioning::PrimaryContact;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +35,7 @@ pub struct Changes {
 /// above it: each is one request when nothing changed. Contracts named only by new unit
 /// rows are looked up (batched) to find their companies.
 pub async fn detect_changes(
-    at: &AutotaskClient,
+    autotask: &AutotaskClient,
     cursor: &PollCursor,
     summary: &mut JobSummary,
 ) -> Result<Changes, JobError> {
@@ -49,14 +48,14 @@ pub async fn detect_changes(
     if let Some(since) = cursor.contracts_modified {
         query = query.and(Filter::gt("lastModifiedDateTime", since));
     }
-    let contracts: Vec<AtContract> = at.query(&query).await?;
-    let units: Vec<ContractServiceUnit> = at
+    let contracts: Vec<AtContract> = autotask.query(&query).await?;
+    let units: Vec<ContractServiceUnit> = autotask
         .query(
             &Query::new(Filter::gt("id", cursor.service_units_id))
                 .include_fields(["id", "contractID"]),
         )
         .await?;
-    let bundle_units: Vec<ContractServiceBundleUnit> = at
+    let bundle_units: Vec<ContractServiceBundleUnit> = autotask
         .query(
             &Query::new(Filter::gt("id", cursor.bundle_units_id))
                 .include_fields(["id", "contractID"]),
@@ -85,7 +84,7 @@ pub async fn detect_changes(
     }
     if !unknown.is_empty() {
         let ids: Vec<i64> = unknown.into_iter().collect();
-        let owners: Vec<AtContract> = at
+        let owners: Vec<AtContract> = autotask
             .query_in_chunks("id", &ids, &recurring().include_fields(["id", "companyID"]))
             .await?;
         changes
@@ -98,7 +97,7 @@ pub async fn detect_changes(
 
 /// The recurring-service contracts of `companies` and what is in effect in them today.
 pub async fn read_companies(
-    at: &AutotaskClient,
+    autotask: &AutotaskClient,
     companies: &BTreeSet<i64>,
     today: NaiveDate,
     summary: &mut JobSummary,
@@ -108,7 +107,9 @@ pub async fn read_companies(
         return Ok(inputs);
     }
     let ids: Vec<i64> = companies.iter().copied().collect();
-    let contracts: Vec<AtContract> = at.query_in_chunks("companyID", &ids, &recurring()).await?;
+    let contracts: Vec<AtContract> = autotask
+        .query_in_chunks("companyID", &ids, &recurring())
+        .await?;
     add_contracts(&mut inputs, &contracts, summary);
     let in_effect: Vec<i64> = inputs
         .contracts
@@ -119,29 +120,29 @@ pub async fn read_companies(
     if in_effect.is_empty() {
         return Ok(inputs);
     }
-    let units: Vec<ContractServiceUnit> = at
+    let units: Vec<ContractServiceUnit> = autotask
         .query_in_chunks("contractID", &in_effect, &covering(today))
         .await?;
-    let bundle_units: Vec<ContractServiceBundleUnit> = at
+    let bundle_units: Vec<ContractServiceBundleUnit> = autotask
         .query_in_chunks("contractID", &in_effect, &covering(today))
         .await?;
     add_units(&mut inputs, &units, &bundle_units, summary);
-    add_bundle_contents(at, &mut inputs, summary).await?;
+    add_bundle_contents(autotask, &mut inputs, summary).await?;
     Ok(inputs)
 }
 
 /// Every recurring-service contract and every unit row covering today (the sweep), with
 /// the high-water marks of what was read.
 pub async fn read_everything(
-    at: &AutotaskClient,
+    autotask: &AutotaskClient,
     today: NaiveDate,
     summary: &mut JobSummary,
 ) -> Result<(ContractInputs, ReadMarks), JobError> {
     let mut inputs = ContractInputs::default();
-    let contracts: Vec<AtContract> = at.query(&recurring()).await?;
+    let contracts: Vec<AtContract> = autotask.query(&recurring()).await?;
     add_contracts(&mut inputs, &contracts, summary);
-    let units: Vec<ContractServiceUnit> = at.query(&covering(today)).await?;
-    let bundle_units: Vec<ContractServiceBundleUnit> = at.query(&covering(today)).await?;
+    let units: Vec<ContractServiceUnit> = autotask.query(&covering(today)).await?;
+    let bundle_units: Vec<ContractServiceBundleUnit> = autotask.query(&covering(today)).await?;
     // Rows created after these reads get higher ids, so they are seen by the next poll;
     // rows of future periods with higher ids are read once more by it (harmless).
     let marks = ReadMarks {
@@ -153,67 +154,8 @@ pub async fn read_everything(
         bundle_units_id: bundle_units.iter().map(|u| u.id).max().unwrap_or(0),
     };
     add_units(&mut inputs, &units, &bundle_units, summary);
-    add_bundle_contents(at, &mut inputs, summary).await?;
+    add_bundle_contents(autotask, &mut inputs, summary).await?;
     Ok((inputs, marks))
-}
-
-/// Company names, for tenants named after the company.
-pub async fn company_names(
-    at: &AutotaskClient,
-    companies: &BTreeSet<i64>,
-    summary: &mut JobSummary,
-) -> Result<BTreeMap<i64, String>, JobError> {
-    if companies.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let ids: Vec<i64> = companies.iter().copied().collect();
-    let rows: Vec<Company> = at
-        .query_in_chunks(
-            "id",
-            &ids,
-            &Query::all().include_fields(["id", "companyName"]),
-        )
-        .await?;
-    summary.read("companies", rows.len() as u64);
-    Ok(rows
-        .into_iter()
-        .map(|c| (c.id, c.company_name.unwrap_or_default()))
-        .collect())
-}
-
-/// Each company's primary contact (an active one first, when a company has several).
-pub async fn primary_contacts(
-    at: &AutotaskClient,
-    companies: &BTreeSet<i64>,
-    summary: &mut JobSummary,
-) -> Result<BTreeMap<i64, PrimaryContact>, JobError> {
-    if companies.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let ids: Vec<i64> = companies.iter().copied().collect();
-    let base = Query::new(Filter::eq("primaryContact", true)).include_fields([
-        "id",
-        "companyID",
-        "firstName",
-        "lastName",
-        "emailAddress",
-        "isActive",
-    ]);
-    let mut rows: Vec<Contact> = at.query_in_chunks("companyID", &ids, &base).await?;
-    summary.read("contacts", rows.len() as u64);
-    rows.sort_by_key(|c| (c.active() != Some(true), c.id));
-    let mut out = BTreeMap::new();
-    for c in rows {
-        let Some(company) = c.company_id else {
-            continue;
-        };
-        out.entry(company).or_insert_with(|| PrimaryContact {
-            first_name: c.first_name.clone().unwrap_or_default(),
-            last_name: c.last_name.clone().unwrap_or_default(),
-            email: c.email_address.clone().filter(|e| !e.trim().is_empty()),
-        });
-    }
-    Ok(out)
 }
 
 fn recurring() -> Query {
@@ -317,7 +259,7 @@ fn add_units(
 
 /// What the bundles in use contain (read only when some contract holds a bundle).
 async fn add_bundle_contents(
-    at: &AutotaskClient,
+    autotask: &AutotaskClient,
     inputs: &mut ContractInputs,
     summary: &mut JobSummary,
 ) -> Result<(), JobError> {
@@ -331,14 +273,14 @@ async fn add_bundle_contents(
     if ids.is_empty() {
         return Ok(());
     }
-    let rows: Vec<AtBundleService> = at
+    let rows: Vec<AtBundleService> = autotask
         .query_in_chunks("serviceBundleID", &ids, &Query::all())
         .await?;
     summary.read("service bundle services", rows.len() as u64);
-    inputs.bundle_contents.extend(rows.iter().filter_map(|r| {
+    inputs.bundle_contents.extend(rows.iter().filter_map(|row| {
         Some(ServiceBundleService {
-            service_bundle_id: r.service_bundle_id?,
-            service_id: r.service_id?,
+            service_bundle_id: row.service_bundle_id?,
+            service_id: row.service_id?,
         })
     }));
     Ok(())

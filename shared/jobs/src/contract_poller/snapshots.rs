@@ -2,7 +2,6 @@
 //! one by fingerprint, stored with a new version only when the content changed.
 
 use super::JOB;
-use super::describe::plan_line;
 use crate::audit::Audit;
 use crate::{Context, JobError, JobSummary};
 use bridge_core::contracts::{
@@ -87,14 +86,11 @@ pub async fn refresh(
         let mut version = stored.as_ref().map(|s| s.version);
         if change.is_some() {
             summary.planned += 1;
-            plan_line(
-                summary,
-                format!(
-                    "company {company}: store contract snapshot v{} ({})",
-                    version.map_or(1, |v| v + 1),
-                    describe(&snapshot)
-                ),
-            );
+            summary.plan_line(format!(
+                "company {company}: store contract snapshot v{} ({})",
+                version.map_or(1, |v| v + 1),
+                describe(&snapshot)
+            ));
             if dry_run {
                 // What the write would make it, so the dry run can announce it too.
                 version = Some(version.map_or(1, |v| v + 1));

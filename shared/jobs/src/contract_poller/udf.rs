@@ -2,7 +2,6 @@
 //! does. Runs in sweeps until it is known to exist, then never costs a request again.
 
 use super::JOB;
-use super::describe::plan_line;
 use crate::audit::Audit;
 use crate::{Context, JobError, JobSummary};
 use autotask::AutotaskClient;
@@ -15,11 +14,11 @@ const DEFINITIONS: &str = "UserDefinedFieldDefinitions";
 /// Whether the UDF exists now (`false` in a dry run that would create it).
 pub async fn ensure_payg_udf(
     ctx: &Context,
-    at: &AutotaskClient,
+    autotask: &AutotaskClient,
     dry_run: bool,
     summary: &mut JobSummary,
 ) -> Result<bool, JobError> {
-    let defined = at.udf_fields("Contracts").await?;
+    let defined = autotask.udf_fields("Contracts").await?;
     if defined
         .iter()
         .any(|f| f.name.eq_ignore_ascii_case(PAYG_UDF))
@@ -28,7 +27,7 @@ pub async fn ensure_payg_udf(
     }
     // The picklist codes differ between databases (only Ticket = 7 is documented), so
     // they are read, never assumed.
-    let fields = at.entity_fields(DEFINITIONS).await?;
+    let fields = autotask.entity_fields(DEFINITIONS).await?;
     let code = |field: &str, label: &str| {
         fields
             .iter()
@@ -55,14 +54,11 @@ pub async fn ensure_payg_udf(
         ..UserDefinedFieldDefinition::default()
     };
     summary.planned += 1;
-    plan_line(
-        summary,
-        format!("create the contract UDF {PAYG_UDF:?} (Text)"),
-    );
+    summary.plan_line(format!("create the contract UDF {PAYG_UDF:?} (Text)"));
     if dry_run {
         return Ok(false);
     }
-    let id = at.create(DEFINITIONS, &definition).await?;
+    let id = autotask.create(DEFINITIONS, &definition).await?;
     summary.applied += 1;
     tracing::info!(udf_id = id, "created the {PAYG_UDF:?} contract UDF");
     Audit {

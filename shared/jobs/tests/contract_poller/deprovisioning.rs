@@ -278,3 +278,73 @@ async fn a_trial_becomes_production_after_one_full_month() {
     );
     assert_eq!(world.audit("tenant.switched_to_production").await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping() {
+    use bridge_jobs::Clock;
+    let mut settings = settings();
+    settings.provisioning.automatically_create_customers = false;
+    let world = World::start(settings).await;
+    // A customer that has sat in trial for three months before the bridge knew it.
+    let tenant = world
+        .acronis_tenant("Proseware Inc", "customer", PARTNER)
+        .await;
+    let created = world.clock.now() - Duration::days(90);
+    world
+        .acronis
+        .set_tenant_fields(&tenant, json!({"created_at": created.to_rfc3339()}));
+    // (The simulator's own automatic switch counts from here: not within this test.)
+    world
+        .acronis
+        .set_tenant_fields(&tenant, json!({"pricing_mode": "trial"}));
+    let pricing =
+        |world: &World| world.acronis.tenant(&tenant).expect("tenant")["pricing_mode"].clone();
+    assert_eq!(pricing(&world), "trial");
+    world.add_company(
+        195,
+        "Proseware Inc",
+        ("Pro", "Ware", "pro@proseware.example"),
+    );
+    world.add_contract(9501, 195, None);
+    world.add_service(9501, WORKSTATIONS, 5);
+    let mapped_at = world.clock.now();
+    world
+        .store
+        .put_mapping(&CustomerMapping {
+            company_id: 195,
+            tenant_id: tenant.clone(),
+            origin: MappingOrigin::Manual,
+            created_at: mapped_at,
+            no_services_since: None,
+        })
+        .await
+        .expect("map");
+
+    let first = world.sweep().await;
+    assert!(first.failed.is_empty(), "{}", notes(&first));
+    assert_eq!(
+        pricing(&world),
+        "trial",
+        "not switched the moment it is mapped"
+    );
+    world.advance_days(1);
+    world.sweep().await;
+    assert_eq!(pricing(&world), "trial");
+
+    let due = production_due_on(mapped_at).expect("due date");
+    let due_at = due.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    world.set_now(due_at - Duration::seconds(1));
+    world.sweep().await;
+    assert_eq!(pricing(&world), "trial", "one full month from the mapping");
+    assert!(
+        world
+            .audit("tenant.switched_to_production")
+            .await
+            .is_empty()
+    );
+    world.set_now(due_at);
+    let summary = world.sweep().await;
+    assert!(summary.failed.is_empty(), "{}", notes(&summary));
+    assert_eq!(pricing(&world), "production");
+    assert_eq!(world.audit("tenant.switched_to_production").await.len(), 1);
+}

@@ -4,6 +4,7 @@ mod contracts;
 mod demo;
 mod deprovisioning;
 mod dynamo;
+mod events;
 mod provisioning;
 mod resilience;
 mod support;

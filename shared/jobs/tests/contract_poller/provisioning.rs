@@ -195,3 +195,88 @@ async fn manual_mode_creates_nothing_and_names_the_unmapped_companies() {
     );
     assert_eq!(world.drain_events().len(), 1);
 }
+
+#[tokio::test]
+async fn a_company_whose_mapping_was_removed_gets_its_tenant_back_not_a_second_one() {
+    let world = World::start(settings()).await;
+    world.add_company(178, "Adatum Corp", ("Ada", "Tum", "ada@adatum.example"));
+    world.add_contract(8005, 178, None);
+    world.add_service(8005, WORKSTATIONS, 4);
+    let first = world.sweep().await;
+    assert!(first.failed.is_empty(), "{}", notes(&first));
+    let tenant = world.tenant_of(178)["id"].as_str().expect("id").to_owned();
+    let customers = || {
+        world
+            .acronis
+            .tenants()
+            .into_iter()
+            .filter(|t| t["kind"] == "customer")
+            .count()
+    };
+    let before = customers();
+
+    // "Remove mapping" (DELETE /customer-mappings/178) deletes the store's mapping; the
+    // company still has its contract and automatic creation is on.
+    world.store.delete_mapping(178).await.expect("unmap");
+    world.clear_logs();
+    let summary = world.sweep().await;
+    assert!(summary.failed.is_empty(), "{}", notes(&summary));
+    assert_eq!(customers(), before, "no second tenant");
+    let tenants = world.tenants_of(178);
+    assert_eq!(tenants.len(), 1, "{tenants:?}");
+    assert_eq!(tenants[0]["id"], tenant.as_str(), "the same tenant");
+    assert_eq!(
+        world
+            .acronis
+            .core()
+            .log
+            .count(Some("tenants"), Some("create")),
+        0,
+        "not even an attempt to create one"
+    );
+    let mapping = world
+        .store
+        .get_mapping_by_company(178)
+        .await
+        .expect("read")
+        .expect("mapped again");
+    assert_eq!(mapping.tenant_id, tenant);
+    assert_eq!(mapping.origin, MappingOrigin::Automatic);
+    let adopted = world.audit("tenant.adopted").await;
+    assert_eq!(adopted.len(), 1, "{adopted:?}");
+    assert_eq!(adopted[0].subject, format!("tenant:{tenant}"));
+    assert!(
+        adopted[0]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("mapped again"),
+        "{adopted:?}"
+    );
+    assert_eq!(
+        world.audit("tenant.created").await.len(),
+        1,
+        "only the first"
+    );
+    assert_eq!(world.audit("mapping.created").await.len(), 2);
+    assert!(
+        world
+            .store
+            .list_pending_provisioning()
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    // The items follow the contract as for a new tenant.
+    assert!(
+        world
+            .enabled_items(&tenant)
+            .contains(&("pw_base_workstations".into(), json!(4)))
+    );
+
+    // Nothing left to do: the next sweep neither creates nor adopts.
+    let again = world.sweep().await;
+    assert!(again.failed.is_empty(), "{}", notes(&again));
+    assert_eq!(world.audit("tenant.adopted").await.len(), 1);
+    assert_eq!(customers(), before);
+}

@@ -12,14 +12,14 @@ const BATCH: usize = 100;
 /// Each tenant's state: `Some(Deleted)` when Acronis no longer knows it, `None` when it
 /// could not be read this run (its batch failed; the planner then leaves it alone).
 pub async fn observe(
-    ac: &AcronisClient,
+    acronis: &AcronisClient,
     partner: &str,
     tenant_ids: &[String],
     summary: &mut JobSummary,
 ) -> BTreeMap<String, Option<ObservedTenant>> {
     let mut out = BTreeMap::new();
     for chunk in tenant_ids.chunks(BATCH) {
-        match ac.get_tenants(chunk).await {
+        match acronis.get_tenants(chunk).await {
             Ok(found) => {
                 summary.read("tenants", found.len() as u64);
                 let mut found: BTreeMap<String, Tenant> =
@@ -44,8 +44,9 @@ pub async fn observe(
 pub fn observed(t: &Tenant, partner: &str, summary: &mut JobSummary) -> ObservedTenant {
     let pricing = match t.pricing_mode {
         Some(PricingMode::Trial) => match t.created_at.as_deref().and_then(parse_time) {
-            // Acronis exposes no trial start; new customer tenants start in trial, so
-            // the creation time stands in for it.
+            // Acronis exposes no trial start (`production_start_date` is undocumented on
+            // a trial tenant); new customer tenants start in trial, so the creation time
+            // stands in for it. The planner never counts from before the mapping.
             Some(since) => TenantPricing::Trial { since },
             None => {
                 summary.skip(

@@ -4,20 +4,22 @@
 //! tenant carries the Autotask company id as its `customer_id`. A run killed anywhere
 //! leaves the record behind, and the next run finishes the same tenant — found by its
 //! id when the record has it, else by a search for the `customer_id` among the
-//! partner's children — instead of creating a second one. Every finishing step
-//! (offering items, 2FA, admin user, pricing, mapping) is safe to repeat.
+//! partner's children — instead of creating a second one. The same search comes first
+//! for every new tenant, so a company whose mapping was removed gets its tenant back.
+//! Every finishing step (offering items, 2FA, admin user, pricing, mapping) is safe to
+//! repeat.
 
-use super::JOB;
-use super::policy::Policy;
 use crate::audit::Audit;
+use crate::offering_items;
 use crate::{Context, JobError};
 use acronis::{
-    AccessPolicy, AcronisClient, Contact, OfferingItem, OfferingItemUpdate, Quota, TenantCreate,
-    TenantKind, UserCreate,
+    AccessPolicy, AcronisClient, Contact, OfferingItem, TenantCreate, TenantKind, UserCreate,
 };
-use bridge_core::contracts::{CompanySnapshot, ItemBilling, ItemKind, gb_to_bytes};
-use bridge_core::mapping::{BACKUP_STORAGE_ITEM, CustomerMapping, MappingOrigin};
+use bridge_core::contracts::CompanySnapshot;
+use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::policy::Policy;
 use bridge_core::provisioning::{NewTenant, PendingProvisioning, PricingMode};
+use bridge_core::quota::wanted_items;
 use bridge_core::records::Versioned;
 use bridge_store::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -29,7 +31,7 @@ const ADMIN_ROLE: &str = "company_admin";
 /// Shared by the provisionings of one run: the partner and what it may grant.
 pub struct Provisioner<'a> {
     ctx: &'a Context,
-    ac: &'a AcronisClient,
+    acronis: &'a AcronisClient,
     partner: &'a str,
     policy: &'a Policy,
     now: DateTime<Utc>,
@@ -42,31 +44,31 @@ pub struct Provisioner<'a> {
 }
 
 impl<'a> Provisioner<'a> {
+    /// Automatic provisioning by the job `actor`.
     pub fn new(
         ctx: &'a Context,
-        ac: &'a AcronisClient,
+        acronis: &'a AcronisClient,
         partner: &'a str,
         policy: &'a Policy,
         now: DateTime<Utc>,
+        actor: &'a str,
     ) -> Self {
         Self {
             ctx,
-            ac,
+            acronis,
             partner,
             policy,
             now,
             available: None,
             origin: MappingOrigin::Automatic,
-            actor: JOB,
+            actor,
             notes: Vec::new(),
         }
     }
 
-    /// For a tenant an operator asked for (the mapping API): mappings get `origin`, the
-    /// audit names `actor`.
-    pub fn on_behalf_of(mut self, origin: MappingOrigin, actor: &'a str) -> Self {
+    /// For a tenant an operator asked for (the mapping API): mappings get `origin`.
+    pub fn on_behalf_of(mut self, origin: MappingOrigin) -> Self {
         self.origin = origin;
-        self.actor = actor;
         self
     }
 
@@ -79,20 +81,12 @@ impl<'a> Provisioner<'a> {
         }
     }
 
-    /// `CreateTenant`: records the intent, creates the tenant and finishes it. Returns
-    /// the new tenant's id.
-    pub async fn create(
-        &mut self,
-        tenant: &NewTenant,
-        snapshot: &CompanySnapshot,
-    ) -> Result<String, JobError> {
-        let (pending, version) = self.record(tenant).await?;
-        self.create_and_finish(pending, version, snapshot).await
-    }
-
-    /// Like [`Self::create`], but first looks for a tenant an earlier request made for
-    /// this company (by its `customer_id`) and finishes that one instead: an operator
-    /// who unmapped a company and asks again gets the same tenant back.
+    /// `CreateTenant`: records the intent, then looks for a tenant made for this
+    /// company earlier (by its `customer_id`) and finishes and maps that one; only when
+    /// there is none creates a new tenant and finishes it. A company whose mapping was
+    /// removed thus gets the same tenant back, never a second one (or, as Acronis
+    /// refuses a sibling of the same name, a failure on every sweep). Returns the
+    /// tenant's id.
     pub async fn adopt_or_create(
         &mut self,
         tenant: &NewTenant,
@@ -101,12 +95,32 @@ impl<'a> Provisioner<'a> {
         let (pending, version) = self.record(tenant).await?;
         match self.find(tenant).await? {
             Some(tenant_id) => {
+                self.audit_adopted(tenant, &tenant_id).await?;
                 self.finish(tenant, &tenant_id, snapshot).await?;
                 self.map(tenant, &tenant_id).await?;
                 Ok(tenant_id)
             }
             None => self.create_and_finish(pending, version, snapshot).await,
         }
+    }
+
+    async fn audit_adopted(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+        Audit {
+            actor: self.actor,
+            kind: "tenant.adopted",
+            subject: format!("tenant:{tenant_id}"),
+            before: None,
+            after: Some(json!({
+                "company_id": new.company_id,
+                "customer_id": new.customer_id,
+            })),
+            reason: Some(format!(
+                "a tenant made for company {} earlier (customer_id {}) is mapped again instead of creating a second one",
+                new.company_id, new.customer_id
+            )),
+        }
+        .write(self.ctx)
+        .await
     }
 
     /// Writes the pending-provisioning record before anything exists in Acronis.
@@ -156,7 +170,7 @@ impl<'a> Provisioner<'a> {
             return Ok(Some(mapping.tenant_id));
         }
         let known = match &pending.value.tenant_id {
-            Some(id) => match self.ac.get_tenant(id).await {
+            Some(id) => match self.acronis.get_tenant(id).await {
                 Ok(t) => Some(t.id),
                 Err(acronis::Error::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
@@ -199,7 +213,7 @@ impl<'a> Provisioner<'a> {
             email: Some(new.activation_email.clone()),
             ..Contact::default()
         });
-        let tenant = match self.ac.create_tenant(&request).await {
+        let tenant = match self.acronis.create_tenant(&request).await {
             Ok(t) => t,
             // The answer was lost or the service failed: the tenant may exist. The
             // record stays, and the next run looks for it before creating.
@@ -242,7 +256,7 @@ impl<'a> Provisioner<'a> {
     /// The tenant this company's `customer_id` marks among the partner's children.
     async fn find(&self, new: &NewTenant) -> Result<Option<String>, JobError> {
         let candidates: Vec<String> = if new.customer_id.chars().count() >= 3 {
-            self.ac
+            self.acronis
                 .search(self.partner, &new.customer_id)
                 .await?
                 .into_iter()
@@ -251,12 +265,12 @@ impl<'a> Provisioner<'a> {
                 .collect()
         } else {
             // Search needs 3 characters; short ids fall back to listing the children.
-            self.ac.children(self.partner).await?
+            self.acronis.children(self.partner).await?
         };
         if candidates.is_empty() {
             return Ok(None);
         }
-        let tenants = self.ac.get_tenants(&candidates).await?;
+        let tenants = self.acronis.get_tenants(&candidates).await?;
         Ok(tenants
             .into_iter()
             .find(|t| {
@@ -274,23 +288,29 @@ impl<'a> Provisioner<'a> {
         snapshot: &CompanySnapshot,
     ) -> Result<(), JobError> {
         let available = self.available().await?;
-        let (items, missing) = wanted_items(&available, snapshot, new, self.policy);
-        for item in missing {
+        let wanted = wanted_items(
+            &offering_items::states(&available),
+            snapshot,
+            new.default_storage_needed,
+            self.policy,
+        );
+        for item in wanted.missing {
             self.notes.push(format!(
                 "company {}: the partner cannot grant {item} to customers; not enabled",
                 new.company_id
             ));
         }
-        self.ac
-            .update_quotas_with_retry(tenant_id, |_| items.clone())
+        let updates = offering_items::updates(&available, &wanted.changes);
+        self.acronis
+            .update_quotas_with_retry(tenant_id, |_| updates.clone())
             .await?;
         if new.mfa {
-            self.ac.set_mfa(tenant_id, true).await?;
+            self.acronis.set_mfa(tenant_id, true).await?;
         }
         self.ensure_admin(new, tenant_id).await?;
         if new.pricing == PricingMode::Production {
             // New customer tenants start in trial.
-            self.ac.switch_to_production(tenant_id).await?;
+            self.acronis.switch_to_production(tenant_id).await?;
         }
         Ok(())
     }
@@ -298,9 +318,9 @@ impl<'a> Provisioner<'a> {
     /// The first admin user: created and sent the activation email once; a user left by
     /// an interrupted run is reused (and mailed again only if never activated).
     async fn ensure_admin(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
-        let user_id = if self.ac.check_login(&new.admin_login).await? {
+        let user_id = if self.acronis.check_login(&new.admin_login).await? {
             let user = self
-                .ac
+                .acronis
                 .create_user(&UserCreate {
                     tenant_id: tenant_id.to_owned(),
                     login: new.admin_login.clone(),
@@ -317,7 +337,7 @@ impl<'a> Provisioner<'a> {
             user.id
         } else {
             let hit = self
-                .ac
+                .acronis
                 .search(tenant_id, &new.admin_login)
                 .await?
                 .into_iter()
@@ -334,14 +354,14 @@ impl<'a> Provisioner<'a> {
                     new.admin_login
                 )));
             };
-            if self.ac.get_user(&hit.id).await?.activated {
+            if self.acronis.get_user(&hit.id).await?.activated {
                 return Ok(());
             }
             hit.id
         };
         let role = AccessPolicy::user_role(ADMIN_ROLE, tenant_id, &user_id);
-        self.ac.set_access_policies(&user_id, &[role]).await?;
-        self.ac.send_activation_email(&user_id).await?;
+        self.acronis.set_access_policies(&user_id, &[role]).await?;
+        self.acronis.send_activation_email(&user_id).await?;
         Ok(())
     }
 
@@ -402,97 +422,10 @@ impl<'a> Provisioner<'a> {
             return Ok(items.clone());
         }
         let items = self
-            .ac
+            .acronis
             .available_for_child(self.partner, TenantKind::Customer)
             .await?;
         self.available = Some(items.clone());
         Ok(items)
-    }
-}
-
-/// The offering items a new tenant gets: every entitled item (prepaid: its units as a
-/// hard quota; PAYG: unlimited; conflicts: left off), Free items unlimited, and the
-/// default storage when no contract holds storage. Also the entitled items the partner
-/// cannot grant.
-pub fn wanted_items(
-    available: &[OfferingItem],
-    snapshot: &CompanySnapshot,
-    new: &NewTenant,
-    policy: &Policy,
-) -> (Vec<OfferingItemUpdate>, Vec<String>) {
-    let mut updates: Vec<OfferingItemUpdate> = Vec::new();
-    let mut missing = Vec::new();
-    let mut push = |item: &OfferingItem, quota: Option<Quota>| {
-        if updates.iter().any(|u| u.key() == item.key()) {
-            return;
-        }
-        let mut update = item.to_update();
-        update.status = 1;
-        // Feature items carry no quota; keep it that way.
-        update.quota = item.quota.and(quota);
-        updates.push(update);
-    };
-    for e in &snapshot.items {
-        let quota = match e.billing {
-            ItemBilling::Prepaid { units } => {
-                let units = units.max(0);
-                let value = match e.kind {
-                    ItemKind::Count => Some(units),
-                    ItemKind::Storage => gb_to_bytes(units),
-                };
-                Quota {
-                    value: value.and_then(|v| u64::try_from(v).ok()),
-                    overage: Some(0),
-                    version: 0,
-                }
-            }
-            ItemBilling::Payg => unlimited(),
-            ItemBilling::Conflict { .. } => continue,
-        };
-        let matching: Vec<&OfferingItem> = available
-            .iter()
-            .filter(|a| {
-                a.name == e.item.name
-                    && (e.item.infra_id.is_none() || a.infra_id == e.item.infra_id)
-            })
-            .collect();
-        if matching.is_empty() {
-            missing.push(e.item.to_string());
-        }
-        for item in matching {
-            push(item, Some(quota));
-        }
-    }
-    for item in available {
-        if policy.is_free(&item.name, item.infra_id.as_deref()) {
-            push(item, Some(unlimited()));
-        }
-    }
-    if new.default_storage_needed {
-        let storages = available.iter().filter(|a| a.name == BACKUP_STORAGE_ITEM);
-        let chosen = match &policy.default_storage {
-            Some(infra) => storages
-                .clone()
-                .find(|a| a.infra_id.as_deref() == Some(infra.as_str())),
-            // (unconfirmed) "the partner's default storage": Acronis names none in the
-            // API; the first storage it offers stands in.
-            None => storages.clone().next(),
-        };
-        match chosen {
-            Some(item) => push(item, Some(unlimited())),
-            None => missing.push(format!(
-                "{BACKUP_STORAGE_ITEM}@{}",
-                policy.default_storage.as_deref().unwrap_or("default")
-            )),
-        }
-    }
-    (updates, missing)
-}
-
-fn unlimited() -> Quota {
-    Quota {
-        value: None,
-        overage: None,
-        version: 0,
     }
 }

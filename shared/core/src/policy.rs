@@ -1,14 +1,18 @@
-//! The poller's view of the settings: which Autotask services are Acronis services, and
-//! the provisioning and deprovisioning policies the pure planner takes.
+//! The settings as the planners read them: which Autotask services are Acronis services,
+//! the provisioning and deprovisioning policies, the default storage and the Free items.
+//! Built once per run from [`Settings`]; the contract poller and quota push decide with
+//! the same translation.
 
-use bridge_core::catalog::{self, Unit};
-use bridge_core::contracts::{ItemKind, OfferingItemRef, ServiceMap};
-use bridge_core::provisioning::{
-    DeprovisioningPolicy, PricingMode, ProvisioningPolicy, TenantNaming,
-};
-use bridge_core::settings::{self, AccountBasis, Settings};
+use serde::Serialize;
 
-/// Everything the poller decides with, read once per run.
+use crate::catalog::{self, Unit};
+use crate::contracts::{ItemKind, OfferingItemRef, ServiceMap};
+use crate::hash::json_fingerprint;
+use crate::mapping::{PublicCloudMappings, ServiceMapping, StorageMapping, StorageRow};
+use crate::provisioning::{DeprovisioningPolicy, PricingMode, ProvisioningPolicy, TenantNaming};
+use crate::settings::{self, AccountBasis, Deprovisioning, Provisioning, Settings};
+
+/// Everything the planners decide with, read once per run.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub service_map: ServiceMap,
@@ -61,31 +65,38 @@ impl Policy {
         }
     }
 
-    pub fn is_free(&self, name: &str, infra_id: Option<&str>) -> bool {
-        self.free_items
-            .iter()
-            .any(|f| f.name == name && (f.infra_id.is_none() || f.infra_id.as_deref() == infra_id))
+    /// Whether `item`'s mapping row is marked Free (a row without infra id covers the
+    /// item on every storage).
+    pub fn is_free(&self, item: &OfferingItemRef) -> bool {
+        self.free_items.iter().any(|free| free.covers(item))
     }
+}
+
+/// The settings that decide snapshots and provisioning, in a fixed field order.
+#[derive(Serialize)]
+struct Decisive<'a> {
+    billing: bool,
+    service_mappings: &'a [ServiceMapping],
+    storage_mappings: &'a [StorageMapping],
+    public_cloud_mappings: &'a PublicCloudMappings,
+    provisioning: &'a Provisioning,
+    deprovisioning: &'a Deprovisioning,
 }
 
 /// A fingerprint of the settings the poller decides with (billing switch, mappings,
 /// provisioning, deprovisioning). When it differs from the cursor's, the next run is a
 /// full sweep, so a mapping change reaches every snapshot within a minute instead of
 /// waiting for the nightly sweep. Alert mappings, tickets and schedules do not count.
+/// The stable hash keeps it equal across builds, so an upgrade costs no extra sweep.
 pub fn fingerprint(s: &Settings) -> String {
-    use std::hash::{Hash, Hasher};
-    let relevant = serde_json::json!({
-        "billing": s.features.billing,
-        "service_mappings": s.service_mappings,
-        "storage_mappings": s.storage_mappings,
-        "public_cloud_mappings": s.public_cloud_mappings,
-        "provisioning": s.provisioning,
-        "deprovisioning": s.deprovisioning,
-    });
-    // SipHash with fixed keys: stable within a build; a new toolchain may cost one sweep.
-    let mut hasher = std::hash::DefaultHasher::new();
-    relevant.to_string().hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    json_fingerprint(&Decisive {
+        billing: s.features.billing,
+        service_mappings: &s.service_mappings,
+        storage_mappings: &s.storage_mappings,
+        public_cloud_mappings: &s.public_cloud_mappings,
+        provisioning: &s.provisioning,
+        deprovisioning: &s.deprovisioning,
+    })
 }
 
 /// Quota-bearing services map to their offering item; the storage class rows,
@@ -114,7 +125,7 @@ pub fn service_map(s: &Settings) -> ServiceMap {
         let name = catalog::canonical_name(&row.offering_item);
         for (storage_row, service) in row.rows() {
             let Some(id) = service.id() else { continue };
-            if storage_row == bridge_core::mapping::StorageRow::QuotaAndTotal {
+            if storage_row == StorageRow::QuotaAndTotal {
                 let item = OfferingItemRef::on_infra(name, row.infra_id.clone());
                 map.insert(id, item, ItemKind::Storage);
             } else {
@@ -151,7 +162,7 @@ fn free_items(s: &Settings) -> Vec<OfferingItemRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bridge_core::mapping::{ServiceMapping, ServiceRef, StorageMapping};
+    use crate::mapping::{ServiceMapping, ServiceRef, StorageMapping};
 
     #[test]
     fn quota_services_map_to_items_and_reporting_rows_do_not() {
@@ -175,7 +186,7 @@ mod tests {
                 class2_billed: Some(ServiceRef::Id(508)),
                 ..StorageMapping::default()
             }],
-            public_cloud_mappings: bridge_core::mapping::PublicCloudMappings {
+            public_cloud_mappings: crate::mapping::PublicCloudMappings {
                 microsoft_azure: Some(ServiceRef::Id(509)),
                 ..Default::default()
             },
@@ -201,8 +212,8 @@ mod tests {
             assert!(map.is_reporting(reporting) && map.get(reporting).is_none());
         }
         assert!(!map.contains(999));
-        assert!(policy.is_free("pw_base_o365_mailboxes", None));
-        assert!(!policy.is_free("pw_base_workstations", None));
+        assert!(policy.is_free(&OfferingItemRef::new("pw_base_o365_mailboxes")));
+        assert!(!policy.is_free(&OfferingItemRef::new("pw_base_workstations")));
         assert!(
             !policy.provisioning.auto_create,
             "manual unless switched on"
@@ -215,5 +226,34 @@ mod tests {
         let mut remapped = settings.clone();
         remapped.service_mappings[0].service = Some(ServiceRef::Id(502));
         assert_ne!(fingerprint(&settings), fingerprint(&remapped));
+    }
+
+    #[test]
+    fn free_rows_without_infra_cover_every_storage() {
+        let settings = Settings {
+            service_mappings: vec![ServiceMapping {
+                offering_item: "pw_base_o365_mailboxes".into(),
+                free: true,
+                ..ServiceMapping::default()
+            }],
+            storage_mappings: vec![StorageMapping {
+                infra_id: "infra-1".into(),
+                free: true,
+                ..StorageMapping::default()
+            }],
+            ..Settings::default()
+        };
+        let policy = Policy::from_settings(&settings);
+        assert!(policy.is_free(&OfferingItemRef::on_infra("pw_base_o365_mailboxes", "any")));
+        assert!(policy.is_free(&OfferingItemRef::on_infra("pw_base_storage", "infra-1")));
+        assert!(!policy.is_free(&OfferingItemRef::on_infra("pw_base_storage", "infra-2")));
+        assert!(!policy.is_free(&OfferingItemRef::new("pw_base_storage")));
+    }
+
+    #[test]
+    fn settings_fingerprint_is_pinned() {
+        // The cursor keeps this value across deployments: a different algorithm or
+        // field order would make every installation sweep once after an upgrade.
+        assert_eq!(fingerprint(&Settings::default()), "84882bbdb3900476");
     }
 }

@@ -2,13 +2,12 @@
 //! `{"new_tenant": true}`): the same naming rule and the same crash-safe provisioning
 //! as automatic provisioning, only the mapping is marked with the caller's origin.
 
-use super::JOB;
-use super::policy::Policy;
-use super::provision::Provisioner;
-use super::reader;
+use super::gather::{company_names, primary_contacts};
+use super::provisioner::Provisioner;
 use crate::{Context, JobError, JobSummary};
 use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::MappingOrigin;
+use bridge_core::policy::Policy;
 use bridge_core::provisioning::{SkipReason, TenantNaming, new_tenant_for};
 use std::collections::BTreeSet;
 
@@ -58,8 +57,8 @@ pub async fn provision_company(
         .unwrap_or_default();
     let policy = Policy::from_settings(&settings);
     let now = ctx.clock.now();
-    // Not a poller run, but the readers count what they read into a summary.
-    let mut summary = JobSummary::start(JOB, false, now);
+    // Not a job run, but the readers count what they read into a summary.
+    let mut summary = JobSummary::start(actor, false, now);
     let snapshot = ctx
         .store
         .get_contract_snapshot(company_id)
@@ -68,15 +67,15 @@ pub async fn provision_company(
         .map(|s| s.value)
         .unwrap_or_else(|| empty_snapshot(company_id));
 
-    let at = ctx.autotask().await?;
+    let autotask = ctx.autotask().await?;
     let wanted = BTreeSet::from([company_id]);
     let (name, contact) = match policy.provisioning.naming {
         TenantNaming::CompanyName { .. } => {
-            let mut names = reader::company_names(&at, &wanted, &mut summary).await?;
+            let mut names = company_names(&autotask, &wanted, &mut summary).await?;
             (names.remove(&company_id).unwrap_or_default(), None)
         }
         TenantNaming::PrimaryContact => {
-            let mut contacts = reader::primary_contacts(&at, &wanted, &mut summary).await?;
+            let mut contacts = primary_contacts(&autotask, &wanted, &mut summary).await?;
             (String::new(), contacts.remove(&company_id))
         }
     };
@@ -89,10 +88,10 @@ pub async fn provision_company(
     )
     .map_err(|reason| ProvisionError::Refused { company_id, reason })?;
 
-    let ac = ctx.acronis().await?;
-    let partner = ac.tenant_id().await.map_err(JobError::from)?;
+    let acronis = ctx.acronis().await?;
+    let partner = acronis.tenant_id().await.map_err(JobError::from)?;
     let mut provisioner =
-        Provisioner::new(ctx, &ac, &partner, &policy, now).on_behalf_of(origin, actor);
+        Provisioner::new(ctx, &acronis, &partner, &policy, now, actor).on_behalf_of(origin);
     if let Some(pending) = ctx
         .store
         .get_pending_provisioning(company_id)

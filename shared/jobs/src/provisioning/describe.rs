@@ -1,25 +1,12 @@
 //! The plan in words: the summary's plan lines (what a dry run shows).
 
-use crate::JobSummary;
 use bridge_core::provisioning::{Action, PricingMode};
-
-/// Plan lines kept in the summary (a first sweep of thousands of companies would
-/// otherwise carry one line each).
-const MAX_PLAN_LINES: usize = 500;
-
-pub fn plan_line(summary: &mut JobSummary, line: String) {
-    if summary.plan.len() < MAX_PLAN_LINES {
-        summary.plan.push(line);
-    } else if summary.plan.len() == MAX_PLAN_LINES {
-        summary.plan.push("… more plan lines left out".into());
-    }
-}
 
 /// One action in words, for plan lines.
 pub fn describe(action: &Action) -> String {
     match action {
         Action::CreateTenant(t) => format!(
-            "create customer tenant {:?} (admin {}, activation email to {}, {}{}{})",
+            "create customer tenant {:?} (admin {}, activation email to {}, {}{}{}), or map again the one made for the company earlier",
             t.name,
             t.admin_login,
             t.activation_email,

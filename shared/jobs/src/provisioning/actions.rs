@@ -2,30 +2,33 @@
 //! the deprovisioning clock, disable, enable, delete. Each one is audited with before
 //! and after.
 
-use super::JOB;
-use super::policy::Policy;
 use crate::audit::Audit;
+use crate::offering_items;
 use crate::{Context, JobError};
-use acronis::{AcronisClient, OfferingItem, OfferingItemUpdate, Quota};
+use acronis::{AcronisClient, OfferingItem};
 use bridge_core::mapping::CustomerMapping;
+use bridge_core::policy::Policy;
 use bridge_core::provisioning::Action;
+use bridge_core::quota::zero_quotas;
 use bridge_store::store::StoreError;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-pub struct Applier<'a> {
+pub struct TenantActions<'a> {
     pub ctx: &'a Context,
-    pub ac: &'a AcronisClient,
+    pub acronis: &'a AcronisClient,
     pub policy: &'a Policy,
+    /// Who the audit names.
+    pub actor: &'a str,
 }
 
-impl Applier<'_> {
-    /// Applies one action of `company`'s plan (not tenant creation: see `provision`).
+impl TenantActions<'_> {
+    /// Applies one action of `company`'s plan (not tenant creation: see `Provisioner`).
     pub async fn apply(&self, company: i64, action: &Action) -> Result<(), JobError> {
         match action {
             Action::SwitchToProduction { tenant_id } => {
-                let before = self.ac.pricing(tenant_id).await?;
-                let after = self.ac.switch_to_production(tenant_id).await?;
+                let before = self.acronis.pricing(tenant_id).await?;
+                let after = self.acronis.switch_to_production(tenant_id).await?;
                 self.audit(
                     "tenant.switched_to_production",
                     tenant_id,
@@ -47,7 +50,7 @@ impl Applier<'_> {
             Action::DeleteTenant { tenant_id } => {
                 // Disable (a no-op when already disabled), then delete with the current
                 // version, as Acronis requires; a tenant already gone counts as deleted.
-                self.ac.disable_and_delete(tenant_id).await?;
+                self.acronis.disable_and_delete(tenant_id).await?;
                 self.audit(
                     "tenant.deleted",
                     tenant_id,
@@ -71,13 +74,11 @@ impl Applier<'_> {
     async fn zero_quotas(&self, tenant_id: &str) -> Result<(), JobError> {
         let mut before = Vec::new();
         let changed = self
-            .ac
+            .acronis
             .update_quotas_with_retry(tenant_id, |items| {
                 before = items.iter().filter_map(quota_json).collect();
-                items
-                    .iter()
-                    .filter_map(|item| zeroed(item, self.policy))
-                    .collect()
+                let changes = zero_quotas(&offering_items::states(items), self.policy);
+                offering_items::updates(items, &changes)
             })
             .await?;
         let after: Vec<Value> = changed.iter().filter_map(quota_json).collect();
@@ -92,7 +93,7 @@ impl Applier<'_> {
     }
 
     async fn set_enabled(&self, tenant_id: &str, enabled: bool) -> Result<(), JobError> {
-        let tenant = self.ac.set_tenant_enabled(tenant_id, enabled).await?;
+        let tenant = self.acronis.set_tenant_enabled(tenant_id, enabled).await?;
         let (kind, reason) = if enabled {
             (
                 "tenant.enabled",
@@ -141,7 +142,7 @@ impl Applier<'_> {
             ),
         };
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind,
             subject: format!("company:{company}"),
             before: serde_json::to_value(&before).ok(),
@@ -162,7 +163,7 @@ impl Applier<'_> {
             Err(e) => return Err(e.into()),
         }
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind: "mapping.deleted",
             subject: format!("company:{company}"),
             before: serde_json::to_value(&before).ok(),
@@ -195,7 +196,7 @@ impl Applier<'_> {
         reason: &str,
     ) -> Result<(), JobError> {
         Audit {
-            actor: JOB,
+            actor: self.actor,
             kind,
             subject: format!("tenant:{tenant_id}"),
             before: Some(before).filter(|v| !v.is_null()),
@@ -205,30 +206,6 @@ impl Applier<'_> {
         .write(self.ctx)
         .await
     }
-}
-
-/// The update that zeroes one item, or `None` when it has no quota or is already there.
-fn zeroed(item: &OfferingItem, policy: &Policy) -> Option<OfferingItemUpdate> {
-    let current = item.quota?;
-    let target = if policy.is_free(&item.name, item.infra_id.as_deref()) {
-        Quota {
-            value: None,
-            overage: None,
-            version: current.version,
-        }
-    } else {
-        Quota {
-            value: Some(0),
-            overage: Some(0),
-            version: current.version,
-        }
-    };
-    if (current.value, current.overage) == (target.value, target.overage) {
-        return None;
-    }
-    let mut update = item.to_update();
-    update.quota = Some(target);
-    Some(update)
 }
 
 fn quota_json(item: &OfferingItem) -> Option<Value> {
