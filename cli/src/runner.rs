@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use bridge_config_api::{ApiState, Auth, router};
 use bridge_jobs::topology::Topology;
 use bridge_jobs::{Context, JOB_NAMES, SystemClock, Trigger};
-use bridge_store::events::{EventBus, InProcessBus};
+use bridge_store::events::{InProcessBus, ScheduleControl};
 use bridge_store::secrets::FileSecretSource;
 use bridge_store::store::{SqliteStore, Store};
 use chrono::Utc;

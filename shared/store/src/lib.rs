@@ -3,7 +3,8 @@
 //! - [`store`]: the `Store` trait (settings, mappings, cursors, ledgers, leases, audit
 //!   log) with its DynamoDB adapter and its embedded (SQLite) adapter for local mode.
 //! - [`secrets`]: the `SecretSource` trait with Secrets Manager and local-file adapters.
-//! - [`events`]: the `EventBus` trait with the EventBridge adapter and an in-process one.
+//! - [`events`]: `EventPublisher` and `ScheduleControl` (with `EventBus` for both), with
+//!   the EventBridge adapter and an in-process one.
 
 pub mod events;
 pub mod secrets;
