@@ -12,7 +12,7 @@ use bridge_jobs::topology::Topology;
 use bridge_jobs::{Context, JOB_NAMES, SystemClock, Trigger};
 use bridge_store::events::{InProcessBus, ScheduleControl};
 use bridge_store::secrets::FileSecretSource;
-use bridge_store::store::{SqliteStore, Store};
+use bridge_store::store::{SettingsStore, SqliteStore};
 use chrono::Utc;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bridge_core::settings::Settings;
-use bridge_store::store::{SqliteStore, Store};
+use bridge_store::store::SqliteStore;
+use bridge_store::store::prelude::*;
 use conformance::{SharedStore, conformance_suite};
 
 /// A private folder removed when the test ends.
