@@ -2,7 +2,7 @@
 //!
 //! One narrow trait per record family ([`SettingsStore`], [`MappingStore`],
 //! [`SnapshotStore`], [`LeaseStore`], [`AuditStore`], [`LedgerStore`],
-//! [`AlertTicketStore`]), so a piece of code can say which records it
+//! [`AlertTicketStore`], [`JobRunStore`]), so a piece of code can say which records it
 //! touches; [`Store`] is all of them, for the jobs that hold an `Arc<dyn Store>`.
 //!
 //! Jobs may be killed at any point and run twice at once, so every write here is either
@@ -23,7 +23,7 @@ use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
-    AlertTicket, AuditEntry, AuditQuery, Lease, Page, UsageLedgerEntry, Versioned,
+    AlertTicket, AuditEntry, AuditQuery, JobStatus, Lease, Page, UsageLedgerEntry, Versioned,
 };
 use bridge_core::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -40,8 +40,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// `dyn Store` (or a `T: Store` bound) need no import beyond `Store` itself.
 pub mod prelude {
     pub use super::{
-        AlertTicketStore, AuditStore, LeaseStore, LedgerStore, MappingStore, SettingsStore,
-        SnapshotStore, Store,
+        AlertTicketStore, AuditStore, JobRunStore, LeaseStore, LedgerStore, MappingStore,
+        SettingsStore, SnapshotStore, Store,
     };
 }
 
@@ -61,6 +61,7 @@ pub trait Store:
     + AuditStore
     + LedgerStore
     + AlertTicketStore
+    + JobRunStore
     + Send
     + Sync
 {
@@ -74,6 +75,7 @@ impl<T> Store for T where
         + AuditStore
         + LedgerStore
         + AlertTicketStore
+        + JobRunStore
         + Send
         + Sync
 {
@@ -220,6 +222,48 @@ pub trait AlertTicketStore: Send + Sync {
         ticket: &AlertTicket,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
+}
+
+/// Each job's last run and last failure, for the operator's `GET /jobs`.
+///
+/// Unversioned, last write wins: a job writes its own status while it holds its lease.
+/// A status whose JSON exceeds [`MAX_JOB_STATUS_BYTES`] is refused
+/// ([`StoreError::Invalid`]), never truncated.
+#[async_trait]
+pub trait JobRunStore: Send + Sync {
+    async fn get_job_status(&self, job: &str) -> StoreResult<Option<JobStatus>>;
+    async fn put_job_status(&self, status: &JobStatus) -> StoreResult<()>;
+    /// Every job's status, ordered by job name.
+    async fn list_job_statuses(&self) -> StoreResult<Vec<JobStatus>>;
+}
+
+/// Largest job status accepted, as serialized JSON. Far below DynamoDB's 400 KB item
+/// limit, so a status never fails at the database, and small enough to list every job
+/// in one response.
+pub const MAX_JOB_STATUS_BYTES: usize = 64 * 1024;
+
+/// A job status as stored: its name checked like every key, its JSON within
+/// [`MAX_JOB_STATUS_BYTES`]. Both adapters store exactly this body.
+fn job_status_body(status: &JobStatus) -> StoreResult<String> {
+    validate::name("job", &status.job)?;
+    let body = serde_json::to_string(status)
+        .map_err(|e| StoreError::invalid("status", format!("job {}: {e}", status.job)))?;
+    if body.len() > MAX_JOB_STATUS_BYTES {
+        return Err(StoreError::invalid(
+            "status",
+            format!(
+                "job {} status is {} bytes as JSON, over the limit of {MAX_JOB_STATUS_BYTES}; \
+                 shorten its summary",
+                status.job,
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
+}
+
+fn job_what(job: &str) -> String {
+    format!("status of job {job}")
 }
 
 fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {

@@ -9,6 +9,7 @@
 
 mod alert_tickets;
 mod audit;
+mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;
@@ -17,6 +18,7 @@ mod snapshots;
 
 pub use alert_tickets::*;
 pub use audit::*;
+pub use job_runs::*;
 pub use leases::*;
 pub use ledger::*;
 pub use mappings::*;
@@ -60,6 +62,10 @@ macro_rules! conformance_suite {
             audit_pages_beyond_one_megabyte,
             audit_hides_expired_entries,
             page_tokens_are_validated,
+            job_status_round_trip_and_overwrite,
+            job_statuses_list_in_name_order,
+            job_status_refuses_invalid_names,
+            job_status_over_the_size_limit_is_refused,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -7,6 +7,7 @@
 mod alert_tickets;
 mod audit;
 mod item;
+mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;

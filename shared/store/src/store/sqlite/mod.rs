@@ -6,6 +6,7 @@
 
 mod alert_tickets;
 mod audit;
+mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;
@@ -24,7 +25,10 @@ use serde::de::DeserializeOwned;
 use super::{StoreError, StoreResult};
 
 /// Bump with a migration step in [`migrate`] whenever the schema changes.
-const SCHEMA_VERSION: i64 = 1;
+///
+/// 2 added `job_statuses`; a version-1 file gains it through `CREATE TABLE IF NOT
+/// EXISTS`, so no other step is needed.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -61,6 +65,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS audit_by_kind ON audit_log (kind, at_key, id);
 CREATE INDEX IF NOT EXISTS audit_by_expiry ON audit_log (expires_ms) WHERE expires_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_statuses (
+    job  TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Kinds of single versioned documents in the `documents` table.
@@ -284,6 +292,34 @@ impl From<StoreError> for SqlError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn migrated(conn: &mut Connection) {
+        migrate(conn)
+            .map_err(|e| e.into_store("migrate"))
+            .expect("migrate");
+    }
+
+    #[test]
+    fn a_version_1_file_gains_the_job_statuses_table() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch("DROP TABLE job_statuses; PRAGMA user_version = 1;")
+            .expect("back to schema 1");
+
+        migrated(&mut conn);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("user_version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'job_statuses'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(tables, 1);
+    }
 
     #[test]
     fn a_newer_file_is_refused() {
