@@ -2,7 +2,8 @@
 //!
 //! - [`store`]: one trait per record family (settings, mappings, snapshots, leases and
 //!   cursors, audit log, usage ledger, alert tickets, job runs), `Store` for all of them,
-//!   with its DynamoDB adapter and its embedded (SQLite) adapter for local mode.
+//!   with its DynamoDB adapter and its embedded (SQLite) adapter for local mode. The
+//!   embedded adapter is behind the `embedded` feature, so the Lambdas carry no SQLite.
 //! - [`secrets`]: the `SecretSource` trait with Secrets Manager and local-file adapters.
 //! - [`events`]: `EventPublisher` and `ScheduleControl` (with `EventBus` for both), with
 //!   the EventBridge adapter and an in-process one.

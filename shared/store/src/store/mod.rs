@@ -7,12 +7,14 @@
 //!
 //! Jobs may be killed at any point and run twice at once, so every write here is either
 //! conditional (versions, "must not exist yet") or transactional; the two adapters —
-//! [`DynamoStore`] (deployed) and [`SqliteStore`] (local mode) — give the same answers,
-//! which `tests/conformance` checks against both.
+//! [`DynamoStore`] (deployed) and `SqliteStore` (local mode, behind the `embedded`
+//! feature so the Lambda binaries carry no SQLite) — give the same answers, which
+//! `tests/conformance` checks against both.
 
 mod dynamo;
 mod error;
 mod page_token;
+#[cfg(feature = "embedded")]
 mod sqlite;
 mod validate;
 
@@ -30,6 +32,7 @@ use chrono::{DateTime, Utc};
 
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
+#[cfg(feature = "embedded")]
 pub use sqlite::SqliteStore;
 
 /// Result of every store operation.
