@@ -1,4 +1,5 @@
-//! Plain records the store persists for the jobs: versions, ledgers, leases, audit.
+//! Plain records the store persists for the jobs: versions, ledgers, leases, audit, job
+//! runs.
 //!
 //! Pure data with serde, so jobs and planners can use them without depending on the
 //! store crate. The store decides how they are keyed; these types only say what they are.
@@ -137,6 +138,47 @@ impl AuditQuery {
             .unwrap_or(Self::DEFAULT_LIMIT)
             .clamp(1, Self::MAX_LIMIT)
     }
+}
+
+/// The last run of a job and its last failure, as `GET /jobs` shows them.
+///
+/// One record per job, overwritten by each run (last write wins: a job writes it while it
+/// holds its lease, so two runs never race on it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobStatus {
+    /// The job's name, as its lease and schedule rule know it (e.g. `contract-poller`).
+    pub job: String,
+    #[serde(default)]
+    pub last_run: Option<JobRunRecord>,
+    /// Kept apart from `last_run`, so a failure stays visible after later successes.
+    #[serde(default)]
+    pub last_error: Option<JobErrorRecord>,
+}
+
+/// One finished run of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRunRecord {
+    /// What started it: `schedule`, `event`, `run-now`, …
+    pub trigger: String,
+    pub dry_run: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub ok: bool,
+    /// The run's summary as JSON, bounded by the caller (the store refuses oversize
+    /// statuses rather than truncating them).
+    pub summary: serde_json::Value,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// When a job last failed, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobErrorRecord {
+    pub at: DateTime<Utc>,
+    pub message: String,
 }
 
 #[cfg(test)]

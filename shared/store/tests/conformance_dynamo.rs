@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
-use bridge_store::store::{DynamoStore, Store, StoreError};
+use bridge_store::store::prelude::*;
+use bridge_store::store::{DynamoStore, StoreError};
 use conformance::{SharedStore, conformance_suite};
 use test_harness::Moto;
 

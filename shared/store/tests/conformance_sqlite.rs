@@ -1,18 +1,48 @@
 //! The conformance suite against the embedded SQLite adapter (a file in WAL mode, as
 //! local mode uses it), plus what only this adapter has: reopening a file.
+//!
+//! The adapter is behind bridge-store's `embedded` feature, which the crate's
+//! dev-dependency on itself turns on for every test build. Should that ever be lost,
+//! the cases below compile out and `sqlite_half_is_compiled_in` fails instead of the
+//! suite passing with half of it missing.
 
+// Without the feature only the guard below is left; it is the one message to show.
+#[cfg_attr(not(feature = "embedded"), allow(unused))]
 mod conformance;
 
+#[cfg(feature = "embedded")]
 use std::path::PathBuf;
+#[cfg(feature = "embedded")]
 use std::sync::Arc;
 
+#[cfg(feature = "embedded")]
 use bridge_core::settings::Settings;
-use bridge_store::store::{SqliteStore, Store};
+#[cfg(feature = "embedded")]
+use bridge_store::store::SqliteStore;
+#[cfg(feature = "embedded")]
+use bridge_store::store::prelude::*;
+#[cfg(feature = "embedded")]
 use conformance::{SharedStore, conformance_suite};
 
+#[test]
+#[allow(
+    clippy::assertions_on_constants,
+    reason = "the constant is the build's feature set: that is what is checked"
+)]
+fn sqlite_half_is_compiled_in() {
+    assert!(
+        cfg!(feature = "embedded"),
+        "bridge-store's `embedded` feature is off, so the SQLite conformance tests were \
+         compiled out; keep `bridge-store = {{ workspace = true, features = [\"embedded\"] }}` \
+         in its [dev-dependencies] (or run with `--features embedded`)"
+    );
+}
+
 /// A private folder removed when the test ends.
+#[cfg(feature = "embedded")]
 struct TempDir(PathBuf);
 
+#[cfg(feature = "embedded")]
 impl TempDir {
     fn new() -> TempDir {
         let dir = std::env::temp_dir().join(format!("bridge-store-{}", uuid::Uuid::new_v4()));
@@ -21,12 +51,14 @@ impl TempDir {
     }
 }
 
+#[cfg(feature = "embedded")]
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
+#[cfg(feature = "embedded")]
 async fn sqlite_store() -> (TempDir, SharedStore) {
     let dir = TempDir::new();
     let store = SqliteStore::open(dir.0.join("store.db"))
@@ -35,8 +67,10 @@ async fn sqlite_store() -> (TempDir, SharedStore) {
     (dir, Arc::new(store))
 }
 
+#[cfg(feature = "embedded")]
 conformance_suite!(sqlite_store);
 
+#[cfg(feature = "embedded")]
 #[tokio::test]
 async fn reopened_file_keeps_state_and_runs_in_wal_mode() {
     let dir = TempDir::new();
@@ -65,6 +99,7 @@ async fn reopened_file_keeps_state_and_runs_in_wal_mode() {
     assert!(dir.0.join("store.db-wal").exists(), "WAL journal in use");
 }
 
+#[cfg(feature = "embedded")]
 #[tokio::test]
 async fn in_memory_store_is_private() {
     let a = SqliteStore::open_in_memory().await.expect("open");

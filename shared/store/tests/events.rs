@@ -9,7 +9,9 @@ use aws_sdk_eventbridge::operation::put_events::PutEventsInput;
 use aws_sdk_eventbridge::operation::put_rule::PutRuleInput;
 use aws_sdk_eventbridge::types::{RuleState, Target};
 use bridge_core::events::{ChangeReason, CompanyContractsChanged, DETAIL_TYPE, SOURCE};
-use bridge_store::events::{EventBridgeBus, EventBus, EventBusError, InProcessBus};
+use bridge_store::events::{
+    EventBridgeBus, EventBusError, EventPublisher, InProcessBus, ScheduleControl,
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use test_harness::Moto;

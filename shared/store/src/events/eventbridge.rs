@@ -4,7 +4,7 @@
 //! push); schedules are rules on the default bus, because EventBridge only runs
 //! `ScheduleExpression` rules there.
 
-use super::{EventBus, EventBusError, check_rate};
+use super::{EventBusError, EventPublisher, ScheduleControl, check_rate};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
@@ -168,11 +168,14 @@ fn failed_entries<'a>(
 }
 
 #[async_trait]
-impl EventBus for EventBridgeBus {
+impl EventPublisher for EventBridgeBus {
     async fn publish(&self, events: &[CompanyContractsChanged]) -> Result<(), EventBusError> {
         publish_batched(&self.client, &self.bus_name, self.backoff, events).await
     }
+}
 
+#[async_trait]
+impl ScheduleControl for EventBridgeBus {
     /// Keeps the rule's other properties: PutRule replaces a rule with exactly what it is
     /// given, so the current description, state, role and pattern are read first.
     async fn set_schedule_rate(&self, rule: &str, minutes: u32) -> Result<(), EventBusError> {

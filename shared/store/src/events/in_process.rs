@@ -1,6 +1,6 @@
 //! The local-mode bus: a broadcast channel and a table of schedule rates.
 
-use super::{EventBus, EventBusError, check_rate};
+use super::{EventBusError, EventPublisher, ScheduleControl, check_rate};
 use async_trait::async_trait;
 use bridge_core::events::CompanyContractsChanged;
 use std::collections::BTreeMap;
@@ -56,7 +56,7 @@ impl InProcessBus {
 }
 
 #[async_trait]
-impl EventBus for InProcessBus {
+impl EventPublisher for InProcessBus {
     async fn publish(&self, events: &[CompanyContractsChanged]) -> Result<(), EventBusError> {
         for event in events {
             // No subscriber means no consumer is running; like an EventBridge bus without
@@ -70,7 +70,10 @@ impl EventBus for InProcessBus {
         }
         Ok(())
     }
+}
 
+#[async_trait]
+impl ScheduleControl for InProcessBus {
     async fn set_schedule_rate(&self, rule: &str, minutes: u32) -> Result<(), EventBusError> {
         check_rate(rule, minutes)?;
         self.rates

@@ -1,13 +1,20 @@
-//! The `Store` port: everything the jobs remember between runs.
+//! The store ports: everything the jobs remember between runs.
+//!
+//! One narrow trait per record family ([`SettingsStore`], [`MappingStore`],
+//! [`SnapshotStore`], [`LeaseStore`], [`AuditStore`], [`LedgerStore`],
+//! [`AlertTicketStore`], [`JobRunStore`]), so a piece of code can say which records it
+//! touches; [`Store`] is all of them, for the jobs that hold an `Arc<dyn Store>`.
 //!
 //! Jobs may be killed at any point and run twice at once, so every write here is either
 //! conditional (versions, "must not exist yet") or transactional; the two adapters —
-//! [`DynamoStore`] (deployed) and [`SqliteStore`] (local mode) — give the same answers,
-//! which `tests/conformance` checks against both.
+//! [`DynamoStore`] (deployed) and `SqliteStore` (local mode, behind the `embedded`
+//! feature so the Lambda binaries carry no SQLite) — give the same answers, which
+//! `tests/conformance` checks against both.
 
 mod dynamo;
 mod error;
 mod page_token;
+#[cfg(feature = "embedded")]
 mod sqlite;
 mod validate;
 
@@ -18,28 +25,68 @@ use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
-    AlertTicket, AuditEntry, AuditQuery, Lease, Page, UsageLedgerEntry, Versioned,
+    AlertTicket, AuditEntry, AuditQuery, JobStatus, Lease, Page, UsageLedgerEntry, Versioned,
 };
 use bridge_core::settings::Settings;
 use chrono::{DateTime, Utc};
 
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
+#[cfg(feature = "embedded")]
 pub use sqlite::SqliteStore;
 
 /// Result of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What the jobs persist. Object-safe: jobs hold an `Arc<dyn Store>`.
+/// Every store trait, for code that calls methods on a concrete adapter
+/// (`SqliteStore`, `DynamoStore`): `use bridge_store::store::prelude::*;`. Calls through
+/// `dyn Store` (or a `T: Store` bound) need no import beyond `Store` itself.
+pub mod prelude {
+    pub use super::{
+        AlertTicketStore, AuditStore, JobRunStore, LeaseStore, LedgerStore, MappingStore,
+        SettingsStore, SnapshotStore, Store,
+    };
+}
+
+/// Everything the jobs persist. Object-safe: jobs hold an `Arc<dyn Store>`.
+///
+/// The sum of the family traits, implemented for every type that implements them all.
 ///
 /// Versioned writes take `expected_version`: `None` means "must not exist yet", `Some(v)`
 /// means "must still be at version `v`". A stale write fails with
 /// [`StoreError::Conflict`] carrying the current version, so the caller can re-read and
 /// retry; writing at a version that does not exist fails with [`StoreError::NotFound`].
-#[async_trait]
-pub trait Store: Send + Sync {
-    // --- settings -------------------------------------------------------------------
+pub trait Store:
+    SettingsStore
+    + MappingStore
+    + SnapshotStore
+    + LeaseStore
+    + AuditStore
+    + LedgerStore
+    + AlertTicketStore
+    + JobRunStore
+    + Send
+    + Sync
+{
+}
 
+impl<T> Store for T where
+    T: SettingsStore
+        + MappingStore
+        + SnapshotStore
+        + LeaseStore
+        + AuditStore
+        + LedgerStore
+        + AlertTicketStore
+        + JobRunStore
+        + Send
+        + Sync
+{
+}
+
+/// The bridge's settings: one versioned document.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
     async fn get_settings(&self) -> StoreResult<Option<Versioned<Settings>>>;
     /// Returns the new version.
     async fn put_settings(
@@ -47,9 +94,11 @@ pub trait Store: Send + Sync {
         settings: &Settings,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
+}
 
-    // --- customer mappings (company ↔ tenant, both directions in one transaction) ----
-
+/// Customer mappings (company ↔ tenant, both directions in one transaction).
+#[async_trait]
+pub trait MappingStore: Send + Sync {
     async fn get_mapping_by_company(&self, company_id: i64)
     -> StoreResult<Option<CustomerMapping>>;
     async fn get_mapping_by_tenant(&self, tenant_id: &str) -> StoreResult<Option<CustomerMapping>>;
@@ -66,9 +115,12 @@ pub trait Store: Send + Sync {
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>>;
     /// Removes the company's mapping (both directions) and returns it.
     async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping>;
+}
 
-    // --- contract snapshots (written by the poller, read by quota push and usage) -----
-
+/// What the poller learnt about a company's contracts: the contract snapshot (read by
+/// quota push and usage reporting) and a tenant creation in progress.
+#[async_trait]
+pub trait SnapshotStore: Send + Sync {
     async fn get_contract_snapshot(
         &self,
         company_id: i64,
@@ -79,8 +131,6 @@ pub trait Store: Send + Sync {
         snapshot: &CompanySnapshot,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
-
-    // --- pending provisioning (a tenant creation in progress) --------------------------
 
     /// The company's unfinished provisioning, if any.
     async fn get_pending_provisioning(
@@ -100,9 +150,12 @@ pub trait Store: Send + Sync {
     /// Every unfinished provisioning, by company id. Few by nature: only a run killed
     /// between "tenant created" and "mapping written" leaves one behind.
     async fn list_pending_provisioning(&self) -> StoreResult<Vec<Versioned<PendingProvisioning>>>;
+}
 
-    // --- cursors ----------------------------------------------------------------------
-
+/// Where each job stands: its lease (who may run it now) and its cursors (how far its
+/// committed work goes).
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
     async fn get_cursor(&self, name: &str) -> StoreResult<Option<Versioned<String>>>;
     async fn put_cursor(
         &self,
@@ -110,31 +163,6 @@ pub trait Store: Send + Sync {
         value: &str,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
-
-    // --- usage ledger (write-once) ----------------------------------------------------
-
-    /// Records a period's report; a second write for the same contract service and
-    /// period is [`StoreError::AlreadyExists`] and the first stays.
-    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()>;
-    async fn get_usage(
-        &self,
-        contract_service_id: i64,
-        period: &str,
-    ) -> StoreResult<Option<UsageLedgerEntry>>;
-
-    // --- alert → ticket ---------------------------------------------------------------
-
-    async fn get_alert_ticket(
-        &self,
-        alert_key: &str,
-    ) -> StoreResult<Option<Versioned<AlertTicket>>>;
-    async fn put_alert_ticket(
-        &self,
-        ticket: &AlertTicket,
-        expected_version: Option<u64>,
-    ) -> StoreResult<u64>;
-
-    // --- leases -----------------------------------------------------------------------
 
     /// Takes the job's lease for `ttl` if it is free, expired or already ours; `None`
     /// while another holder's lease is live. Times are kept to the millisecond.
@@ -155,9 +183,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<Lease>>;
     /// Frees the lease if `holder` holds it; `false` (and nothing changed) otherwise.
     async fn release_lease(&self, job: &str, holder: &str) -> StoreResult<bool>;
+}
 
-    // --- audit log (append-only) ------------------------------------------------------
-
+/// The append-only audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     /// Appends an entry; the same entry (id and instant) twice is
     /// [`StoreError::AlreadyExists`].
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
@@ -168,6 +198,75 @@ pub trait Store: Send + Sync {
         query: &AuditQuery,
         now: DateTime<Utc>,
     ) -> StoreResult<Page<AuditEntry>>;
+}
+
+/// The usage ledger: write-once, so a rerun of usage reporting changes nothing.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Records a period's report; a second write for the same contract service and
+    /// period is [`StoreError::AlreadyExists`] and the first stays.
+    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()>;
+    async fn get_usage(
+        &self,
+        contract_service_id: i64,
+        period: &str,
+    ) -> StoreResult<Option<UsageLedgerEntry>>;
+}
+
+/// Alert → ticket: which Autotask ticket an Acronis alert opened.
+#[async_trait]
+pub trait AlertTicketStore: Send + Sync {
+    async fn get_alert_ticket(
+        &self,
+        alert_key: &str,
+    ) -> StoreResult<Option<Versioned<AlertTicket>>>;
+    async fn put_alert_ticket(
+        &self,
+        ticket: &AlertTicket,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+}
+
+/// Each job's last run and last failure, for the operator's `GET /jobs`.
+///
+/// Unversioned, last write wins: a job writes its own status while it holds its lease.
+/// A status whose JSON exceeds [`MAX_JOB_STATUS_BYTES`] is refused
+/// ([`StoreError::Invalid`]), never truncated.
+#[async_trait]
+pub trait JobRunStore: Send + Sync {
+    async fn get_job_status(&self, job: &str) -> StoreResult<Option<JobStatus>>;
+    async fn put_job_status(&self, status: &JobStatus) -> StoreResult<()>;
+    /// Every job's status, ordered by job name.
+    async fn list_job_statuses(&self) -> StoreResult<Vec<JobStatus>>;
+}
+
+/// Largest job status accepted, as serialized JSON. Far below DynamoDB's 400 KB item
+/// limit, so a status never fails at the database, and small enough to list every job
+/// in one response.
+pub const MAX_JOB_STATUS_BYTES: usize = 64 * 1024;
+
+/// A job status as stored: its name checked like every key, its JSON within
+/// [`MAX_JOB_STATUS_BYTES`]. Both adapters store exactly this body.
+fn job_status_body(status: &JobStatus) -> StoreResult<String> {
+    validate::name("job", &status.job)?;
+    let body = serde_json::to_string(status)
+        .map_err(|e| StoreError::invalid("status", format!("job {}: {e}", status.job)))?;
+    if body.len() > MAX_JOB_STATUS_BYTES {
+        return Err(StoreError::invalid(
+            "status",
+            format!(
+                "job {} status is {} bytes as JSON, over the limit of {MAX_JOB_STATUS_BYTES}; \
+                 shorten its summary",
+                status.job,
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
+}
+
+fn job_what(job: &str) -> String {
+    format!("status of job {job}")
 }
 
 fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {

@@ -48,6 +48,8 @@ pub(super) mod key {
     pub const AUDIT_PK: &str = "AUDIT";
     /// One partition for the few unfinished provisionings, listed at every poll.
     pub const PENDING_PK: &str = "PENDING";
+    /// One partition for the handful of job statuses, listed whole by `GET /jobs`.
+    pub const JOBS_PK: &str = "JOBS";
 
     /// Zero-padded so string order is numeric order (ids are never negative).
     pub fn company(company_id: i64) -> String {
@@ -70,6 +72,9 @@ pub(super) mod key {
     }
     pub fn period(period: &str) -> String {
         format!("PERIOD#{period}")
+    }
+    pub fn job(job: &str) -> String {
+        format!("JOB#{job}")
     }
     pub fn audit_kind(kind: &str) -> String {
         format!("AUDIT#{kind}")

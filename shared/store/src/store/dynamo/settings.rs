@@ -1,0 +1,33 @@
+//! Settings: one versioned item.
+
+use async_trait::async_trait;
+use bridge_core::records::Versioned;
+use bridge_core::settings::Settings;
+
+use super::DynamoStore;
+use super::item::key;
+use crate::store::{SettingsStore, StoreResult};
+
+#[async_trait]
+impl SettingsStore for DynamoStore {
+    async fn get_settings(&self) -> StoreResult<Option<Versioned<Settings>>> {
+        let (pk, sk) = key::SETTINGS;
+        self.get_doc(pk.to_owned(), sk, "settings").await
+    }
+
+    async fn put_settings(
+        &self,
+        settings: &Settings,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        let (pk, sk) = key::SETTINGS;
+        self.put_doc(
+            pk.to_owned(),
+            sk,
+            "settings".to_owned(),
+            settings,
+            expected_version,
+        )
+        .await
+    }
+}

@@ -1,0 +1,334 @@
+//! The embedded adapter for local mode: one SQLite file (WAL), same semantics as DynamoDB.
+//!
+//! One connection behind a mutex, used only from `spawn_blocking`, so the async runtime
+//! never waits on disk. Every write runs in a `BEGIN IMMEDIATE` transaction: the check and
+//! the write it guards are one atomic step, exactly like a DynamoDB conditional write.
+
+mod alert_tickets;
+mod audit;
+mod job_runs;
+mod leases;
+mod ledger;
+mod mappings;
+mod settings;
+mod snapshots;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bridge_core::records::Versioned;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{StoreError, StoreResult};
+
+/// Bump with a migration step in [`migrate`] whenever the schema changes.
+///
+/// 2 added `job_statuses`; a version-1 file gains it through `CREATE TABLE IF NOT
+/// EXISTS`, so no other step is needed.
+const SCHEMA_VERSION: i64 = 2;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS documents (
+    kind    TEXT    NOT NULL,
+    key     TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    body    TEXT    NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS customer_mappings (
+    company_id INTEGER PRIMARY KEY,
+    tenant_id  TEXT    NOT NULL UNIQUE,
+    body       TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage_ledger (
+    contract_service_id INTEGER NOT NULL,
+    period              TEXT    NOT NULL,
+    body                TEXT    NOT NULL,
+    PRIMARY KEY (contract_service_id, period)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    job         TEXT    PRIMARY KEY,
+    holder      TEXT    NOT NULL,
+    acquired_ms INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_log (
+    at_key     TEXT    NOT NULL,
+    id         TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    expires_ms INTEGER,
+    body       TEXT    NOT NULL,
+    PRIMARY KEY (at_key, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_by_kind ON audit_log (kind, at_key, id);
+CREATE INDEX IF NOT EXISTS audit_by_expiry ON audit_log (expires_ms) WHERE expires_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_statuses (
+    job  TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Kinds of single versioned documents in the `documents` table.
+mod kind {
+    pub const SETTINGS: &str = "settings";
+    pub const CURSOR: &str = "cursor";
+    pub const ALERT_TICKET: &str = "alert_ticket";
+    pub const CONTRACT_SNAPSHOT: &str = "contract_snapshot";
+    /// Keyed by the zero-padded company id, so key order is company order.
+    pub const PENDING_PROVISIONING: &str = "pending_provisioning";
+}
+
+fn pending_key(company_id: i64) -> String {
+    format!("{company_id:020}")
+}
+
+/// The embedded [`Store`](super::Store): one `impl` per record family, one file each.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file, in WAL mode, and migrates its schema.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let path = path.as_ref().to_owned();
+        let conn = tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
+            let conn = Connection::open(&path).map_err(|e| {
+                StoreError::backend("open", format!("cannot open {}: {e}", path.display()))
+            })?;
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| StoreError::backend("open", e))?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| StoreError::backend("open", e))??;
+        Self::init(conn).await
+    }
+
+    /// A private store that lives as long as this value (tests, dry runs).
+    pub async fn open_in_memory() -> StoreResult<SqliteStore> {
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::backend("open", e))?;
+        Self::init(conn).await
+    }
+
+    async fn init(conn: Connection) -> StoreResult<SqliteStore> {
+        let store = SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        };
+        store
+            .run("migrate", |conn| {
+                // Another process (a second local runner) may hold the write lock briefly.
+                conn.busy_timeout(Duration::from_secs(5))?;
+                migrate(conn)
+            })
+            .await?;
+        Ok(store)
+    }
+
+    /// Runs `work` on the connection in a blocking thread.
+    async fn run<T, F>(&self, operation: &'static str, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, SqlError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| {
+                SqlError::Store(StoreError::backend(operation, "connection poisoned"))
+            })?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::backend(operation, e))?;
+        joined.map_err(|e| e.into_store(operation))
+    }
+
+    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction, committed if it succeeds.
+    async fn write<T, F>(&self, operation: &'static str, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, SqlError> + Send + 'static,
+    {
+        self.run(operation, move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = work(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_doc<T>(&self, kind: &'static str, key: String) -> StoreResult<Option<Versioned<T>>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.run("get", move |conn| {
+            let row: Option<(i64, String)> = conn
+                .query_row(
+                    "SELECT version, body FROM documents WHERE kind = ?1 AND key = ?2",
+                    params![kind, key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(version, body)| {
+                let what = format!("{kind} {key}");
+                Ok(Versioned {
+                    value: decode(&what, &body)?,
+                    version: to_version(&what, version)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn put_doc<T: Serialize>(
+        &self,
+        kind: &'static str,
+        key: String,
+        value: &T,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        let body = encode(kind, value)?;
+        self.write("put", move |tx| {
+            let what = format!("{kind} {key}");
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM documents WHERE kind = ?1 AND key = ?2",
+                    params![kind, key],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let current = current.map(|v| to_version(&what, v)).transpose()?;
+            check_version(&what, current, expected_version)?;
+            let next = current.unwrap_or(0) + 1;
+            tx.execute(
+                "INSERT INTO documents (kind, key, version, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, key) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![kind, key, to_sql_version(next)?, body],
+            )?;
+            Ok(next)
+        })
+        .await
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), SqlError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(SqlError::Store(StoreError::backend(
+            "migrate",
+            format!("store schema {version} is newer than this build ({SCHEMA_VERSION})"),
+        )));
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The same rule as the DynamoDB condition expressions: `None` = must not exist.
+fn check_version(what: &str, current: Option<u64>, expected: Option<u64>) -> Result<(), SqlError> {
+    match (current, expected) {
+        (None, None) => Ok(()),
+        (Some(current), Some(expected)) if current == expected => Ok(()),
+        (None, Some(_)) => Err(SqlError::Store(StoreError::NotFound {
+            what: what.to_owned(),
+        })),
+        (Some(current), _) => Err(SqlError::Store(StoreError::Conflict {
+            what: what.to_owned(),
+            current_version: Some(current),
+        })),
+    }
+}
+
+fn encode<T: Serialize + ?Sized>(what: &str, value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::invalid("record", format!("{what}: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(what: &str, body: &str) -> StoreResult<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::corrupt(what, e))
+}
+
+fn to_version(what: &str, version: i64) -> StoreResult<u64> {
+    u64::try_from(version).map_err(|_| StoreError::corrupt(what, format!("version {version}")))
+}
+
+fn to_sql_version(version: u64) -> StoreResult<i64> {
+    i64::try_from(version).map_err(|_| StoreError::backend("put", "version overflow"))
+}
+
+/// Errors inside a blocking closure: SQLite's own, or a decided store outcome.
+enum SqlError {
+    Sqlite(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl SqlError {
+    fn into_store(self, operation: &'static str) -> StoreError {
+        match self {
+            SqlError::Sqlite(e) => StoreError::backend(operation, e),
+            SqlError::Store(e) => e,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for SqlError {
+    fn from(e: rusqlite::Error) -> Self {
+        SqlError::Sqlite(e)
+    }
+}
+
+impl From<StoreError> for SqlError {
+    fn from(e: StoreError) -> Self {
+        SqlError::Store(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn migrated(conn: &mut Connection) {
+        migrate(conn)
+            .map_err(|e| e.into_store("migrate"))
+            .expect("migrate");
+    }
+
+    #[test]
+    fn a_version_1_file_gains_the_job_statuses_table() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch("DROP TABLE job_statuses; PRAGMA user_version = 1;")
+            .expect("back to schema 1");
+
+        migrated(&mut conn);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("user_version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'job_statuses'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(tables, 1);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("future schema");
+        let err = migrate(&mut conn)
+            .map_err(|e| e.into_store("migrate"))
+            .expect_err("newer schema");
+        assert!(err.to_string().contains("newer than this build"), "{err}");
+    }
+}

@@ -1,0 +1,24 @@
+//! Settings: the `settings` document.
+
+use async_trait::async_trait;
+use bridge_core::records::Versioned;
+use bridge_core::settings::Settings;
+
+use super::{SqliteStore, kind};
+use crate::store::{SettingsStore, StoreResult};
+
+#[async_trait]
+impl SettingsStore for SqliteStore {
+    async fn get_settings(&self) -> StoreResult<Option<Versioned<Settings>>> {
+        self.get_doc(kind::SETTINGS, String::new()).await
+    }
+
+    async fn put_settings(
+        &self,
+        settings: &Settings,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        self.put_doc(kind::SETTINGS, String::new(), settings, expected_version)
+            .await
+    }
+}

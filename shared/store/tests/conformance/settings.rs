@@ -1,0 +1,82 @@
+//! Settings: one versioned document.
+
+use super::*;
+
+pub async fn settings_create_update_and_stale_conflict(store: SharedStore) {
+    assert!(store.get_settings().await.expect("get").is_none());
+    let settings = Settings::default();
+
+    let err = store
+        .put_settings(&settings, Some(1))
+        .await
+        .expect_err("nothing at v1");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+
+    assert_eq!(
+        store.put_settings(&settings, None).await.expect("create"),
+        1
+    );
+    let read = store.get_settings().await.expect("get").expect("present");
+    assert_eq!((read.version, &read.value), (1, &settings));
+
+    let err = store
+        .put_settings(&settings, None)
+        .await
+        .expect_err("exists");
+    assert_eq!(conflict_version(&err), Some(1));
+
+    assert_eq!(
+        store
+            .put_settings(&settings, Some(1))
+            .await
+            .expect("update"),
+        2
+    );
+    let err = store
+        .put_settings(&settings, Some(1))
+        .await
+        .expect_err("stale");
+    assert_eq!(conflict_version(&err), Some(2));
+    let err = store
+        .put_settings(&settings, Some(9))
+        .await
+        .expect_err("from the future");
+    assert_eq!(conflict_version(&err), Some(2));
+    assert_eq!(
+        store
+            .get_settings()
+            .await
+            .expect("get")
+            .expect("present")
+            .version,
+        2
+    );
+}
+
+pub async fn settings_race_has_one_winner(store: SharedStore) {
+    // Round 0 races on creation, later rounds on the same expected version.
+    for round in 0..5u64 {
+        let expected = (round > 0).then_some(round);
+        let barrier = Arc::new(Barrier::new(2));
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.put_settings(&Settings::default(), expected).await
+                })
+            })
+            .collect();
+        let mut wins = 0;
+        for writer in writers {
+            match writer.await.expect("writer task") {
+                Ok(version) => {
+                    assert_eq!(version, round + 1);
+                    wins += 1;
+                }
+                Err(err) => assert_eq!(conflict_version(&err), Some(round + 1), "round {round}"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: exactly one writer wins");
+    }
+}
