@@ -31,6 +31,8 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge mappings unmap COMPANY
   bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
   bridge forecast [--days N]
+  bridge jobs                        every job: on or off, schedules, last run, last error
+  bridge jobs run JOB [--dry-run]    run a job now (deployed: started, result in `bridge jobs`)
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
       --token TOKEN   bearer token (default for a loopback URL: DIR/token)
       --region R      AWS region for SigV4 (default: from the Function URL); any URL
@@ -95,6 +97,11 @@ pub enum Request {
     },
     Forecast {
         days: Option<u32>,
+    },
+    Jobs,
+    RunJob {
+        job: String,
+        dry_run: bool,
     },
 }
 
@@ -312,6 +319,14 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
             },
             &["--days"],
         ),
+        ["jobs"] | ["jobs", "list"] => (Request::Jobs, &[]),
+        ["jobs", "run", job] => (
+            Request::RunJob {
+                job: (*job).to_owned(),
+                dry_run: p.has("--dry-run"),
+            },
+            &["--dry-run"],
+        ),
         _ => {
             return Err(format!(
                 "unknown command {:?} (try bridge --help)",
@@ -409,5 +424,32 @@ mod tests {
         );
         assert_eq!(parse_line("--help"), Ok(Command::Help));
         assert_eq!(parse_line(""), Ok(Command::Help));
+    }
+
+    #[test]
+    fn jobs_commands() {
+        let request = |line| match parse_line(line) {
+            Ok(Command::Client(_, r)) => Ok(r),
+            Ok(other) => panic!("{line}: {other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(request("jobs"), Ok(Request::Jobs));
+        assert_eq!(request("jobs list --json"), Ok(Request::Jobs));
+        assert_eq!(
+            request("jobs run contract-poller --dry-run"),
+            Ok(Request::RunJob {
+                job: "contract-poller".into(),
+                dry_run: true
+            })
+        );
+        assert_eq!(
+            request("jobs run contract-poller"),
+            Ok(Request::RunJob {
+                job: "contract-poller".into(),
+                dry_run: false
+            })
+        );
+        assert!(request("jobs --dry-run").is_err_and(|e| e.contains("does not take --dry-run")));
+        assert!(request("jobs run").is_err_and(|e| e.contains("unknown command")));
     }
 }

@@ -1,9 +1,9 @@
 //! A thin HTTP client of the config endpoint: JSON in, JSON out, the server's error
 //! message on any non-2xx answer.
 
-use crate::sigv4::{self, SignError};
 use aws_credential_types::Credentials;
 use bridge_core::secret::Secret;
+use bridge_jobs::sigv4::{self, SignError};
 use reqwest::Method;
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
@@ -66,6 +66,10 @@ impl ApiClient {
 
     pub async fn put(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
         self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str) -> Result<Value, ClientError> {
+        self.send(Method::POST, path, None).await
     }
 
     pub async fn delete(&self, path: &str) -> Result<Value, ClientError> {

@@ -1,4 +1,7 @@
 //! `--demo`: both API simulators with the demo scenario, and the bridge pointed at them.
+//!
+//! The simulators are the cargo feature `simulators` of this crate (on by default, so
+//! the local binary has them); an operator-only build without it refuses `--demo`.
 
 use anyhow::Context as _;
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
@@ -8,8 +11,11 @@ use bridge_core::settings::Settings;
 use bridge_core::validation::SettingsErrors;
 use bridge_store::secrets::SecretSource;
 use bridge_store::store::Store;
+#[cfg(feature = "simulators")]
 use simulators::acronis::AcronisSim;
+#[cfg(feature = "simulators")]
 use simulators::autotask::{AutotaskSim, DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
+#[cfg(feature = "simulators")]
 use simulators::scenario::Scenario;
 
 /// The Acronis API client seeded in `tests/scenarios/demo/acronis.json`.
@@ -41,12 +47,57 @@ pub const DEMO_MAPPINGS: &[(i64, &str, &str)] = &[
 ];
 
 /// The running simulators; they stop when this is dropped.
+#[cfg(feature = "simulators")]
 pub struct Simulators {
     pub autotask: AutotaskSim,
     pub acronis: AcronisSim,
 }
 
+/// A build without the simulators has none to run.
+#[cfg(not(feature = "simulators"))]
+pub enum Simulators {}
+
+#[cfg(feature = "simulators")]
+impl Simulators {
+    pub fn autotask_url(&self) -> String {
+        self.autotask.base_url()
+    }
+    pub fn zone_lookup_url(&self) -> String {
+        self.autotask.zone_lookup_url()
+    }
+    pub fn acronis_url(&self) -> String {
+        self.acronis.base_url()
+    }
+}
+
+#[cfg(not(feature = "simulators"))]
+impl Simulators {
+    pub fn autotask_url(&self) -> String {
+        match *self {}
+    }
+    pub fn zone_lookup_url(&self) -> String {
+        match *self {}
+    }
+    pub fn acronis_url(&self) -> String {
+        match *self {}
+    }
+}
+
+/// Without the simulators there is no demo.
+#[cfg(not(feature = "simulators"))]
+pub async fn start_simulators(_: u16, _: u16) -> anyhow::Result<Simulators> {
+    anyhow::bail!(
+        "this build has no simulators (cargo feature `simulators`): --demo is not available"
+    )
+}
+
+#[cfg(not(feature = "simulators"))]
+pub async fn save_credentials(_: &dyn SecretSource, sims: &Simulators) -> anyhow::Result<()> {
+    match *sims {}
+}
+
 /// Starts both simulators on loopback (port 0 = any free port).
+#[cfg(feature = "simulators")]
 pub async fn start_simulators(autotask_port: u16, acronis_port: u16) -> anyhow::Result<Simulators> {
     let scenario = Scenario::demo()?;
     let autotask = simulators::autotask::start_on(scenario.autotask, autotask_port)
@@ -58,6 +109,7 @@ pub async fn start_simulators(autotask_port: u16, acronis_port: u16) -> anyhow::
     Ok(Simulators { autotask, acronis })
 }
 
+#[cfg(feature = "simulators")]
 /// Saves the demo API users of both simulators, on every start: the simulators may listen
 /// on other ports than last time, and a stale zone must not be remembered.
 pub async fn save_credentials(secrets: &dyn SecretSource, sims: &Simulators) -> anyhow::Result<()> {
@@ -73,7 +125,7 @@ pub async fn save_credentials(secrets: &dyn SecretSource, sims: &Simulators) -> 
         .await?;
     secrets
         .put_acronis(&AcronisCredentials {
-            datacenter_url: sims.acronis.base_url(),
+            datacenter_url: sims.acronis_url(),
             client_id: DEMO_CLIENT_ID.to_owned(),
             client_secret: Secret::new(DEMO_CLIENT_SECRET),
             saved_at: now,

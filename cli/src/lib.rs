@@ -6,7 +6,7 @@
 //!   ([`schedule`], [`scheduler`]), and with `--demo` both API simulators ([`demo`]).
 //! - [`runner::run_once`] runs each job once (`bridge run --once [--dry-run]`).
 //! - [`operator`] is the thin client of the config endpoint (`bridge config …`), with
-//!   the local token or SigV4 for a deployed Function URL ([`client`], [`sigv4`]).
+//!   the local token or SigV4 for a deployed Function URL ([`client`], `bridge_jobs::sigv4`).
 
 pub mod args;
 pub mod client;
@@ -16,8 +16,8 @@ pub mod report;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;
-pub mod sigv4;
 pub mod state;
 pub mod table;
+pub mod topology;
 
 pub use runner::{RunOptions, Running, start};

@@ -3,12 +3,12 @@
 
 use crate::args::{ClientArgs, MapTarget, Request};
 use crate::client::{ApiClient, ClientAuth, is_loopback};
-use crate::sigv4::region_from_url;
 use crate::state::StateDir;
 use crate::table::{cell, render};
 use anyhow::{Context as _, bail};
 use aws_credential_types::provider::ProvideCredentials;
 use bridge_core::secret::Secret;
+use bridge_jobs::sigv4::region_from_url;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::Path;
@@ -40,7 +40,7 @@ pub async fn connect(args: &ClientArgs) -> anyhow::Result<ApiClient> {
         let region = match &args.region {
             Some(region) => region.clone(),
             None => region_from_url(&url)
-                .ok_or_else(|| crate::sigv4::SignError::NoRegion { url: url.clone() })?,
+                .ok_or_else(|| bridge_jobs::sigv4::SignError::NoRegion { url: url.clone() })?,
         };
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let provider = aws
@@ -133,6 +133,23 @@ pub async fn execute(
             }
             return Ok(forecast_table(&answer));
         }
+        Request::Jobs => {
+            let answer = client.get("/jobs").await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(jobs_table(&answer));
+        }
+        Request::RunJob { job, dry_run } => {
+            let query = if *dry_run { "?dry_run=true" } else { "" };
+            let answer = client
+                .post(&format!("/jobs/{}/run{query}", urlencoding::encode(job)))
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(run_answer(&answer));
+        }
     };
     Ok(pretty(&answer))
 }
@@ -180,6 +197,81 @@ fn list_of(answer: &Value) -> &[Value] {
         .as_array()
         .or_else(|| answer.get("items").and_then(Value::as_array))
         .map_or(&[], Vec::as_slice)
+}
+
+/// `bridge jobs`: one row per job.
+fn jobs_table(answer: &Value) -> String {
+    let rows: Vec<Vec<String>> = list_of(answer.get("jobs").unwrap_or(&Value::Null))
+        .iter()
+        .map(|job| {
+            let schedules: Vec<String> = list_of(job.get("schedules").unwrap_or(&Value::Null))
+                .iter()
+                .map(|s| format!("{} {}", cell(s.get("name")), cell(s.get("expression"))))
+                .collect();
+            let on = match job.get("on").and_then(Value::as_bool) {
+                Some(true) => "on".to_owned(),
+                _ => format!("off ({})", cell(job.get("switch"))),
+            };
+            let last = job.get("last_run").filter(|r| !r.is_null());
+            let last_run = match last {
+                Some(run) => format!(
+                    "{} {}{}",
+                    cell(run.get("finished_at")),
+                    if run.get("ok").and_then(Value::as_bool) == Some(true) {
+                        "ok"
+                    } else {
+                        "failed"
+                    },
+                    if run.get("dry_run").and_then(Value::as_bool) == Some(true) {
+                        " (dry run)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "never".to_owned(),
+            };
+            let last_error = job
+                .get("last_error")
+                .filter(|e| !e.is_null())
+                .map(|e| format!("{}: {}", cell(e.get("at")), cell(e.get("message"))))
+                .unwrap_or_default();
+            vec![
+                cell(job.get("name")),
+                on,
+                schedules.join(", "),
+                last_run,
+                last_error,
+            ]
+        })
+        .collect();
+    render(
+        &["job", "state", "schedules", "last run", "last error"],
+        &rows,
+    )
+}
+
+/// `bridge jobs run`: the run's line, or where its result will show.
+fn run_answer(answer: &Value) -> String {
+    match answer.get("status").and_then(Value::as_str) {
+        Some("finished") => {
+            let mut out = cell(answer.get("text"));
+            let plan = answer
+                .get("summary")
+                .and_then(|s| s.get("plan"))
+                .and_then(Value::as_array);
+            for line in plan.into_iter().flatten() {
+                out.push_str(&format!("\n  - {}", cell(Some(line))));
+            }
+            out
+        }
+        _ => format!(
+            "{} started in {}; {} (logs: {})",
+            cell(answer.get("job")),
+            cell(answer.get("function")),
+            cell(answer.get("result")),
+            cell(answer.get("logs"))
+        ),
+    }
 }
 
 fn mappings_table(accounts: &[Value]) -> String {

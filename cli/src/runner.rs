@@ -4,12 +4,12 @@
 use crate::demo::{self, Simulators};
 use crate::report::{RunReport, RunnerEvent};
 use crate::schedule::{self, LOCAL_STACK_NAME, PlannedJob};
-use crate::scheduler::{self, Scheduler};
+use crate::scheduler::{self, LocalRuns, Scheduler};
 use crate::state::{StateDir, Token};
+use crate::topology::Topology;
 use anyhow::Context as _;
 use bridge_config_api::{ApiState, Auth, router};
-use bridge_jobs::topology::Topology;
-use bridge_jobs::{Context, JOB_NAMES, SystemClock, Trigger};
+use bridge_jobs::{Context, Invocation, SystemClock, Trigger};
 use bridge_store::events::{InProcessBus, ScheduleControl};
 use bridge_store::secrets::FileSecretSource;
 use bridge_store::store::{SettingsStore, SqliteStore};
@@ -98,7 +98,7 @@ pub async fn prepare(opts: &RunOptions) -> anyhow::Result<Local> {
         }
     }
     let zone_lookup = match (&sims, &opts.zone_lookup_url) {
-        (Some(sims), _) => sims.autotask.zone_lookup_url(),
+        (Some(sims), _) => sims.zone_lookup_url(),
         (None, Some(url)) => url.clone(),
         (None, None) => autotask::DEFAULT_ZONE_LOOKUP_URL.to_owned(),
     };
@@ -154,11 +154,14 @@ pub async fn start(opts: RunOptions) -> anyhow::Result<Running> {
         })?;
     let api_url = format!("http://{}", listener.local_addr()?);
     local.state.write_url(&api_url)?;
+    let (reports, first_reports) = broadcast::channel(REPORT_BACKLOG);
+    let runs = LocalRuns::new(Arc::clone(&local.ctx), reports.clone());
     let api = ApiState::new(
         Arc::clone(&local.ctx),
         Auth::Bearer(token.value.clone()),
         LOCAL_STACK_NAME,
-    );
+    )
+    .with_launcher(Arc::new(runs.clone()));
     let app = router(api);
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -166,31 +169,23 @@ pub async fn start(opts: RunOptions) -> anyhow::Result<Running> {
         }
     });
 
-    let (reports, first_reports) = broadcast::channel(REPORT_BACKLOG);
     let mut warnings = Vec::new();
     let mut jobs = Vec::new();
     let mut timers = None;
     if opts.schedule_jobs {
         match Topology::embedded() {
             Ok(topology) => {
-                let (planned, unplanned) = schedule::plan(&topology, JOB_NAMES, LOCAL_STACK_NAME);
+                let names = bridge_jobs::job::names();
+                let (planned, unplanned) = schedule::plan(&topology, &names, LOCAL_STACK_NAME);
                 for job in unplanned {
                     warnings.push(format!(
                         "{job} has no schedule in infra/template.yaml: run it with `bridge run --once --job {job}`"
                     ));
                 }
-                timers = Some(scheduler::spawn(
-                    Arc::clone(&local.ctx),
-                    &local.bus,
-                    &planned,
-                    reports.clone(),
-                ));
+                timers = Some(scheduler::spawn(&runs, &local.bus, &planned));
                 jobs = planned;
             }
             Err(e) => warnings.push(format!("no job is scheduled: {e}")),
-        }
-        if JOB_NAMES.is_empty() {
-            warnings.push("this build has no jobs yet: only the config routes run".into());
         }
     }
     Ok(Running {
@@ -245,10 +240,10 @@ impl Running {
             let _ = writeln!(
                 out,
                 "  Autotask       {}   (zone lookup {})",
-                sims.autotask.base_url(),
-                sims.autotask.zone_lookup_url()
+                sims.autotask_url(),
+                sims.zone_lookup_url()
             );
-            let _ = writeln!(out, "  Acronis        {}", sims.acronis.base_url());
+            let _ = writeln!(out, "  Acronis        {}", sims.acronis_url());
             let settings = if self.local.settings_seeded {
                 "demo settings saved (cli/demo-settings.json)"
             } else {
@@ -285,6 +280,13 @@ impl Running {
             "  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/accounts?mapped=all'"
         );
         let _ = writeln!(out, "  cargo run -q -p bridge-cli -- audit --state {state}");
+        if let Some(job) = self.jobs.first() {
+            let _ = writeln!(
+                out,
+                "  cargo run -q -p bridge-cli -- jobs run {} --state {state}   (run now)",
+                job.name
+            );
+        }
         let _ = write!(out, "Ctrl-C stops everything.");
         out
     }
@@ -296,25 +298,23 @@ pub async fn run_once(
     job: Option<&str>,
     dry_run: bool,
 ) -> anyhow::Result<Vec<RunReport>> {
-    let jobs: Vec<&str> = match job {
-        Some(name) if JOB_NAMES.contains(&name) => vec![name],
-        Some(name) => anyhow::bail!(
-            "unknown job {name:?} (this build has: {})",
-            if JOB_NAMES.is_empty() {
-                "none yet".to_owned()
-            } else {
-                JOB_NAMES.join(", ")
-            }
-        ),
-        None => JOB_NAMES.to_vec(),
+    let jobs: Vec<&'static dyn bridge_jobs::Job> = match job {
+        Some(name) => vec![bridge_jobs::job::find(name)?],
+        None => bridge_jobs::JOBS.to_vec(),
     };
     let mut reports = Vec::new();
-    for name in jobs {
+    for job in jobs {
         let started = Utc::now();
-        let outcome = bridge_jobs::run_job(name, ctx, &Trigger::Manual, dry_run)
+        let invocation = Invocation::new(Trigger::Manual, dry_run);
+        let outcome = bridge_jobs::harness::run(job, ctx, &invocation)
             .await
             .map_err(|e| e.to_string());
-        reports.push(RunReport::new(name, &Trigger::Manual, started, outcome));
+        reports.push(RunReport::new(
+            job.spec().name,
+            &Trigger::Manual,
+            started,
+            outcome,
+        ));
     }
     Ok(reports)
 }

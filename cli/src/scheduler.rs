@@ -1,13 +1,15 @@
 //! The runner's timers: each schedule of each job on its own task, plus a task per job
 //! that consumes change events, all in this process.
 //!
-//! Runs of one job never overlap: every task of a job takes the job's gate first (and
-//! the job takes its lease in the store as well). A rate changed through the config
+//! Runs of one job never overlap: every task of a job, and every run now, takes the
+//! job's gate first (and the job takes its lease in the store as well). A rate changed through the config
 //! API reaches the `InProcessBus`, whose watch wakes the schedule's task to re-time it.
 
 use crate::report::{RunReport, RunnerEvent};
 use crate::schedule::{PlannedJob, PlannedSchedule, first_run};
-use bridge_jobs::{Context, Trigger};
+use async_trait::async_trait;
+use bridge_jobs::launch::{Launched, Launcher};
+use bridge_jobs::{Context, Invocation, JOBS, Job, JobError, JobSummary, Trigger, harness};
 use bridge_store::events::InProcessBus;
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -28,53 +30,92 @@ impl Drop for Scheduler {
     }
 }
 
-/// What every run needs: the context, one gate per job, and where reports go.
+/// Every run of local mode goes through here: the timers, change events and "run now"
+/// (the config routes' [`Launcher`]). One gate per job keeps its runs from overlapping,
+/// so a run now waits for a scheduled run instead of finding the lease taken, and every
+/// run's report reaches the terminal.
 #[derive(Clone)]
-struct Runs {
+pub struct LocalRuns {
     ctx: Arc<Context>,
+    gates: Arc<BTreeMap<&'static str, Arc<Mutex<()>>>>,
     reports: broadcast::Sender<RunnerEvent>,
 }
 
-impl Runs {
-    async fn run(&self, job: &str, gate: &Mutex<()>, trigger: Trigger) {
-        let _running = gate.lock().await;
+impl LocalRuns {
+    pub fn new(ctx: Arc<Context>, reports: broadcast::Sender<RunnerEvent>) -> Self {
+        let gates = JOBS
+            .iter()
+            .map(|job| (job.spec().name, Arc::new(Mutex::new(()))))
+            .collect();
+        Self {
+            ctx,
+            gates: Arc::new(gates),
+            reports,
+        }
+    }
+
+    /// Runs `job` once (after any run of it in progress) and reports the run.
+    pub async fn run(
+        &self,
+        job: &'static dyn Job,
+        invocation: Invocation,
+    ) -> Result<JobSummary, JobError> {
+        let name = job.spec().name;
+        let _running = match self.gates.get(name) {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
         let started = Utc::now();
-        let outcome = bridge_jobs::run_job(job, &self.ctx, &trigger, false)
-            .await
+        let outcome = harness::run(job, &self.ctx, &invocation).await;
+        let shown = outcome
+            .as_ref()
+            .map(Clone::clone)
             .map_err(|e| e.to_string());
+        let report = RunReport::new(name, &invocation.trigger, started, shown);
         // Nobody listening (e.g. while shutting down) is fine.
-        let report = RunReport::new(job, &trigger, started, outcome);
         let _ = self.reports.send(RunnerEvent::Run(report));
+        outcome
+    }
+
+    async fn scheduled(&self, job: &'static dyn Job, trigger: Trigger) {
+        // The outcome is in the report.
+        let _ = self.run(job, Invocation::new(trigger, false)).await;
+    }
+}
+
+#[async_trait]
+impl Launcher for LocalRuns {
+    async fn launch(
+        &self,
+        job: &'static dyn Job,
+        invocation: Invocation,
+    ) -> Result<Launched, JobError> {
+        self.run(job, invocation).await.map(Launched::Finished)
     }
 }
 
 /// Starts every job's timers; each job's first schedule runs right away.
-pub fn spawn(
-    ctx: Arc<Context>,
-    bus: &InProcessBus,
-    jobs: &[PlannedJob],
-    reports: broadcast::Sender<RunnerEvent>,
-) -> Scheduler {
-    let runs = Runs { ctx, reports };
+pub fn spawn(runs: &LocalRuns, bus: &InProcessBus, jobs: &[PlannedJob]) -> Scheduler {
     let mut tasks = Vec::new();
-    for job in jobs {
-        let gate = Arc::new(Mutex::new(()));
-        let first = first_run(job).map(|s| s.name.clone());
-        for schedule in &job.schedules {
+    for planned in jobs {
+        let Ok(job) = bridge_jobs::job::find(&planned.name) else {
+            continue;
+        };
+        let first = first_run(planned).map(|s| s.name.clone());
+        for schedule in &planned.schedules {
             let task = schedule_loop(
                 runs.clone(),
-                job.name.clone(),
+                job,
                 schedule.clone(),
-                Arc::clone(&gate),
                 first.as_deref() == Some(schedule.name.as_str()),
                 bus.watch_rates(),
             );
             tasks.push(tokio::spawn(task));
         }
-        if job.consumes_change_events {
+        if planned.consumes_change_events {
             // Subscribed here, before any job runs, so no event is missed.
             let events = bus.subscribe();
-            let task = change_event_loop(runs.clone(), job.name.clone(), gate, events);
+            let task = change_event_loop(runs.clone(), job, events);
             tasks.push(tokio::spawn(task));
         }
     }
@@ -82,10 +123,9 @@ pub fn spawn(
 }
 
 async fn schedule_loop(
-    runs: Runs,
-    job: String,
+    runs: LocalRuns,
+    job: &'static dyn Job,
     schedule: PlannedSchedule,
-    gate: Arc<Mutex<()>>,
     run_now: bool,
     mut rates: watch::Receiver<BTreeMap<String, u32>>,
 ) {
@@ -103,7 +143,7 @@ async fn schedule_loop(
             () = tokio::time::sleep(wait) => {
                 last_start = Some(Utc::now());
                 let trigger = Trigger::Schedule { name: schedule.name.clone() };
-                runs.run(&job, &gate, trigger).await;
+                runs.scheduled(job, trigger).await;
             }
             changed = rates.changed(), if watching => {
                 // The bus lives as long as the runner; if it is gone, keep the timing.
@@ -112,7 +152,7 @@ async fn schedule_loop(
                 if watching && now_every != every {
                     every = now_every;
                     let _ = runs.reports.send(RunnerEvent::Retimed {
-                        job: job.clone(),
+                        job: job.spec().name.to_owned(),
                         schedule: schedule.describe(&rates.borrow()),
                         at: Utc::now(),
                     });
@@ -124,18 +164,17 @@ async fn schedule_loop(
 }
 
 async fn change_event_loop(
-    runs: Runs,
-    job: String,
-    gate: Arc<Mutex<()>>,
+    runs: LocalRuns,
+    job: &'static dyn Job,
     mut events: broadcast::Receiver<bridge_core::events::CompanyContractsChanged>,
 ) {
     loop {
         match events.recv().await {
-            Ok(event) => runs.run(&job, &gate, Trigger::ChangeEvent(event)).await,
+            Ok(event) => runs.scheduled(job, Trigger::ChangeEvent(event)).await,
             // Events were dropped while the job was busy; the nightly sweep catches up.
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 let _ = runs.reports.send(RunnerEvent::MissedEvents {
-                    job: job.clone(),
+                    job: job.spec().name.to_owned(),
                     missed,
                     at: Utc::now(),
                 });

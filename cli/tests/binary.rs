@@ -4,8 +4,7 @@
 
 mod common;
 
-use bridge_jobs::JOB_NAMES;
-use bridge_jobs::topology::Topology;
+use bridge_cli::topology::Topology;
 use common::TempState;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -74,7 +73,7 @@ fn scheduled_jobs() -> Vec<String> {
     topology
         .functions
         .iter()
-        .filter(|f| JOB_NAMES.contains(&f.name.as_str()) && !f.schedules.is_empty())
+        .filter(|f| bridge_jobs::job::names().contains(&f.name.as_str()) && !f.schedules.is_empty())
         .map(|f| f.name.clone())
         .collect()
 }
@@ -131,7 +130,7 @@ async fn run_demo_starts_everything_and_prints_the_first_summaries_within_a_minu
 
     let jobs = scheduled_jobs();
     assert!(
-        JOB_NAMES.is_empty() || !jobs.is_empty(),
+        bridge_jobs::JOBS.is_empty() || !jobs.is_empty(),
         "the template schedules this build's jobs"
     );
     for job in jobs {
@@ -196,6 +195,35 @@ async fn run_demo_starts_everything_and_prints_the_first_summaries_within_a_minu
     );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(printed["version"].as_u64().is_some_and(|v| v >= 1));
+
+    // The README's run now: the run happens in the runner, its line shows on the runner's
+    // terminal at once, and `bridge jobs` lists it as the last run.
+    let out = Command::new(BRIDGE)
+        .args(["jobs", "run", "contract-poller", "--state"])
+        .arg(state.path())
+        .output()
+        .expect("bridge jobs run");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && printed.starts_with("contract-poller: read"),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = wait_for(&rx, &mut seen, deadline, |l| {
+        l.contains("  contract-poller: ") && l.ends_with("[manual]")
+    });
+    assert!(!line.contains("could not run"), "{line}");
+    let out = Command::new(BRIDGE)
+        .args(["jobs", "--state"])
+        .arg(state.path())
+        .output()
+        .expect("bridge jobs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("contract-poller") && table.contains(" ok"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -223,10 +251,10 @@ fn run_once_prints_one_summary_line_per_job_and_exits() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summaries: Vec<&str> = stdout.lines().filter(|l| !l.starts_with(' ')).collect();
-    if JOB_NAMES.is_empty() {
+    if bridge_jobs::JOBS.is_empty() {
         assert_eq!(summaries, ["this build has no jobs yet"]);
     }
-    for job in JOB_NAMES {
+    for job in bridge_jobs::job::names() {
         let lines: Vec<&&str> = summaries
             .iter()
             .filter(|l| {

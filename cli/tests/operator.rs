@@ -230,3 +230,62 @@ async fn a_wrong_token_or_no_runner_is_a_clear_error() {
         .expect_err("401");
     assert_eq!(refused(&err).map(|r| r.0), Some(401), "{err:#}");
 }
+
+/// `bridge jobs` and `bridge jobs run`: the run happens in the runner at once, its
+/// report reaches the runner's terminal, and the listing shows it as the last run.
+#[tokio::test]
+async fn jobs_are_listed_and_run_now() {
+    let state = TempState::new("op-jobs");
+    let mut running = demo_runner(&state, false).await;
+    let mut reports = running.reports();
+    let client = connect(&local(&state)).await.expect("runner");
+
+    let table = execute(&client, &Request::Jobs, false).await.expect("jobs");
+    assert!(table.contains("contract-poller"), "{table}");
+    assert!(table.contains("poll rate(1 minute)"), "{table}");
+    assert!(table.contains("never"), "{table}");
+
+    let dry = execute(
+        &client,
+        &Request::RunJob {
+            job: "contract-poller".into(),
+            dry_run: true,
+        },
+        false,
+    )
+    .await
+    .expect("dry run");
+    assert!(dry.starts_with("contract-poller (dry run): read"), "{dry}");
+    assert!(dry.contains("\n  - company "), "the plan follows: {dry}");
+
+    let shown = tokio::time::timeout(std::time::Duration::from_secs(10), reports.recv())
+        .await
+        .expect("a report in time")
+        .expect("a report");
+    let line = shown.lines().join("\n");
+    assert!(
+        line.contains("contract-poller (dry run)") && line.contains("[manual]"),
+        "{line}"
+    );
+
+    let listed: Value =
+        serde_json::from_str(&execute(&client, &Request::Jobs, true).await.expect("json"))
+            .expect("json");
+    assert_eq!(listed["jobs"][0]["last_run"]["dry_run"], true);
+    let table = execute(&client, &Request::Jobs, false).await.expect("jobs");
+    assert!(table.contains("ok (dry run)"), "{table}");
+
+    let unknown = execute(
+        &client,
+        &Request::RunJob {
+            job: "nope".into(),
+            dry_run: false,
+        },
+        false,
+    )
+    .await
+    .expect_err("unknown job");
+    let (status, message) = refused(&unknown).expect("refused");
+    assert_eq!(status, 404);
+    assert!(message.contains("contract-poller"), "{message}");
+}

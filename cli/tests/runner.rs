@@ -7,7 +7,7 @@ use bridge_cli::demo::{self, DEMO_CLIENT_ID};
 use bridge_cli::report::RunnerEvent;
 use bridge_cli::runner;
 use bridge_core::settings::Settings;
-use bridge_jobs::JOB_NAMES;
+
 use common::{TempState, demo_runner};
 use serde_json::{Value, json};
 use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_USER};
@@ -274,8 +274,9 @@ async fn run_once_reports_one_line_per_job_and_refuses_unknown_jobs() {
     let reports = runner::run_once(&local.ctx, None, true)
         .await
         .expect("runs");
-    assert_eq!(reports.len(), JOB_NAMES.len());
-    for (report, job) in reports.iter().zip(JOB_NAMES) {
+    let names = bridge_jobs::job::names();
+    assert_eq!(reports.len(), names.len());
+    for (report, job) in reports.iter().zip(&names) {
         let line = report.line();
         assert_eq!(&line[8..10 + job.len()], format!("  {job}"), "{line}");
         assert!(report.outcome.is_ok(), "{line}");

@@ -147,6 +147,7 @@ impl From<JobError> for ApiError {
             JobError::Invalid(message) => Self::field("", message),
             JobError::Autotask(e) => upstream("Autotask", e),
             JobError::Acronis(e) => upstream("Acronis", e),
+            JobError::Launch(message) => upstream("Lambda", message),
             other => Self::internal(other),
         }
     }

@@ -25,24 +25,29 @@
 //! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`.
 //!
 //! Schedules: saving settings whose `schedules.*` changed calls
-//! `ctx.bus.set_schedule_rate(rule, minutes)` for each changed job, with the rule name
-//! from [`schedule_rule`] (`<stack>-<function>-<schedule>`); [`schedule_of`] is the
-//! job → (function, schedule) table. Locally the runner reads the rates back from its
+//! `ctx.bus.set_schedule_rate(rule, minutes)` for each changed interval, with the rule
+//! name the job registry gives it (`bridge_jobs::job::rule_for_interval`,
+//! `<stack>-<job>-<schedule>`). Locally the runner reads the rates back from its
 //! `InProcessBus` under the same names.
+//!
+//! Jobs: `GET /jobs` lists every job of the registry with its schedules, its switch
+//! and its last run; `POST /jobs/{job}/run[?dry_run=true]` runs one now through the
+//! state's [`Launcher`] (in-process locally: 200 with the summary; deployed: the job's
+//! function invoked asynchronously, 202).
 
 mod auth;
 mod body;
 mod error;
+pub mod lambda;
 mod routes;
-mod schedules;
 
 use bridge_jobs::Context;
+use bridge_jobs::launch::{InProcess, Launcher};
 use std::sync::Arc;
 
 pub use auth::{Auth, Caller};
 pub use error::ApiError;
 pub use routes::{NOT_API_USER, router, routes};
-pub use schedules::{schedule_of, schedule_rule};
 
 /// Largest request body accepted; larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -54,6 +59,9 @@ pub struct ApiState {
     pub auth: Auth,
     /// Prefix of the schedule rule names (`BRIDGE_STACK_NAME` when deployed).
     pub stack_name: String,
+    /// How "run now" reaches a job: in this process (local mode, the default) or by
+    /// invoking the job's function (deployed).
+    pub launcher: Arc<dyn Launcher>,
     /// Autotask picklists (ticket fields, period types), read once per process.
     picklists: Arc<routes::picklists::PicklistCache>,
     /// Company listings `GET /accounts` pages through.
@@ -63,11 +71,20 @@ pub struct ApiState {
 impl ApiState {
     pub fn new(ctx: Arc<Context>, auth: Auth, stack_name: impl Into<String>) -> Self {
         Self {
+            launcher: Arc::new(InProcess {
+                ctx: Arc::clone(&ctx),
+            }),
             ctx,
             auth,
             stack_name: stack_name.into(),
             picklists: Arc::default(),
             accounts: Arc::default(),
         }
+    }
+
+    /// Runs jobs now through `launcher` instead of in this process.
+    pub fn with_launcher(mut self, launcher: Arc<dyn Launcher>) -> Self {
+        self.launcher = launcher;
+        self
     }
 }

@@ -4,8 +4,8 @@ mod common;
 
 use axum::http::Method;
 use axum::http::StatusCode;
-use bridge_config_api::schedule_rule;
 use bridge_core::settings::Job;
+use bridge_jobs::job::rule_for_interval;
 use common::{Env, STACK, request, send};
 use serde_json::json;
 
@@ -114,14 +114,9 @@ async fn changing_an_interval_retimes_only_that_schedule() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(rates.has_changed().expect("bus alive"));
     let now = env.bus.rates();
-    assert_eq!(
-        now.get(&schedule_rule(STACK, Job::ContractPolling)),
-        Some(&5)
-    );
-    assert_eq!(
-        schedule_rule(STACK, Job::ContractPolling),
-        "bridge-contract-poller-poll"
-    );
+    let rule = rule_for_interval(STACK, Job::ContractPolling).expect("the poller's rule");
+    assert_eq!(rule, "bridge-contract-poller-poll");
+    assert_eq!(now.get(&rule), Some(&5));
     assert_eq!(now.len(), 1, "untouched schedules are left alone: {now:?}");
     rates.borrow_and_update();
 
@@ -132,6 +127,25 @@ async fn changing_an_interval_retimes_only_that_schedule() {
     )
     .await;
     assert!(!rates.has_changed().expect("bus alive"));
+}
+
+/// An interval no job of this build runs on is saved, but no rule is touched: the
+/// config API re-times only the rules the job registry names.
+#[tokio::test]
+async fn an_interval_without_a_job_is_saved_and_retimes_nothing() {
+    let env = Env::sqlite().await;
+    let unbuilt: Vec<Job> = Job::ALL
+        .into_iter()
+        .filter(|job| rule_for_interval(STACK, *job).is_none())
+        .collect();
+    let Some(job) = unbuilt.first() else {
+        return; // every interval has its job: nothing to check
+    };
+    let mut body = json!({"version": 0, "schedules": {}});
+    body["schedules"][job.field()] = json!(job.bounds().end());
+    let (status, saved) = env.put("/settings", body).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert!(env.bus.rates().is_empty(), "{:?}", env.bus.rates());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

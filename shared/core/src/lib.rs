@@ -17,4 +17,5 @@ pub mod quota;
 pub mod records;
 pub mod secret;
 pub mod settings;
+pub mod text;
 pub mod validation;

@@ -22,6 +22,11 @@ pub mod env {
     pub const AUTOTASK_ZONE_LOOKUP_URL: &str = "BRIDGE_AUTOTASK_ZONE_LOOKUP_URL";
 }
 
+/// The AWS configuration of the environment (region and credentials of the Lambda role).
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
 pub struct Context {
     pub store: Arc<dyn Store>,
     pub secrets: Arc<dyn SecretSource>,
@@ -56,6 +61,11 @@ impl Context {
     /// The deployed context: DynamoDB, Secrets Manager and EventBridge named by the
     /// environment (see [`env`]), with the credentials of the Lambda role.
     pub async fn from_env() -> Result<Context, JobError> {
+        Self::from_env_with(&aws_config().await).await
+    }
+
+    /// [`Context::from_env`] with an AWS configuration already loaded.
+    pub async fn from_env_with(aws: &aws_config::SdkConfig) -> Result<Context, JobError> {
         let var = |name: &str| {
             std::env::var(name).map_err(|_| {
                 JobError::NotConfigured(format!("environment variable {name} is not set"))
@@ -67,14 +77,13 @@ impl Context {
         let bus_name = var(env::EVENT_BUS)?;
         let zone_lookup = std::env::var(env::AUTOTASK_ZONE_LOOKUP_URL)
             .unwrap_or_else(|_| autotask::DEFAULT_ZONE_LOOKUP_URL.to_string());
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), table);
         let secrets = SecretsManagerSource::new(
-            aws_sdk_secretsmanager::Client::new(&aws),
+            aws_sdk_secretsmanager::Client::new(aws),
             autotask_secret,
             acronis_secret,
         );
-        let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&aws), bus_name);
+        let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(aws), bus_name);
         Ok(Context::new(
             Arc::new(store),
             Arc::new(secrets),

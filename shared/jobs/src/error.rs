@@ -22,4 +22,7 @@ pub enum JobError {
     Bus(#[from] EventBusError),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A run now could not be started (the job's function could not be invoked).
+    #[error("cannot start the run: {0}")]
+    Launch(String),
 }

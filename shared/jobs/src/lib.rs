@@ -1,10 +1,12 @@
-//! The bridge's jobs.
+//! The bridge's jobs, and the harness they run on.
 //!
-//! Each job reads through the ports in [`Context`], asks the pure core for a plan,
-//! applies it (unless it is a dry run) and records what it did: audit entries, cursors,
-//! ledgers, and a [`JobSummary`] that the Lambda handler logs and the local runner
-//! prints. A job holds its lease ([`lease`]) while it runs, so two invocations never
-//! work at once.
+//! A job ([`job::Job`]) reads through the ports in [`Context`], asks the pure core for a
+//! plan, applies it (unless it is a dry run) and records what it did: audit entries,
+//! cursors, ledgers, and a [`JobSummary`] that the Lambda handler logs and the local
+//! runner prints. The harness ([`harness::run`]) does what every run needs once: the
+//! lease, the settings and the job's switch, request counts, and the record of the run.
+//! [`job::JOBS`] is the one list of jobs that the Lambda entry point, the local runner,
+//! the config API and the template check all read.
 //!
 //! The Autotask and Acronis clients are used as they are (concrete types pointed at the
 //! real APIs or the simulators), not behind job-side traits: they are already the
@@ -15,35 +17,23 @@ pub mod clock;
 pub mod context;
 pub mod contract_poller;
 pub mod error;
+pub mod harness;
+pub mod job;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod launch;
 pub mod lease;
 pub mod offering_items;
 pub mod provisioning;
+pub mod sigv4;
 pub mod summary;
 pub mod telemetry;
-pub mod topology;
 pub mod trigger;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::Context;
 pub use error::JobError;
+pub use harness::{Invocation, JobRun, run_job};
+pub use job::{JOBS, Job, JobSpec};
 pub use summary::JobSummary;
 pub use trigger::Trigger;
-
-/// Every job this build contains, by the name of its function crate (`functions/<name>`).
-pub const JOB_NAMES: &[&str] = &[contract_poller::JOB];
-
-/// Runs one job by name: how the Lambda handlers and the local runner dispatch.
-pub async fn run_job(
-    name: &str,
-    ctx: &Context,
-    trigger: &Trigger,
-    dry_run: bool,
-) -> Result<JobSummary, JobError> {
-    match name {
-        contract_poller::JOB => contract_poller::run(ctx, trigger, dry_run).await,
-        _ => Err(JobError::Invalid(format!(
-            "unknown job {name:?} (known: {})",
-            JOB_NAMES.join(", ")
-        ))),
-    }
-}

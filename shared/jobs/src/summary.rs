@@ -87,6 +87,26 @@ impl JobSummary {
         self.finished_at = Some(now);
     }
 
+    /// The summary as JSON with at most `notes` plan lines, skips and failures each (and
+    /// how many there were in all): what a stored record of the run keeps.
+    pub fn bounded(&self, notes: usize) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        for (field, total) in [
+            ("plan", self.plan.len()),
+            ("skipped", self.skipped.len()),
+            ("failed", self.failed.len()),
+        ] {
+            if let Some(list) = value.get_mut(field).and_then(|v| v.as_array_mut()) {
+                list.truncate(notes);
+                for note in list.iter_mut() {
+                    bound_strings(note);
+                }
+            }
+            value[format!("{field}_total")] = total.into();
+        }
+        value
+    }
+
     /// Emits the run as one structured event (JSON in Lambda).
     pub fn log(&self) {
         let read = serde_json::to_string(&self.read).unwrap_or_default();
@@ -114,6 +134,15 @@ impl JobSummary {
             failures = ?failed,
             "job finished"
         );
+    }
+}
+
+/// Cuts every string in a note to a length a stored record can afford.
+fn bound_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = bridge_core::text::bounded(s, 500),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(bound_strings),
+        _ => {}
     }
 }
 
@@ -172,5 +201,27 @@ mod tests {
             s.to_string(),
             "contract-poller: read 12 contracts; planned 2, applied 2, skipped 1, failed 0; autotask 3 req; 120 ms"
         );
+    }
+
+    #[test]
+    fn a_stored_summary_keeps_a_bounded_number_of_notes() {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+            .single()
+            .expect("date");
+        let mut s = JobSummary::start("contract-poller", true, t0);
+        for n in 0..120 {
+            s.plan.push(format!("company {n}: {}", "x".repeat(2_000)));
+            s.skip(format!("company:{n}"), "self-service tenant");
+        }
+        let value = s.bounded(50);
+        assert_eq!(value["plan"].as_array().map(Vec::len), Some(50));
+        assert_eq!(value["plan_total"], 120);
+        assert_eq!(value["skipped"].as_array().map(Vec::len), Some(50));
+        assert_eq!(value["skipped_total"], 120);
+        assert_eq!(value["failed_total"], 0);
+        let line = value["plan"][0].as_str().expect("a line");
+        assert!(line.chars().count() <= 501, "{}", line.len());
+        assert!(serde_json::to_string(&value).expect("json").len() < 64 * 1024);
     }
 }

@@ -11,6 +11,7 @@ mod customer_mappings;
 mod envelope;
 mod forecast;
 mod health;
+mod jobs;
 mod openapi;
 pub(crate) mod picklists;
 mod save;
@@ -84,6 +85,8 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::PUT, "/alert-mappings", alert_mappings::put),
         endpoint(Method::GET, "/audit", audit::get),
         endpoint(Method::GET, "/deprovisioning/forecast", forecast::get),
+        endpoint(Method::GET, "/jobs", jobs::list),
+        endpoint(Method::POST, "/jobs/{job}/run", jobs::run),
     ]
 }
 

@@ -13,7 +13,6 @@ use crate::error::{ApiError, FieldError, upstream};
 use crate::routes::envelope::{current_or_default, settings_document};
 use crate::routes::picklists::TicketPicklists;
 use crate::routes::services;
-use crate::schedules::schedule_rule;
 use bridge_core::records::Versioned;
 use bridge_core::settings::Settings;
 use bridge_jobs::audit::Audit;
@@ -114,7 +113,10 @@ pub(crate) async fn save(
 
     let mut warnings = Vec::new();
     for job in new.schedules.changed(&current.value.schedules) {
-        let rule = schedule_rule(&state.stack_name, job);
+        // An interval no job of this build runs on has no rule to re-time.
+        let Some(rule) = bridge_jobs::job::rule_for_interval(&state.stack_name, job) else {
+            continue;
+        };
         let minutes = new.schedules.minutes(job);
         match ctx.bus.set_schedule_rate(&rule, minutes).await {
             Ok(()) => tracing::info!(rule, minutes, "schedule re-timed"),

@@ -16,8 +16,9 @@ mod udf;
 
 pub use cursor::{NAME as CURSOR_NAME, PollCursor};
 
+use crate::job::{Job, JobSchedule, JobSpec, Switch, Timing};
 use crate::provisioning::{self, Applier, Companies, CompanyContracts};
-use crate::{Context, JobError, JobSummary, Trigger, lease};
+use crate::{Context, JobError, JobRun, JobSummary, Trigger};
 use acronis::AcronisClient;
 use autotask::AutotaskClient;
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
@@ -25,6 +26,7 @@ use bridge_core::mapping::CustomerMapping;
 use bridge_core::policy::{self, Policy};
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::Versioned;
+use bridge_core::settings::{self, Settings};
 use chrono::{DateTime, Utc};
 use snapshots::Refreshed;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +39,67 @@ pub const JOB: &str = "contract-poller";
 /// template gives the poller at most 5 minutes), so a live run never loses it; a crashed
 /// one blocks the next runs for at most this long.
 pub const LEASE_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// The poller's entry in the job registry.
+pub static SPEC: JobSpec = JobSpec {
+    name: JOB,
+    description: "reads changed Autotask contracts, provisions and deprovisions tenants, announces changed companies",
+    switch: Switch {
+        setting: "features.billing",
+        is_on: |s| s.features.billing,
+    },
+    schedules: &[
+        JobSchedule {
+            name: "poll",
+            timing: Timing::Every(settings::Job::ContractPolling),
+        },
+        JobSchedule {
+            name: "sweep",
+            timing: Timing::Fixed("cron(0 3 * * ? *)"),
+        },
+    ],
+    consumes_change_events: false,
+    lease_ttl: LEASE_TTL,
+};
+
+/// The contract poller as a [`Job`].
+pub struct ContractPoller;
+
+#[async_trait::async_trait]
+impl Job for ContractPoller {
+    fn spec(&self) -> &'static JobSpec {
+        &SPEC
+    }
+
+    async fn run(&self, run: &mut JobRun<'_>) -> Result<(), JobError> {
+        let requested = Mode::from_trigger(&run.trigger)?;
+        let autotask = run.autotask().await?;
+        let acronis = run.acronis().await?;
+        let poller = Run {
+            ctx: run.ctx,
+            dry_run: run.dry_run,
+        };
+        poller
+            .execute(
+                requested,
+                &run.settings,
+                &autotask,
+                &acronis,
+                &mut run.summary,
+            )
+            .await
+    }
+}
+
+/// Runs the poller once through the harness (lease, settings, switch, summary).
+pub async fn run(ctx: &Context, trigger: &Trigger, dry_run: bool) -> Result<JobSummary, JobError> {
+    crate::harness::run(
+        &ContractPoller,
+        ctx,
+        &crate::Invocation::new(trigger.clone(), dry_run),
+    )
+    .await
+}
 
 /// An incremental poll or a full sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +115,8 @@ impl Mode {
             Trigger::Schedule { name } if name == "poll" => Ok(Mode::Poll),
             Trigger::Schedule { name } if name == "sweep" => Ok(Mode::Sweep),
             Trigger::Schedule { name } => Err(JobError::Invalid(format!(
-                "{JOB} has no schedule {name:?} (poll, sweep)"
+                "{JOB} has no schedule {:?} (poll, sweep)",
+                bridge_core::text::bounded(name, 64)
             ))),
             Trigger::Manual => Ok(Mode::Poll),
             Trigger::ChangeEvent(_) => Err(JobError::Invalid(format!(
@@ -62,56 +126,22 @@ impl Mode {
     }
 }
 
-/// Runs the poller once. A second run while one holds the lease does nothing and says
-/// so in its summary; a dry run takes no lease (it writes nothing).
-pub async fn run(ctx: &Context, trigger: &Trigger, dry_run: bool) -> Result<JobSummary, JobError> {
-    let requested = Mode::from_trigger(trigger)?;
-    let mut summary = JobSummary::start(JOB, dry_run, ctx.clock.now());
-    let lease = if dry_run {
-        None
-    } else {
-        match lease::acquire(ctx, JOB, LEASE_TTL).await? {
-            Some(lease) => Some(lease),
-            None => {
-                summary.skip(JOB, "another run holds the lease; this run did nothing");
-                summary.finish(ctx.clock.now());
-                return Ok(summary);
-            }
-        }
-    };
-    let result = Run { ctx, dry_run }.execute(requested, &mut summary).await;
-    if let Some(lease) = lease
-        && let Err(e) = lease.release(ctx).await
-    {
-        tracing::warn!(error = %e, "could not release the {JOB} lease; it expires by itself");
-    }
-    summary.finish(ctx.clock.now());
-    result.map(|()| summary)
-}
-
 struct Run<'a> {
     ctx: &'a Context,
     dry_run: bool,
 }
 
 impl Run<'_> {
-    async fn execute(&self, requested: Mode, summary: &mut JobSummary) -> Result<(), JobError> {
-        let Some(settings) = self.ctx.store.get_settings().await? else {
-            summary.skip(
-                "settings",
-                "no settings saved yet (PUT /settings); nothing polled",
-            );
-            return Ok(());
-        };
-        if !settings.value.features.billing {
-            summary.skip(
-                "settings",
-                "billing and provisioning is off (features.billing); contracts are not polled",
-            );
-            return Ok(());
-        }
-        let policy = Policy::from_settings(&settings.value);
-        let settings_fingerprint = policy::fingerprint(&settings.value);
+    async fn execute(
+        &self,
+        requested: Mode,
+        settings: &Settings,
+        autotask: &AutotaskClient,
+        acronis: &AcronisClient,
+        summary: &mut JobSummary,
+    ) -> Result<(), JobError> {
+        let policy = Policy::from_settings(settings);
+        let settings_fingerprint = policy::fingerprint(settings);
         let (mut cursor, version) = cursor::load(self.ctx).await?;
         // A first run, or mappings changed since the last one: every snapshot may change.
         let mode = if cursor.is_new() || cursor.settings.as_ref() != Some(&settings_fingerprint) {
@@ -120,19 +150,8 @@ impl Run<'_> {
             requested
         };
         cursor.settings = Some(settings_fingerprint);
-        let at = self.ctx.autotask().await?;
-        let ac = self.ctx.acronis().await?;
-        let (at_before, ac_before) = (at.requests_made(), ac.requests_made());
-        let outcome = self
-            .work(mode, &policy, &mut cursor, &at, &ac, summary)
-            .await;
-        summary
-            .requests
-            .insert("autotask".into(), at.requests_made() - at_before);
-        summary
-            .requests
-            .insert("acronis".into(), ac.requests_made() - ac_before);
-        outcome?;
+        self.work(mode, &policy, &mut cursor, autotask, acronis, summary)
+            .await?;
         if !self.dry_run {
             cursor::save(self.ctx, &cursor, version).await?;
         }

@@ -5,8 +5,8 @@
 use crate::support::*;
 use bridge_core::mapping::{ServiceMapping, ServiceRef, StorageMapping};
 use bridge_core::settings::Settings;
+use bridge_jobs::Trigger;
 use bridge_jobs::run_job;
-use bridge_jobs::{JOB_NAMES, Trigger};
 use bridge_store::store::SqliteStore;
 use serde_json::json;
 use simulators::scenario::Scenario;
@@ -42,7 +42,7 @@ fn demo_settings() -> Settings {
 #[tokio::test]
 async fn the_demo_provisions_its_customers_and_a_new_contract_becomes_a_tenant() {
     assert!(
-        JOB_NAMES.contains(&"contract-poller"),
+        bridge_jobs::job::names().contains(&"contract-poller"),
         "the local runner schedules it"
     );
     let scenario = Scenario::demo().expect("demo scenario");

@@ -1,5 +1,5 @@
-//! Signing requests to a deployed config endpoint: a Lambda Function URL with `AWS_IAM`
-//! auth accepts SigV4 for the service `lambda`.
+//! SigV4 for AWS Lambda (service `lambda`): the config function invoking a job's
+//! function, and the operator CLI calling a Function URL with `AWS_IAM` auth.
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};

@@ -4,15 +4,17 @@
 //! on its own; these check what only the code knows.
 #![allow(clippy::unwrap_used)]
 
-use bridge_core::settings::Job;
-use bridge_jobs::topology::{ScheduleExpr, Topology};
+use bridge_cli::topology::{ScheduleExpr, Topology};
+use bridge_core::settings::{Job, Settings};
+use bridge_jobs::JOBS;
+use bridge_jobs::job::{CONFIG_API, Timing};
 use serde_yaml_ng::{Mapping, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn template() -> Value {
@@ -453,17 +455,118 @@ fn secrets_are_created_empty() {
     }
 }
 
-/// Every job of this build has its function in the template (the local runner and
-/// the deployment run the same set).
+/// The registry, the template and `functions/` name the same jobs, with the same
+/// schedules, the same change-event routing and the same fixed expressions; the config
+/// function may re-time exactly the rules of the interval schedules and invoke exactly
+/// the job functions. Adding a job to one place and not the others fails here.
 #[test]
-fn every_job_has_a_function() {
+fn registry_template_and_function_crates_agree() {
+    let root = template();
     let topology = Topology::embedded().unwrap();
-    for job in bridge_jobs::JOB_NAMES {
-        assert!(
-            topology.function(job).is_some(),
-            "{job} is not in the template"
+    let mut registered: Vec<String> = bridge_jobs::job::names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    registered.push(CONFIG_API.to_owned());
+    registered.sort();
+    assert_eq!(
+        registered,
+        function_crates(),
+        "the registry (bridge_jobs::job::JOBS + config-api) and functions/ disagree"
+    );
+    let mut deployed: Vec<String> = topology.functions.iter().map(|f| f.name.clone()).collect();
+    deployed.sort();
+    assert_eq!(
+        registered, deployed,
+        "the registry and infra/template.yaml disagree"
+    );
+
+    let mut retimed = Vec::new();
+    let mut invoked = Vec::new();
+    for job in JOBS {
+        let spec = job.spec();
+        let function = topology.function(spec.name).unwrap();
+        let names: Vec<&str> = function.schedules.iter().map(|s| s.name.as_str()).collect();
+        let declared: Vec<&str> = spec.schedules.iter().map(|s| s.name).collect();
+        assert_eq!(names, declared, "{}: schedules", spec.name);
+        for schedule in spec.schedules {
+            let in_template = function
+                .schedules
+                .iter()
+                .find(|s| s.name == schedule.name)
+                .unwrap();
+            // Under the settings' defaults, the registry's expression is the template's.
+            let expected = schedule.expression(&Settings::default());
+            assert_eq!(
+                ScheduleExpr::parse(&expected).unwrap(),
+                in_template.expression,
+                "{} {}",
+                spec.name,
+                schedule.name
+            );
+            if let Timing::Every(_) = schedule.timing {
+                retimed.push(format!(
+                    "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/${{AWS::StackName}}-{}-{}",
+                    spec.name, schedule.name
+                ));
+            }
+        }
+        assert_eq!(
+            function.consumes_change_events, spec.consumes_change_events,
+            "{}: change events",
+            spec.name
         );
+        invoked.push(logical_id_of(&root, spec.name));
     }
+    let mut granted = config_api_rule_resources(&root);
+    granted.sort();
+    retimed.sort();
+    assert_eq!(
+        granted, retimed,
+        "the config API may re-time exactly the interval rules"
+    );
+    let mut may_invoke = config_api_invoke_targets(&root);
+    may_invoke.sort();
+    invoked.sort();
+    assert_eq!(
+        may_invoke, invoked,
+        "run now may invoke exactly the job functions"
+    );
+}
+
+/// The logical id of the function whose binary is `name`.
+fn logical_id_of(root: &Value, name: &str) -> String {
+    functions(root)
+        .into_iter()
+        .find(|(_, r)| binary(r) == name)
+        .map(|(id, _)| id)
+        .unwrap()
+}
+
+/// The functions (logical ids) the config function may invoke: `!GetAtt X.Arn`.
+fn config_api_invoke_targets(root: &Value) -> Vec<String> {
+    let (_, config_api) = functions(root)
+        .into_iter()
+        .find(|(_, r)| binary(r) == CONFIG_API)
+        .unwrap();
+    statements(config_api)
+        .into_iter()
+        .filter(|s| {
+            strings(&s["Action"])
+                .iter()
+                .any(|a| a == "lambda:InvokeFunction")
+        })
+        .flat_map(|s| s["Resource"].as_sequence().unwrap())
+        .map(|r| match r {
+            Value::Tagged(t) if t.tag == "GetAtt" => t
+                .value
+                .as_str()
+                .and_then(|v| v.strip_suffix(".Arn"))
+                .unwrap()
+                .to_owned(),
+            other => panic!("an invoke resource {other:?} is not !GetAtt <Function>.Arn"),
+        })
+        .collect()
 }
 
 /// A function must time out before its lease expires, or a second run could start
@@ -471,19 +574,18 @@ fn every_job_has_a_function() {
 #[test]
 fn timeouts_stay_below_the_leases() {
     let root = template();
-    let leases = [(
-        bridge_jobs::contract_poller::JOB,
-        bridge_jobs::contract_poller::LEASE_TTL,
-    )];
-    for (job, lease) in leases {
+    for job in JOBS {
+        let spec = job.spec();
         let (_, function) = functions(&root)
             .into_iter()
-            .find(|(_, r)| binary(r) == job)
+            .find(|(_, r)| binary(r) == spec.name)
             .unwrap();
         let timeout = function["Properties"]["Timeout"].as_u64().unwrap();
         assert!(
-            Duration::from_secs(timeout) < lease,
-            "{job}: Timeout {timeout} s is not below its lease of {lease:?}"
+            Duration::from_secs(timeout) < spec.lease_ttl,
+            "{}: Timeout {timeout} s is not below its lease of {:?}",
+            spec.name,
+            spec.lease_ttl
         );
     }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// The template this build was compiled with.
-const TEMPLATE: &str = include_str!("../../../infra/template.yaml");
+const TEMPLATE: &str = include_str!("../../infra/template.yaml");
 
 /// Every function of the template with its triggers.
 #[derive(Debug, Clone, PartialEq)]
@@ -381,7 +381,7 @@ impl<'a> Template<'a> {
                     "Ref" => self.reference(at, argument),
                     "Fn::Sub" => self.sub(at, argument),
                     "Fn::If" => {
-                        let [condition, then, otherwise] = three(at, argument)?;
+                        let [condition, then, otherwise] = if_arguments(at, argument)?;
                         let name = self.string(at, condition)?;
                         let chosen = if self.condition(at, &name)? {
                             then
@@ -564,7 +564,7 @@ fn intrinsic(value: &Value) -> Option<(&str, &Value)> {
     }
 }
 
-fn three<'v>(at: &str, argument: &'v Value) -> Result<[&'v Value; 3], TopologyError> {
+fn if_arguments<'v>(at: &str, argument: &'v Value) -> Result<[&'v Value; 3], TopologyError> {
     match argument.as_sequence().map(Vec::as_slice) {
         Some([a, b, c]) => Ok([a, b, c]),
         _ => Err(error(format!("{at}: Fn::If takes [condition, then, else]"))),

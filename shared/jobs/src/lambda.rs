@@ -1,0 +1,44 @@
+//! The one Lambda entry point of every job function: `functions/<job>/src/main.rs`
+//! calls [`serve`] with its job's name and nothing else.
+//!
+//! The context (store, secrets, bus, clients and their caches) is built once per
+//! container from the environment; each event is read as an [`Invocation`], run through
+//! the harness, and the run's summary is logged and returned.
+
+use crate::harness::{self, Invocation};
+use crate::job::{self, Job};
+use crate::{Context, telemetry};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Serves `job_name`'s function until Lambda stops the container.
+pub async fn serve(job_name: &'static str) -> Result<(), lambda_runtime::Error> {
+    telemetry::init_lambda_tracing();
+    let job = job::find(job_name)?;
+    let ctx = Arc::new(Context::from_env().await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let ctx = Arc::clone(&ctx);
+        async move { handle(job, &ctx, &event.payload).await }
+    }))
+    .await
+}
+
+/// One invocation: a schedule, a change event or a run now. A run that could not work
+/// at all is an error (Lambda retries it, then sends it to the dead-letter queue);
+/// per-customer failures are in the returned summary.
+pub async fn handle(
+    job: &dyn Job,
+    ctx: &Context,
+    payload: &Value,
+) -> Result<Value, lambda_runtime::Error> {
+    let name = job.spec().name;
+    let invocation = Invocation::from_lambda_payload(payload)
+        .map_err(|e| anyhow::anyhow!("{name}: unexpected input: {e}"))?;
+    let summary = harness::run(job, ctx, &invocation).await.map_err(|e| {
+        tracing::error!(job = name, error = %e, "run failed");
+        anyhow::anyhow!("{name}: {e}")
+    })?;
+    summary.log();
+    Ok(serde_json::to_value(&summary)?)
+}
