@@ -78,8 +78,14 @@ async fn run_now_runs_in_process_answers_the_summary_and_records_the_run() {
     assert_eq!(status, StatusCode::OK, "{dry}");
     assert_eq!(dry["status"], "finished");
     assert_eq!(dry["dry_run"], true);
-    assert!(dry["summary"]["read"]["contracts"].as_u64() > Some(0), "{dry}");
-    assert!(dry["summary"]["requests"]["autotask"].as_u64() > Some(0), "{dry}");
+    assert!(
+        dry["summary"]["read"]["contracts"].as_u64() > Some(0),
+        "{dry}"
+    );
+    assert!(
+        dry["summary"]["requests"]["autotask"].as_u64() > Some(0),
+        "{dry}"
+    );
     assert_eq!(dry["summary"]["applied"], 0, "a dry run applies nothing");
     assert!(
         dry["text"]
@@ -95,7 +101,10 @@ async fn run_now_runs_in_process_answers_the_summary_and_records_the_run() {
     let (status, real) = send(&env.app, post("/jobs/contract-poller/run")).await;
     assert_eq!(status, StatusCode::OK, "{real}");
     assert_eq!(real["dry_run"], false);
-    assert!(real["summary"]["read"]["contracts"].as_u64() > Some(0), "{real}");
+    assert!(
+        real["summary"]["read"]["contracts"].as_u64() > Some(0),
+        "{real}"
+    );
     assert!(real["summary"]["requests"]["autotask"].as_u64() > Some(0));
     let (_, listed) = env.get("/jobs").await;
     assert_eq!(listed["jobs"][0]["last_run"]["dry_run"], false);
@@ -198,6 +207,21 @@ async fn lambda_api(
     (url, received, server)
 }
 
+/// The router as deployed: run now goes through the Lambda invoke API at `endpoint`.
+fn deployed(env: &Env, region: &str, endpoint: &str) -> axum::Router {
+    let launcher = LambdaLauncher::new(aws(region), STACK)
+        .expect("launcher")
+        .with_endpoint(endpoint);
+    router(
+        ApiState::new(
+            Arc::clone(&env.ctx),
+            Auth::Bearer(Secret::new(TOKEN)),
+            STACK,
+        )
+        .with_launcher(Arc::new(launcher)),
+    )
+}
+
 fn aws(region: &str) -> aws_config::SdkConfig {
     let credentials = Credentials::new("AKIDTEST", "secret", Some("token".into()), None, "test");
     aws_config::SdkConfig::builder()
@@ -212,17 +236,7 @@ async fn deployed_run_now_invokes_the_job_function_asynchronously() {
     env.connect().await;
     billing_on(&env).await;
     let (endpoint, received, _server) = lambda_api(None).await;
-    let launcher = LambdaLauncher::new(aws("eu-west-1"), STACK)
-        .expect("launcher")
-        .with_endpoint(endpoint);
-    let app = router(
-        ApiState::new(
-            Arc::clone(&env.ctx),
-            Auth::Bearer(Secret::new(TOKEN)),
-            STACK,
-        )
-        .with_launcher(Arc::new(launcher)),
-    );
+    let app = deployed(&env, "eu-west-1", &endpoint);
 
     let (status, body) = send(&app, post("/jobs/contract-poller/run?dry_run=true")).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
@@ -265,17 +279,7 @@ async fn deployed_run_now_invokes_the_job_function_asynchronously() {
 async fn a_refused_invocation_is_a_bad_gateway_with_lambdas_words() {
     let env = Env::sqlite().await;
     let (endpoint, received, _server) = lambda_api(Some(StatusCode::FORBIDDEN)).await;
-    let launcher = LambdaLauncher::new(aws("us-east-1"), STACK)
-        .expect("launcher")
-        .with_endpoint(endpoint);
-    let app = router(
-        ApiState::new(
-            Arc::clone(&env.ctx),
-            Auth::Bearer(Secret::new(TOKEN)),
-            STACK,
-        )
-        .with_launcher(Arc::new(launcher)),
-    );
+    let app = deployed(&env, "us-east-1", &endpoint);
     let (status, body) = send(&app, post("/jobs/contract-poller/run")).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     let error = body["error"].as_str().unwrap_or_default();
@@ -286,17 +290,7 @@ async fn a_refused_invocation_is_a_bad_gateway_with_lambdas_words() {
     assert_eq!(received.lock().expect("lock").calls.len(), 1);
 
     // Nothing listens: the answer names the function instead of hanging.
-    let launcher = LambdaLauncher::new(aws("us-east-1"), STACK)
-        .expect("launcher")
-        .with_endpoint("http://127.0.0.1:9");
-    let app = router(
-        ApiState::new(
-            Arc::clone(&env.ctx),
-            Auth::Bearer(Secret::new(TOKEN)),
-            STACK,
-        )
-        .with_launcher(Arc::new(launcher)),
-    );
+    let app = deployed(&env, "us-east-1", "http://127.0.0.1:9");
     let (status, body) = send(&app, post("/jobs/contract-poller/run")).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert!(

@@ -26,6 +26,16 @@ pub struct Policy {
     pub free_items: Vec<OfferingItemRef>,
 }
 
+/// The settings' deprovisioning section as the planner's policy (also what the
+/// deletion forecast runs on).
+pub fn deprovisioning(d: &settings::Deprovisioning) -> DeprovisioningPolicy {
+    DeprovisioningPolicy {
+        quotas_to_zero: d.set_quotas_to_zero,
+        disable_after_days: d.disable_customer.then_some(d.disable_after_days),
+        delete_after_days: d.delete_customer.then_some(d.delete_after_days),
+    }
+}
+
 impl Policy {
     pub fn from_settings(s: &Settings) -> Policy {
         Policy {
@@ -49,17 +59,7 @@ impl Policy {
                     settings::PricingMode::Trial => PricingMode::Trial,
                 },
             },
-            deprovisioning: DeprovisioningPolicy {
-                quotas_to_zero: s.deprovisioning.set_quotas_to_zero,
-                disable_after_days: s
-                    .deprovisioning
-                    .disable_customer
-                    .then_some(s.deprovisioning.disable_after_days),
-                delete_after_days: s
-                    .deprovisioning
-                    .delete_customer
-                    .then_some(s.deprovisioning.delete_after_days),
-            },
+            deprovisioning: deprovisioning(&s.deprovisioning),
             default_storage: s.provisioning.default_storage.clone(),
             free_items: free_items(s),
         }

@@ -9,8 +9,7 @@ use crate::routes::accounts::all_mappings;
 use crate::routes::envelope::current_or_default;
 use axum::Json;
 use axum::extract::{Query, State};
-use bridge_core::provisioning::{ClockedMapping, DeprovisioningPolicy, deletion_forecast};
-use bridge_core::settings::Deprovisioning;
+use bridge_core::provisioning::{ClockedMapping, deletion_forecast};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,15 +20,6 @@ const MAX_DAYS: u32 = 3650;
 #[serde(deny_unknown_fields)]
 pub struct ForecastParams {
     days: Option<String>,
-}
-
-/// The settings' deprovisioning section as the planner's policy.
-pub(crate) fn policy(d: &Deprovisioning) -> DeprovisioningPolicy {
-    DeprovisioningPolicy {
-        quotas_to_zero: d.set_quotas_to_zero,
-        disable_after_days: d.disable_customer.then_some(d.disable_after_days),
-        delete_after_days: d.delete_customer.then_some(d.delete_after_days),
-    }
 }
 
 pub async fn get(
@@ -53,7 +43,7 @@ pub async fn get(
             no_services_since: m.no_services_since,
         })
         .collect();
-    let policy = policy(&settings.deprovisioning);
+    let policy = bridge_core::policy::deprovisioning(&settings.deprovisioning);
     let items = deletion_forecast(&mappings, &policy, state.ctx.clock.now(), days);
     Ok(Json(json!({
         "days": days,
