@@ -78,21 +78,23 @@ impl ItemChange {
 /// bytes (beyond 8 EiB) as unlimited.
 pub fn contract_quota(entitlement: &ItemEntitlement) -> Option<QuotaValue> {
     match entitlement.billing {
-        ItemBilling::Prepaid { units } => {
-            let units = units.max(0);
-            let limit = match entitlement.kind {
-                ItemKind::Count => Some(units),
-                ItemKind::Storage => gb_to_bytes(units),
-            };
-            Some(
-                limit
-                    .and_then(|l| u64::try_from(l).ok())
-                    .map_or(QuotaValue::UNLIMITED, QuotaValue::hard),
-            )
-        }
+        ItemBilling::Prepaid { units } => Some(prepaid_quota(units, entitlement.kind)),
         ItemBilling::Payg => Some(QuotaValue::UNLIMITED),
         ItemBilling::Conflict { .. } => None,
     }
+}
+
+/// Prepaid `units` of an item of `kind` as the hard quota they stand for; the one
+/// conversion, so a quota written back from Acronis is compared in the same terms.
+pub fn prepaid_quota(units: i64, kind: ItemKind) -> QuotaValue {
+    let units = units.max(0);
+    let limit = match kind {
+        ItemKind::Count => Some(units),
+        ItemKind::Storage => gb_to_bytes(units),
+    };
+    limit
+        .and_then(|l| u64::try_from(l).ok())
+        .map_or(QuotaValue::UNLIMITED, QuotaValue::hard)
 }
 
 /// What a new tenant is to get, and what the partner cannot give it.
