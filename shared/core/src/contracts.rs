@@ -197,6 +197,14 @@ impl ServiceMap {
             .map(|(item, kind)| (item, *kind))
     }
 
+    /// Whether some quota-bearing service stands for `item` (a service mapped without
+    /// infra id stands for the item on every storage).
+    pub fn maps(&self, item: &OfferingItemRef) -> bool {
+        self.services
+            .values()
+            .any(|(mapped, _)| mapped.covers(item))
+    }
+
     /// Marks `service_id` as a reporting-only Acronis service (no offering item).
     pub fn insert_reporting(&mut self, service_id: i64) {
         self.reporting.insert(service_id);

@@ -1,7 +1,10 @@
 //! The settings as the planners read them: which Autotask services are Acronis services,
-//! the provisioning and deprovisioning policies, the default storage and the Free items.
+//! the provisioning and deprovisioning policies, the default storage, the Free items and
+//! the storage location behind each storage reporting row.
 //! Built once per run from [`Settings`]; the contract poller and quota push decide with
 //! the same translation.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -24,6 +27,18 @@ pub struct Policy {
     /// Items whose mapping row is marked Free: enabled without a quota at provisioning
     /// and left unlimited when quotas are zeroed.
     pub free_items: Vec<OfferingItemRef>,
+    /// Reporting service of a storage-mapping row (class 1, class 2, geo-redundancy) →
+    /// the storage location it belongs to. A contract that holds only such a row still
+    /// enables that storage (guide: selecting any of the options enables the storage).
+    pub storage_locations: BTreeMap<i64, StorageLocationRow>,
+}
+
+/// One reporting row of a storage mapping, located: which storage it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageLocationRow {
+    /// The storage item, always with its infra id.
+    pub item: OfferingItemRef,
+    pub row: StorageRow,
 }
 
 /// The settings' deprovisioning section as the planner's policy (also what the
@@ -62,6 +77,7 @@ impl Policy {
             deprovisioning: deprovisioning(&s.deprovisioning),
             default_storage: s.provisioning.default_storage.clone(),
             free_items: free_items(s),
+            storage_locations: storage_locations(s),
         }
     }
 
@@ -69,6 +85,16 @@ impl Policy {
     /// item on every storage).
     pub fn is_free(&self, item: &OfferingItemRef) -> bool {
         self.free_items.iter().any(|free| free.covers(item))
+    }
+
+    /// Whether a mapping row gives `item` a service: a quota-bearing service, or a
+    /// reporting row of its storage location. Free rows without a service do not count.
+    pub fn is_mapped(&self, item: &OfferingItemRef) -> bool {
+        self.service_map.maps(item)
+            || self
+                .storage_locations
+                .values()
+                .any(|location| location.item.covers(item))
     }
 }
 
@@ -139,6 +165,26 @@ pub fn service_map(s: &Settings) -> ServiceMap {
         }
     }
     map
+}
+
+/// The reporting rows of every storage mapping by service id. The "Quota and Total
+/// usage" row is not among them: it is the storage's quota-bearing service.
+fn storage_locations(s: &Settings) -> BTreeMap<i64, StorageLocationRow> {
+    let mut locations = BTreeMap::new();
+    for mapping in &s.storage_mappings {
+        let item = OfferingItemRef::on_infra(
+            catalog::canonical_name(&mapping.offering_item),
+            mapping.infra_id.clone(),
+        );
+        for (row, service) in mapping.rows() {
+            let Some(id) = service.id() else { continue };
+            if row != StorageRow::QuotaAndTotal {
+                let item = item.clone();
+                locations.insert(id, StorageLocationRow { item, row });
+            }
+        }
+    }
+    locations
 }
 
 fn free_items(s: &Settings) -> Vec<OfferingItemRef> {
@@ -248,6 +294,61 @@ mod tests {
         assert!(policy.is_free(&OfferingItemRef::on_infra("pw_base_storage", "infra-1")));
         assert!(!policy.is_free(&OfferingItemRef::on_infra("pw_base_storage", "infra-2")));
         assert!(!policy.is_free(&OfferingItemRef::new("pw_base_storage")));
+    }
+
+    #[test]
+    fn storage_reporting_rows_know_their_location() {
+        let settings = Settings {
+            service_mappings: vec![ServiceMapping {
+                offering_item: "pw_base_workstations".into(),
+                service: Some(ServiceRef::Id(501)),
+                ..ServiceMapping::default()
+            }],
+            storage_mappings: vec![
+                StorageMapping {
+                    infra_id: "infra-1".into(),
+                    quota_and_total: Some(ServiceRef::Id(506)),
+                    class1_free: Some(ServiceRef::Id(507)),
+                    geo_redundancy: Some(ServiceRef::Id(510)),
+                    ..StorageMapping::default()
+                },
+                StorageMapping {
+                    infra_id: "infra-2".into(),
+                    class2_billed: Some(ServiceRef::Id(508)),
+                    geo_redundancy_billed: Some(ServiceRef::Create("gr billed".into())),
+                    ..StorageMapping::default()
+                },
+            ],
+            ..Settings::default()
+        };
+        let policy = Policy::from_settings(&settings);
+        let located = |infra: &str, row| StorageLocationRow {
+            item: OfferingItemRef::on_infra("pw_base_storage", infra),
+            row,
+        };
+        assert_eq!(
+            policy.storage_locations,
+            BTreeMap::from([
+                (507, located("infra-1", StorageRow::Class1Free)),
+                (508, located("infra-2", StorageRow::Class2Billed)),
+                (510, located("infra-1", StorageRow::GeoRedundancy)),
+            ]),
+            "the quota row and services still to be created are not reporting rows"
+        );
+        for mapped in [
+            OfferingItemRef::new("pw_base_workstations"),
+            OfferingItemRef::on_infra("pw_base_workstations", "any"),
+            OfferingItemRef::on_infra("pw_base_storage", "infra-1"),
+            OfferingItemRef::on_infra("pw_base_storage", "infra-2"),
+        ] {
+            assert!(policy.is_mapped(&mapped), "{mapped}");
+        }
+        for unmapped in [
+            OfferingItemRef::new("pw_base_servers"),
+            OfferingItemRef::on_infra("pw_base_storage", "infra-3"),
+        ] {
+            assert!(!policy.is_mapped(&unmapped), "{unmapped}");
+        }
     }
 
     #[test]
