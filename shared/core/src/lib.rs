@@ -14,6 +14,7 @@ pub mod mapping;
 pub mod policy;
 pub mod provisioning;
 pub mod quota;
+pub mod quota_push;
 pub mod records;
 pub mod secret;
 pub mod settings;
