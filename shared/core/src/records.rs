@@ -1,5 +1,5 @@
 //! Plain records the store persists for the jobs: versions, ledgers, leases, audit, job
-//! runs.
+//! runs, quota sync.
 //!
 //! Pure data with serde, so jobs and planners can use them without depending on the
 //! store crate. The store decides how they are keyed; these types only say what they are.
@@ -181,6 +181,54 @@ pub struct JobErrorRecord {
     pub message: String,
 }
 
+/// What quota push last did for one company.
+///
+/// One record per mapped company, versioned: the sweep compares
+/// `pushed_snapshot_version` with the company's contract snapshot version to find
+/// companies whose snapshot moved ahead (a lost change event) or that were never pushed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSync {
+    /// Autotask `Companies.id`.
+    pub company_id: i64,
+    /// The tenant it pushed to (a remapped company starts over: bases of another tenant
+    /// do not apply).
+    pub tenant_id: String,
+    /// The contract snapshot version last pushed; `None` = never pushed.
+    #[serde(default)]
+    pub pushed_snapshot_version: Option<u64>,
+    #[serde(default)]
+    pub pushed_at: Option<DateTime<Utc>>,
+    /// Merge bases of two-way sync, one per offering item.
+    #[serde(default)]
+    pub bases: Vec<QuotaBaseRecord>,
+    /// The last failure for this customer (e.g. Acronis refused to switch an item off),
+    /// cleared by a clean push.
+    #[serde(default)]
+    pub last_error: Option<JobErrorRecord>,
+}
+
+/// The merge base of two-way sync for one offering item: the last value both Acronis and
+/// Autotask agreed on.
+///
+/// Plain fields (not the core's `OfferingItemRef` and `QuotaValue`), so the store depends
+/// on nothing but this module; `(name, infra_id)` is the item's identity, as there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaBaseRecord {
+    /// The Acronis offering item name (e.g. `pc_base`).
+    pub name: String,
+    /// The storage the item is on, for partners with several storages.
+    #[serde(default)]
+    pub infra_id: Option<String>,
+    /// The agreed soft limit (`None` = unlimited); items, or binary bytes for storage.
+    #[serde(default)]
+    pub value: Option<u64>,
+    /// What was allowed above it.
+    #[serde(default)]
+    pub overage: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +254,19 @@ mod tests {
                        "subject":"s","colour":"red"}"#;
         let err = serde_json::from_str::<AuditEntry>(json).expect_err("unknown field");
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn quota_sync_fields_default_when_absent() {
+        let json = r#"{"company_id":174,"tenant_id":"t-1"}"#;
+        let sync: QuotaSync = serde_json::from_str(json).expect("minimal record");
+        assert_eq!(sync.pushed_snapshot_version, None);
+        assert!(sync.bases.is_empty());
+        assert_eq!(sync.last_error, None);
+        let base: QuotaBaseRecord = serde_json::from_str(r#"{"name":"pc_base"}"#).expect("base");
+        assert_eq!(
+            (base.infra_id, base.value, base.overage),
+            (None, None, None)
+        );
     }
 }

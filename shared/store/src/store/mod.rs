@@ -2,8 +2,9 @@
 //!
 //! One narrow trait per record family ([`SettingsStore`], [`MappingStore`],
 //! [`SnapshotStore`], [`LeaseStore`], [`AuditStore`], [`LedgerStore`],
-//! [`AlertTicketStore`], [`JobRunStore`]), so a piece of code can say which records it
-//! touches; [`Store`] is all of them, for the jobs that hold an `Arc<dyn Store>`.
+//! [`AlertTicketStore`], [`JobRunStore`], [`QuotaSyncStore`]), so a piece of code can say
+//! which records it touches; [`Store`] is all of them, for the jobs that hold an
+//! `Arc<dyn Store>`.
 //!
 //! Jobs may be killed at any point and run twice at once, so every write here is either
 //! conditional (versions, "must not exist yet") or transactional; the two adapters —
@@ -18,6 +19,7 @@ mod page_token;
 mod sqlite;
 mod validate;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,7 +27,8 @@ use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
-    AlertTicket, AuditEntry, AuditQuery, JobStatus, Lease, Page, UsageLedgerEntry, Versioned,
+    AlertTicket, AuditEntry, AuditQuery, JobStatus, Lease, Page, QuotaSync, UsageLedgerEntry,
+    Versioned,
 };
 use bridge_core::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -44,7 +47,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AlertTicketStore, AuditStore, JobRunStore, LeaseStore, LedgerStore, MappingStore,
-        SettingsStore, SnapshotStore, Store,
+        QuotaSyncStore, SettingsStore, SnapshotStore, Store,
     };
 }
 
@@ -65,6 +68,7 @@ pub trait Store:
     + LedgerStore
     + AlertTicketStore
     + JobRunStore
+    + QuotaSyncStore
     + Send
     + Sync
 {
@@ -79,6 +83,7 @@ impl<T> Store for T where
         + LedgerStore
         + AlertTicketStore
         + JobRunStore
+        + QuotaSyncStore
         + Send
         + Sync
 {
@@ -267,6 +272,157 @@ fn job_status_body(status: &JobStatus) -> StoreResult<String> {
 
 fn job_what(job: &str) -> String {
     format!("status of job {job}")
+}
+
+/// What quota push last did for each mapped company: the contract snapshot version it
+/// pushed, the merge bases of two-way sync and the customer's last failure.
+///
+/// Versioned like the other records. A record is checked before anything is written
+/// (see [`MAX_QUOTA_BASES`], [`MAX_QUOTA_NAME_CHARS`], [`MAX_QUOTA_ERROR_CHARS`],
+/// [`MAX_QUOTA_SYNC_BYTES`]); a refused one is [`StoreError::Invalid`] naming the field.
+#[async_trait]
+pub trait QuotaSyncStore: Send + Sync {
+    async fn get_quota_sync(&self, company_id: i64) -> StoreResult<Option<Versioned<QuotaSync>>>;
+    /// Several at once (the sweep reads thousands, [`MAX_QUOTA_SYNC_IDS`] per call; more
+    /// is [`StoreError::Invalid`]): missing ones are absent from the map. A repeated id
+    /// is read once. DynamoDB: one `BatchGetItem` (its unprocessed keys retried a few
+    /// times with a short backoff); SQLite: one query.
+    async fn get_quota_syncs(
+        &self,
+        company_ids: &[i64],
+    ) -> StoreResult<BTreeMap<i64, Versioned<QuotaSync>>>;
+    /// `None` = must not exist yet, `Some(v)` = must still be at `v`; returns the new
+    /// version. Stale → [`StoreError::Conflict`] with the current version; `Some(_)` for
+    /// an absent record → [`StoreError::NotFound`].
+    async fn put_quota_sync(
+        &self,
+        record: &QuotaSync,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+    /// Removes the company's record (an unmapped company); absent is `Ok(())`.
+    async fn delete_quota_sync(&self, company_id: i64) -> StoreResult<()>;
+}
+
+/// Most company ids one [`QuotaSyncStore::get_quota_syncs`] call takes: DynamoDB's
+/// `BatchGetItem` limit.
+pub const MAX_QUOTA_SYNC_IDS: usize = 100;
+/// Most merge bases one quota sync record holds: a cheap first guard, as
+/// [`MAX_QUOTA_SYNC_BYTES`] binds first (a base is about 60–100 bytes of JSON).
+pub const MAX_QUOTA_BASES: usize = 2_000;
+/// Longest offering item name or infra id of a merge base, in characters.
+pub const MAX_QUOTA_NAME_CHARS: usize = 200;
+/// Longest `last_error.message`, in characters.
+pub const MAX_QUOTA_ERROR_CHARS: usize = 2_000;
+/// Largest quota sync record accepted, as serialized JSON: like job statuses, far below
+/// DynamoDB's 400 KB item limit, and 100 of them fit one `BatchGetItem` answer (16 MB).
+pub const MAX_QUOTA_SYNC_BYTES: usize = 64 * 1024;
+
+/// A quota sync record as stored: its keys and bounds checked, its JSON within
+/// [`MAX_QUOTA_SYNC_BYTES`]. Both adapters store exactly this body.
+fn quota_sync_body(record: &QuotaSync) -> StoreResult<String> {
+    validate::id("company_id", record.company_id)?;
+    validate::name("tenant_id", &record.tenant_id)?;
+    if record.bases.len() > MAX_QUOTA_BASES {
+        return Err(StoreError::invalid(
+            "bases",
+            format!(
+                "{} merge bases, over the limit of {MAX_QUOTA_BASES}",
+                record.bases.len()
+            ),
+        ));
+    }
+    let too_long = |value: &str, max: usize| value.chars().count() > max;
+    let mut seen = BTreeSet::new();
+    for (index, base) in record.bases.iter().enumerate() {
+        if base.name.trim().is_empty() {
+            return Err(StoreError::invalid(
+                "bases.name",
+                format!("bases[{index}]: must not be blank"),
+            ));
+        }
+        if too_long(&base.name, MAX_QUOTA_NAME_CHARS) {
+            return Err(StoreError::invalid(
+                "bases.name",
+                format!("bases[{index}]: longer than {MAX_QUOTA_NAME_CHARS} characters"),
+            ));
+        }
+        if let Some(infra_id) = &base.infra_id {
+            if infra_id.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "bases.infra_id",
+                    format!("bases[{index}]: must not be blank (leave it out instead)"),
+                ));
+            }
+            if too_long(infra_id, MAX_QUOTA_NAME_CHARS) {
+                return Err(StoreError::invalid(
+                    "bases.infra_id",
+                    format!("bases[{index}]: longer than {MAX_QUOTA_NAME_CHARS} characters"),
+                ));
+            }
+        }
+        // One base per offering item: two would leave the merge ambiguous.
+        if !seen.insert((base.name.as_str(), base.infra_id.as_deref())) {
+            return Err(StoreError::invalid(
+                "bases",
+                format!(
+                    "bases[{index}]: a second base for item {}{}",
+                    base.name,
+                    base.infra_id
+                        .as_deref()
+                        .map(|infra| format!(" on {infra}"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    if let Some(error) = &record.last_error
+        && too_long(&error.message, MAX_QUOTA_ERROR_CHARS)
+    {
+        return Err(StoreError::invalid(
+            "last_error.message",
+            format!("longer than {MAX_QUOTA_ERROR_CHARS} characters; shorten it"),
+        ));
+    }
+    let what = quota_sync_what(record.company_id);
+    let body = serde_json::to_string(record)
+        .map_err(|e| StoreError::invalid("quota_sync", format!("{what}: {e}")))?;
+    if body.len() > MAX_QUOTA_SYNC_BYTES {
+        return Err(StoreError::invalid(
+            "quota_sync",
+            format!(
+                "{what} is {} bytes as JSON, over the limit of {MAX_QUOTA_SYNC_BYTES}",
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
+}
+
+/// The ids of one batch read: at most [`MAX_QUOTA_SYNC_IDS`], none negative; returned
+/// once each, in order.
+fn quota_sync_ids(company_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if company_ids.len() > MAX_QUOTA_SYNC_IDS {
+        return Err(StoreError::invalid(
+            "company_ids",
+            format!(
+                "{} ids, over the limit of {MAX_QUOTA_SYNC_IDS} per call",
+                company_ids.len()
+            ),
+        ));
+    }
+    for &id in company_ids {
+        validate::id("company_ids", id)?;
+    }
+    Ok(company_ids
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+fn quota_sync_what(company_id: i64) -> String {
+    format!("quota sync of company {company_id}")
 }
 
 fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {

@@ -13,6 +13,7 @@ mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;
+mod quota_syncs;
 mod settings;
 mod snapshots;
 
@@ -22,6 +23,7 @@ pub use job_runs::*;
 pub use leases::*;
 pub use ledger::*;
 pub use mappings::*;
+pub use quota_syncs::*;
 pub use settings::*;
 pub use snapshots::*;
 
@@ -66,6 +68,14 @@ macro_rules! conformance_suite {
             job_statuses_list_in_name_order,
             job_status_refuses_invalid_names,
             job_status_over_the_size_limit_is_refused,
+            quota_sync_round_trip_and_idempotent_delete,
+            quota_sync_puts_are_conditional,
+            quota_sync_race_has_one_winner,
+            quota_syncs_batch_read_leaves_out_missing_ids,
+            quota_syncs_batch_read_of_100_ids,
+            quota_syncs_batch_read_refuses_over_100_ids,
+            quota_sync_invalid_records_write_nothing,
+            quota_sync_over_the_size_limit_is_refused,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

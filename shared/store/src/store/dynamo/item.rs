@@ -42,6 +42,8 @@ pub(super) mod key {
     pub const MAPPINGS_PK: &str = "MAPPINGS";
     pub const TENANT_MAPPING_SK: &str = "MAPPING";
     pub const CONTRACTS_SK: &str = "CONTRACTS";
+    /// Beside the contract snapshot it was pushed from.
+    pub const QUOTA_SYNC_SK: &str = "QUOTA_SYNC";
     pub const CURSOR_SK: &str = "CURSOR";
     pub const ALERT_SK: &str = "ALERT";
     pub const LEASE_SK: &str = "LEASE";

@@ -11,6 +11,7 @@ mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;
+mod quota_syncs;
 mod settings;
 mod snapshots;
 mod table;
@@ -21,7 +22,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use bridge_core::records::Versioned;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -88,6 +91,20 @@ impl DynamoStore {
         value: &T,
         expected_version: Option<u64>,
     ) -> StoreResult<u64> {
+        let body = to_body(value, &what)?;
+        self.put_versioned(pk, sk, what, body, expected_version)
+            .await
+    }
+
+    /// [`put_doc`](Self::put_doc) of a body already encoded (and checked) by the caller.
+    async fn put_versioned(
+        &self,
+        pk: String,
+        sk: &str,
+        what: String,
+        body: AttributeValue,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
         let next = expected_version.map_or(1, |v| v + 1);
         let request = self
             .client
@@ -95,7 +112,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_item(Some(key_of(pk.clone(), sk)))
             .item(attr::VERSION, n(next))
-            .item(attr::BODY, to_body(value, &what)?)
+            .item(attr::BODY, body)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let request = match expected_version {
             None => request.condition_expression("attribute_not_exists(PK)"),

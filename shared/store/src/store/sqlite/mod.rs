@@ -10,6 +10,7 @@ mod job_runs;
 mod leases;
 mod ledger;
 mod mappings;
+mod quota_syncs;
 mod settings;
 mod snapshots;
 
@@ -26,9 +27,9 @@ use super::{StoreError, StoreResult};
 
 /// Bump with a migration step in [`migrate`] whenever the schema changes.
 ///
-/// 2 added `job_statuses`; a version-1 file gains it through `CREATE TABLE IF NOT
-/// EXISTS`, so no other step is needed.
-const SCHEMA_VERSION: i64 = 2;
+/// 2 added `job_statuses`, 3 added `quota_syncs`; an older file gains them through
+/// `CREATE TABLE IF NOT EXISTS`, so no other step is needed.
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -69,6 +70,11 @@ CREATE TABLE IF NOT EXISTS job_statuses (
     job  TEXT PRIMARY KEY,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota_syncs (
+    company_id INTEGER PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    body       TEXT    NOT NULL
+);
 ";
 
 /// Kinds of single versioned documents in the `documents` table.
@@ -299,26 +305,64 @@ mod tests {
             .expect("migrate");
     }
 
-    #[test]
-    fn a_version_1_file_gains_the_job_statuses_table() {
-        let mut conn = Connection::open_in_memory().expect("open");
-        migrated(&mut conn);
-        conn.execute_batch("DROP TABLE job_statuses; PRAGMA user_version = 1;")
-            .expect("back to schema 1");
+    fn user_version(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("user_version")
+    }
 
-        migrated(&mut conn);
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .expect("user_version");
-        assert_eq!(version, SCHEMA_VERSION);
+    fn has_table(conn: &Connection, name: &str) -> bool {
         let tables: i64 = conn
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'job_statuses'",
-                [],
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                params![name],
                 |row| row.get(0),
             )
             .expect("count");
-        assert_eq!(tables, 1);
+        tables == 1
+    }
+
+    #[test]
+    fn a_version_1_file_gains_the_job_statuses_and_quota_syncs_tables() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch(
+            "DROP TABLE job_statuses; DROP TABLE quota_syncs; PRAGMA user_version = 1;",
+        )
+        .expect("back to schema 1");
+
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
+        assert!(has_table(&conn, "job_statuses"));
+        assert!(has_table(&conn, "quota_syncs"));
+    }
+
+    #[test]
+    fn a_version_2_file_gains_the_quota_syncs_table_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch(
+            "DROP TABLE quota_syncs; PRAGMA user_version = 2;
+             INSERT INTO job_statuses (job, body) VALUES ('quota-push', '{}');
+             INSERT INTO documents (kind, key, version, body)
+                 VALUES ('contract_snapshot', '174', 3, '{}');",
+        )
+        .expect("a schema-2 file with rows");
+
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
+        assert!(has_table(&conn, "quota_syncs"));
+        let kept: (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM job_statuses),
+                        (SELECT version FROM documents WHERE key = '174')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("rows");
+        assert_eq!(kept, (1, 3));
+        // Migrating again changes nothing.
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
     }
 
     #[test]
