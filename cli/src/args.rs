@@ -31,6 +31,7 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge mappings unmap COMPANY
   bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
   bridge forecast [--days N]
+  bridge plan [--company ID]         what the next quota push would change, per customer
   bridge jobs                        every job: on or off, schedules, last run, last error
   bridge jobs run JOB [--dry-run]    run a job now (deployed: started, result in `bridge jobs`)
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
@@ -98,6 +99,9 @@ pub enum Request {
     Forecast {
         days: Option<u32>,
     },
+    Plan {
+        company: Option<i64>,
+    },
     Jobs,
     RunJob {
         job: String,
@@ -142,6 +146,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--limit",
     "--days",
     "--tenant",
+    "--company",
 ];
 const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json"];
 const CLIENT_FLAGS: &[&str] = &["--state", "--url", "--token", "--region", "--json"];
@@ -319,6 +324,13 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
             },
             &["--days"],
         ),
+        ["plan"] => {
+            let company = match p.value("--company") {
+                Some(c) => Some(company(&c)?),
+                None => None,
+            };
+            (Request::Plan { company }, &["--company"])
+        }
         ["jobs"] | ["jobs", "list"] => (Request::Jobs, &[]),
         ["jobs", "run", job] => (
             Request::RunJob {
@@ -451,5 +463,11 @@ mod tests {
         );
         assert!(request("jobs --dry-run").is_err_and(|e| e.contains("does not take --dry-run")));
         assert!(request("jobs run").is_err_and(|e| e.contains("unknown command")));
+        assert_eq!(request("plan"), Ok(Request::Plan { company: None }));
+        assert_eq!(
+            request("plan --company 176"),
+            Ok(Request::Plan { company: Some(176) })
+        );
+        assert!(request("plan --company x").is_err_and(|e| e.contains("COMPANY must be")));
     }
 }

@@ -133,6 +133,16 @@ pub async fn execute(
             }
             return Ok(forecast_table(&answer));
         }
+        Request::Plan { company } => {
+            let items = match company {
+                Some(id) => list_of(&client.get(&format!("/plan?company={id}")).await?).to_vec(),
+                None => all_pages(client, "/plan?limit=100").await?,
+            };
+            if as_json {
+                return Ok(pretty(&Value::Array(items)));
+            }
+            return Ok(plan_text(&items));
+        }
         Request::Jobs => {
             let answer = client.get("/jobs").await?;
             if as_json {
@@ -197,6 +207,46 @@ fn list_of(answer: &Value) -> &[Value] {
         .as_array()
         .or_else(|| answer.get("items").and_then(Value::as_array))
         .map_or(&[], Vec::as_slice)
+}
+
+/// `bridge plan`: per customer, what the next push would change and why.
+fn plan_text(items: &[Value]) -> String {
+    if items.is_empty() {
+        return "no company is mapped yet: nothing to push".into();
+    }
+    let mut out = Vec::new();
+    for item in items {
+        let head = format!(
+            "company {} → tenant {}",
+            cell(item.get("company_id")),
+            cell(item.get("tenant_id"))
+        );
+        if let Some(error) = item.get("error").and_then(Value::as_str) {
+            out.push(format!("{head}: could not plan: {error}"));
+            continue;
+        }
+        if let Some(skip) = item.get("skipped").and_then(Value::as_str) {
+            out.push(format!("{head}: skipped: {skip}"));
+            continue;
+        }
+        let field = |name: &str| list_of(item.get(name).unwrap_or(&Value::Null)).to_vec();
+        let (lines, units, skipped) = (field("lines"), field("unit_lines"), field("skipped_lines"));
+        if lines.is_empty() && units.is_empty() {
+            out.push(format!("{head}: up to date"));
+        } else {
+            out.push(format!("{head}:"));
+        }
+        for line in &lines {
+            out.push(format!("  - {}", cell(Some(line))));
+        }
+        for line in &units {
+            out.push(format!("  - Autotask {}", cell(Some(line))));
+        }
+        for line in &skipped {
+            out.push(format!("  · left alone: {}", cell(Some(line))));
+        }
+    }
+    out.join("\n")
 }
 
 /// `bridge jobs`: one row per job.

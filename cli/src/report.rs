@@ -45,10 +45,26 @@ impl RunReport {
         }
     }
 
-    /// The line, then each per-customer failure indented (at most a few).
+    /// The line, then what a run that changed something changed, and each per-customer
+    /// failure, indented (at most a few of each).
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![self.line()];
         if let Ok(summary) = &self.outcome {
+            if !summary.dry_run && summary.applied > 0 {
+                lines.extend(
+                    summary
+                        .plan
+                        .iter()
+                        .take(MAX_NOTES)
+                        .map(|step| format!("          - {step}")),
+                );
+                if summary.plan.len() > MAX_NOTES {
+                    lines.push(format!(
+                        "          … and {} more changes",
+                        summary.plan.len() - MAX_NOTES
+                    ));
+                }
+            }
             lines.extend(
                 summary
                     .failed
@@ -66,10 +82,17 @@ impl RunReport {
         lines
     }
 
-    /// What `run --once` prints: the lines, then the plan (what a dry run shows).
+    /// What `run --once` prints: the line and failures, then the whole plan (what a dry
+    /// run shows).
     pub fn lines_with_plan(&self) -> Vec<String> {
-        let mut lines = self.lines();
+        let mut lines = vec![self.line()];
         if let Ok(summary) = &self.outcome {
+            lines.extend(
+                summary
+                    .failed
+                    .iter()
+                    .map(|n| format!("          failed {}: {}", n.subject, n.reason)),
+            );
             lines.extend(
                 summary
                     .plan

@@ -9,7 +9,9 @@ use crate::report::{RunReport, RunnerEvent};
 use crate::schedule::{PlannedJob, PlannedSchedule, first_run};
 use async_trait::async_trait;
 use bridge_jobs::launch::{Launched, Launcher};
-use bridge_jobs::{Context, Invocation, JOBS, Job, JobError, JobSummary, Trigger, harness};
+use bridge_jobs::{
+    Context, Invocation, JOBS, Job, JobError, JobSpec, JobSummary, Trigger, harness,
+};
 use bridge_store::events::InProcessBus;
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -87,9 +89,10 @@ impl LocalRuns {
 impl Launcher for LocalRuns {
     async fn launch(
         &self,
-        job: &'static dyn Job,
+        job: &'static JobSpec,
         invocation: Invocation,
     ) -> Result<Launched, JobError> {
+        let job = bridge_jobs::job::find(job.name)?;
         self.run(job, invocation).await.map(Launched::Finished)
     }
 }

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    bridge_jobs::lambda::serve(bridge_jobs::contract_poller::JOB).await
+    bridge_jobs::lambda::serve(&bridge_jobs::contract_poller::ContractPoller).await
 }

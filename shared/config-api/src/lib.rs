@@ -42,7 +42,7 @@ pub mod lambda;
 mod routes;
 
 use bridge_jobs::Context;
-use bridge_jobs::launch::{InProcess, Launcher};
+use bridge_jobs::launch::{Launcher, NoLauncher};
 use std::sync::Arc;
 
 pub use auth::{Auth, Caller};
@@ -59,8 +59,8 @@ pub struct ApiState {
     pub auth: Auth,
     /// Prefix of the schedule rule names (`BRIDGE_STACK_NAME` when deployed).
     pub stack_name: String,
-    /// How "run now" reaches a job: in this process (local mode, the default) or by
-    /// invoking the job's function (deployed).
+    /// How "run now" reaches a job: in the runner's process (local mode) or by invoking
+    /// the job's function (deployed); none until one is given.
     pub launcher: Arc<dyn Launcher>,
     /// Autotask picklists (ticket fields, period types), read once per process.
     picklists: Arc<routes::picklists::PicklistCache>,
@@ -71,9 +71,7 @@ pub struct ApiState {
 impl ApiState {
     pub fn new(ctx: Arc<Context>, auth: Auth, stack_name: impl Into<String>) -> Self {
         Self {
-            launcher: Arc::new(InProcess {
-                ctx: Arc::clone(&ctx),
-            }),
+            launcher: Arc::new(NoLauncher),
             ctx,
             auth,
             stack_name: stack_name.into(),
@@ -82,7 +80,7 @@ impl ApiState {
         }
     }
 
-    /// Runs jobs now through `launcher` instead of in this process.
+    /// Runs jobs now through `launcher`.
     pub fn with_launcher(mut self, launcher: Arc<dyn Launcher>) -> Self {
         self.launcher = launcher;
         self

@@ -379,6 +379,19 @@ pub struct CompanySnapshot {
 }
 
 impl CompanySnapshot {
+    /// A company without contracts (or without a stored snapshot yet): no items, so a
+    /// new tenant gets the default storage and the Free items only.
+    pub fn empty(company_id: i64) -> CompanySnapshot {
+        CompanySnapshot {
+            company_id,
+            contracts: Vec::new(),
+            items: Vec::new(),
+            invalid_contracts: Vec::new(),
+            notes: Vec::new(),
+            reporting_lines: Vec::new(),
+        }
+    }
+
     /// Whether an active contract holds a mapped Acronis service. Items in conflict and
     /// contracts skipped for a bad PAYG value count too: a typo in a UDF must never
     /// start the clock that ends in deleting the customer's backups.

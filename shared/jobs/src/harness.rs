@@ -173,7 +173,7 @@ pub async fn run(
     let lease = if invocation.dry_run {
         None
     } else {
-        match lease::acquire(ctx, spec.name, spec.lease_ttl).await? {
+        match lease::acquire(ctx, &job.lease(&invocation.trigger), spec.lease_ttl).await? {
             Some(lease) => Some(lease),
             None => {
                 summary.skip(

@@ -82,17 +82,42 @@ impl JobSchedule {
 pub trait Job: Send + Sync {
     fn spec(&self) -> &'static JobSpec;
 
+    /// The lease a run for `trigger` takes: the job's own by default, so its runs never
+    /// overlap. A job whose runs for different customers may overlap names a narrower one.
+    fn lease(&self, _trigger: &crate::Trigger) -> String {
+        self.spec().name.to_owned()
+    }
+
     async fn run(&self, run: &mut JobRun<'_>) -> Result<(), JobError>;
 }
 
 /// Every job of the bridge, in the order the local runner lists them.
-pub static JOBS: &[&dyn Job] = &[&crate::contract_poller::ContractPoller];
+pub static JOBS: &[&dyn Job] = &[
+    &crate::contract_poller::ContractPoller,
+    &crate::quota_push::QuotaPush,
+];
+
+/// What [`JOBS`] declare, in the same order (a test keeps the two equal). Code that
+/// only needs to know about the jobs — the config function listing them, re-timing
+/// their schedules, invoking their functions — reads this, so the jobs' own code is not
+/// linked into it.
+pub static SPECS: &[&JobSpec] = &[&crate::contract_poller::SPEC, &crate::quota_push::SPEC];
 
 /// The job of this name.
 pub fn find(name: &str) -> Result<&'static dyn Job, JobError> {
+    let spec = find_spec(name)?;
     JOBS.iter()
         .copied()
-        .find(|job| job.spec().name == name)
+        .find(|job| job.spec().name == spec.name)
+        .ok_or_else(|| JobError::Invalid(format!("{} is declared but not registered", spec.name)))
+}
+
+/// The declaration of the job of this name.
+pub fn find_spec(name: &str) -> Result<&'static JobSpec, JobError> {
+    SPECS
+        .iter()
+        .copied()
+        .find(|spec| spec.name == name)
         .ok_or_else(|| {
             JobError::Invalid(format!(
                 "unknown job {:?} (known: {})",
@@ -104,14 +129,13 @@ pub fn find(name: &str) -> Result<&'static dyn Job, JobError> {
 
 /// The names of every job.
 pub fn names() -> Vec<&'static str> {
-    JOBS.iter().map(|job| job.spec().name).collect()
+    SPECS.iter().map(|spec| spec.name).collect()
 }
 
 /// The rule re-timed when the settings' interval `interval` changes, if a job of this
 /// build runs on it.
 pub fn rule_for_interval(stack: &str, interval: settings::Job) -> Option<String> {
-    JOBS.iter().find_map(|job| {
-        let spec = job.spec();
+    SPECS.iter().find_map(|spec| {
         spec.schedules
             .iter()
             .find(|s| s.timing == Timing::Every(interval))
@@ -122,6 +146,13 @@ pub fn rule_for_interval(stack: &str, interval: settings::Job) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_job_is_declared_in_order() {
+        let declared: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        let registered: Vec<&str> = JOBS.iter().map(|j| j.spec().name).collect();
+        assert_eq!(declared, registered);
+    }
 
     #[test]
     fn names_are_unique_and_look_like_crates() {
@@ -144,8 +175,8 @@ mod tests {
     #[test]
     fn each_interval_setting_retimes_at_most_one_rule() {
         let mut seen = Vec::new();
-        for job in JOBS {
-            for schedule in job.spec().schedules {
+        for spec in SPECS {
+            for schedule in spec.schedules {
                 if let Timing::Every(interval) = schedule.timing {
                     assert!(!seen.contains(&interval), "{interval:?} twice");
                     seen.push(interval);

@@ -1,21 +1,21 @@
 //! The one Lambda entry point of every job function: `functions/<job>/src/main.rs`
-//! calls [`serve`] with its job's name and nothing else.
+//! calls [`serve`] with its job and nothing else (the job itself, not its name, so a
+//! function links its own job's code only).
 //!
 //! The context (store, secrets, bus, clients and their caches) is built once per
 //! container from the environment; each event is read as an [`Invocation`], run through
 //! the harness, and the run's summary is logged and returned.
 
 use crate::harness::{self, Invocation};
-use crate::job::{self, Job};
+use crate::job::Job;
 use crate::{Context, telemetry};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Serves `job_name`'s function until Lambda stops the container.
-pub async fn serve(job_name: &'static str) -> Result<(), lambda_runtime::Error> {
+/// Serves `job`'s function until Lambda stops the container.
+pub async fn serve(job: &'static dyn Job) -> Result<(), lambda_runtime::Error> {
     telemetry::init_lambda_tracing();
-    let job = job::find(job_name)?;
     let ctx = Arc::new(Context::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = Arc::clone(&ctx);

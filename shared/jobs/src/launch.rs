@@ -7,7 +7,7 @@
 //! far below a sweep's minutes.
 
 use crate::harness::{self, Invocation};
-use crate::job::Job;
+use crate::job::{self, JobSpec};
 use crate::sigv4;
 use crate::{Context, JobError, JobSummary};
 use async_trait::async_trait;
@@ -36,7 +36,7 @@ pub enum Launched {
 pub trait Launcher: Send + Sync {
     async fn launch(
         &self,
-        job: &'static dyn Job,
+        job: &'static JobSpec,
         invocation: Invocation,
     ) -> Result<Launched, JobError>;
 }
@@ -50,12 +50,25 @@ pub struct InProcess {
 impl Launcher for InProcess {
     async fn launch(
         &self,
-        job: &'static dyn Job,
+        job: &'static JobSpec,
         invocation: Invocation,
     ) -> Result<Launched, JobError> {
-        harness::run(job, &self.ctx, &invocation)
+        harness::run(job::find(job.name)?, &self.ctx, &invocation)
             .await
             .map(Launched::Finished)
+    }
+}
+
+/// Where no way to run a job was given.
+pub struct NoLauncher;
+
+#[async_trait]
+impl Launcher for NoLauncher {
+    async fn launch(&self, job: &'static JobSpec, _: Invocation) -> Result<Launched, JobError> {
+        Err(JobError::Launch(format!(
+            "this endpoint cannot start {} (no launcher configured)",
+            job.name
+        )))
     }
 }
 
@@ -113,10 +126,10 @@ impl LambdaLauncher {
 impl Launcher for LambdaLauncher {
     async fn launch(
         &self,
-        job: &'static dyn Job,
+        job: &'static JobSpec,
         invocation: Invocation,
     ) -> Result<Launched, JobError> {
-        let function = format!("{}-{}", self.stack, job.spec().name);
+        let function = format!("{}-{}", self.stack, job.name);
         let region = self
             .sdk
             .region()

@@ -25,6 +25,7 @@ pub mod launch;
 pub mod lease;
 pub mod offering_items;
 pub mod provisioning;
+pub mod quota_push;
 pub mod sigv4;
 pub mod summary;
 pub mod telemetry;

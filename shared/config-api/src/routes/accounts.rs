@@ -203,9 +203,20 @@ pub async fn get(
             BTreeMap::new()
         }
     };
+    // What quota push last did for the mapped companies of this page (≤ 500: 5 batches).
+    let mapped: Vec<i64> = page
+        .iter()
+        .filter(|(_, m)| m.is_some())
+        .map(|(c, _)| c.id)
+        .collect();
+    let mut pushes = BTreeMap::new();
+    for chunk in mapped.chunks(100) {
+        pushes.extend(state.ctx.store.get_quota_syncs(chunk).await?);
+    }
     let items: Vec<Value> = page
         .iter()
         .map(|(c, m)| {
+            let push = pushes.get(&c.id).map(|p| &p.value);
             json!({
                 "company_id": c.id,
                 "company_name": c.company_name,
@@ -217,6 +228,11 @@ pub async fn get(
                     "created_at": m.created_at,
                     "no_services_since": m.no_services_since,
                     "tenant": tenants.get(&m.tenant_id),
+                    "quota_push": push.filter(|p| p.tenant_id == m.tenant_id).map(|p| json!({
+                        "pushed_at": p.pushed_at,
+                        "pushed_snapshot_version": p.pushed_snapshot_version,
+                        "last_error": p.last_error,
+                    })),
                 })),
             })
         })

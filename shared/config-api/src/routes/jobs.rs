@@ -10,10 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use bridge_core::records::JobStatus;
 use bridge_core::text::bounded;
+use bridge_jobs::Invocation;
 use bridge_jobs::audit::Audit;
-use bridge_jobs::job::{self, Job, Timing};
+use bridge_jobs::job::{self, SPECS, Timing};
 use bridge_jobs::launch::Launched;
-use bridge_jobs::{Invocation, JOBS};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -31,10 +31,9 @@ pub async fn list(State(state): State<ApiState>, _caller: Caller) -> Result<Json
         .into_iter()
         .map(|s| (s.job.clone(), s))
         .collect();
-    let jobs: Vec<Value> = JOBS
+    let jobs: Vec<Value> = SPECS
         .iter()
-        .map(|job| {
-            let spec = job.spec();
+        .map(|spec| {
             let status = statuses.get(spec.name);
             let schedules: Vec<Value> = spec
                 .schedules
@@ -84,8 +83,7 @@ pub async fn run(
         Some("true") => true,
         Some(_) => return Err(ApiError::field("dry_run", "must be true or false")),
     };
-    let job: &'static dyn Job = job::find(&name).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let spec = job.spec();
+    let spec = job::find_spec(&name).map_err(|e| ApiError::not_found(e.to_string()))?;
     Audit {
         actor: &caller.0,
         kind: "job.run_requested",
@@ -97,7 +95,7 @@ pub async fn run(
     .write(&state.ctx)
     .await?;
     let invocation = Invocation::run_now(dry_run, caller.0.clone());
-    match state.launcher.launch(job, invocation).await? {
+    match state.launcher.launch(spec, invocation).await? {
         Launched::Finished(summary) => Ok((
             StatusCode::OK,
             Json(json!({

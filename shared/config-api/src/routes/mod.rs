@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod openapi;
 pub(crate) mod picklists;
+mod plan;
 mod save;
 mod service_mappings;
 mod services;
@@ -85,6 +86,7 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::PUT, "/alert-mappings", alert_mappings::put),
         endpoint(Method::GET, "/audit", audit::get),
         endpoint(Method::GET, "/deprovisioning/forecast", forecast::get),
+        endpoint(Method::GET, "/plan", plan::get),
         endpoint(Method::GET, "/jobs", jobs::list),
         endpoint(Method::POST, "/jobs/{job}/run", jobs::run),
     ]

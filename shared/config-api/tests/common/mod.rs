@@ -86,7 +86,8 @@ impl Env {
             Arc::new(SystemClock),
             autotask.zone_lookup_url(),
         ));
-        let app = router(ApiState::new(ctx.clone(), auth, STACK));
+        let launcher = Arc::new(bridge_jobs::launch::InProcess { ctx: ctx.clone() });
+        let app = router(ApiState::new(ctx.clone(), auth, STACK).with_launcher(launcher));
         Env {
             autotask,
             acronis,

@@ -65,7 +65,7 @@ pub async fn provision_company(
         .await
         .map_err(JobError::from)?
         .map(|s| s.value)
-        .unwrap_or_else(|| empty_snapshot(company_id));
+        .unwrap_or_else(|| CompanySnapshot::empty(company_id));
 
     let autotask = ctx.autotask().await?;
     let wanted = BTreeSet::from([company_id]);
@@ -106,17 +106,4 @@ pub async fn provision_company(
         tracing::info!(company_id, "{note}");
     }
     Ok(tenant_id)
-}
-
-/// A company without a stored contract snapshot: no items, so the tenant gets the
-/// default storage and the Free items only.
-fn empty_snapshot(company_id: i64) -> CompanySnapshot {
-    CompanySnapshot {
-        company_id,
-        contracts: Vec::new(),
-        items: Vec::new(),
-        invalid_contracts: Vec::new(),
-        notes: Vec::new(),
-        reporting_lines: Vec::new(),
-    }
 }

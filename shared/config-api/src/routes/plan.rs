@@ -1,0 +1,121 @@
+//! `GET /plan`: what the next quota push would change, per mapped customer (item, from,
+//! to, why), and why a customer would be skipped — computed by the very planner the push
+//! runs, without changing anything.
+
+use crate::ApiState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::envelope::current_or_default;
+use axum::Json;
+use axum::extract::{Query, State};
+use bridge_core::policy::Policy;
+use bridge_core::text::bounded;
+use bridge_jobs::quota_push::plan_company;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanParams {
+    company: Option<String>,
+    limit: Option<String>,
+    page_token: Option<String>,
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    _caller: Caller,
+    params: Result<Query<PlanParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::field("", bounded(&e.body_text(), 300)))?;
+    let limit = match p.limit.as_deref().map(str::parse::<u32>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return Err(ApiError::field("limit", format!("must be 1..={MAX_LIMIT}"))),
+    };
+    let store = &state.ctx.store;
+    let (mappings, next_page_token) = match p.company.as_deref() {
+        Some(text) => {
+            let company: i64 = text
+                .parse()
+                .ok()
+                .filter(|id| *id >= 0)
+                .ok_or_else(|| ApiError::field("company", "must be an Autotask company id"))?;
+            let mapping = store
+                .get_mapping_by_company(company)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("company {company} is not mapped to a tenant"))
+                })?;
+            (vec![mapping], None)
+        }
+        None => {
+            let page = store
+                .list_mappings(limit, p.page_token.as_deref())
+                .await
+                .map_err(ApiError::from)?;
+            (page.items, page.next_page_token)
+        }
+    };
+    let settings = current_or_default(store.get_settings().await?).value;
+    let policy = Policy::from_settings(&settings);
+    let two_way = settings.features.two_way_sync;
+    let acronis = state.ctx.acronis().await?;
+    let mut items = Vec::new();
+    for mapping in mappings {
+        let planned = plan_company(
+            &state.ctx,
+            &acronis,
+            &policy,
+            two_way,
+            mapping.company_id,
+            &mapping.tenant_id,
+        )
+        .await;
+        items.push(match planned {
+            Ok(planned) => {
+                let lines: Vec<String> =
+                    planned.plan.changes.iter().map(|c| c.describe()).collect();
+                let unit_lines: Vec<String> = planned
+                    .plan
+                    .unit_changes
+                    .iter()
+                    .map(|c| c.describe())
+                    .collect();
+                let skipped_lines: Vec<String> = planned
+                    .plan
+                    .skipped
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                json!({
+                    "company_id": planned.company_id,
+                    "tenant_id": planned.tenant_id,
+                    "snapshot_version": planned.snapshot_version,
+                    "skipped": planned.plan.tenant_skip,
+                    "changes": planned.plan.changes,
+                    "lines": lines,
+                    "unit_changes": planned.plan.unit_changes,
+                    "unit_lines": unit_lines,
+                    "skipped_lines": skipped_lines,
+                    "conflicts": planned.plan.conflicts,
+                    "skipped_items": planned.plan.skipped,
+                })
+            }
+            Err(e) => json!({
+                "company_id": mapping.company_id,
+                "tenant_id": mapping.tenant_id,
+                "error": bounded(&e.to_string(), 500),
+            }),
+        });
+    }
+    Ok(Json(json!({
+        "billing": settings.features.billing,
+        "two_way_sync": two_way,
+        "items": items,
+        "next_page_token": next_page_token,
+    })))
+}

@@ -1,0 +1,114 @@
+//! `GET /plan` on the demo scenario: what the next quota push would change for a customer
+//! mapped by hand, computed by the push's own planner; after a push, nothing; and the
+//! accounts route shows what the push did.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Env, request, send};
+use serde_json::json;
+
+const FABRIKAM: i64 = 176;
+const FABRIKAM_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e11";
+
+async fn run(env: &Env, job: &str) -> serde_json::Value {
+    let (status, body) = send(
+        &env.app,
+        request(Method::POST, &format!("/jobs/{job}/run"), None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn the_plan_shows_the_next_push_and_nothing_once_it_ran() {
+    let env = Env::sqlite().await;
+    env.connect().await;
+    let (status, body) = env
+        .put(
+            "/settings",
+            json!({"version": 0, "features": {"billing": true},
+                   "service_mappings": [
+                       {"offering_item": "pw_base_workstations", "service": {"id": 501}},
+                       {"offering_item": "pw_base_servers", "service": {"id": 502}}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = env
+        .put(
+            &format!("/customer-mappings/{FABRIKAM}"),
+            json!({"tenant_id": FABRIKAM_TENANT}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The poller stores Fabrikam's contract snapshot (servers 2 and a bundle of 5).
+    run(&env, "contract-poller").await;
+
+    let (status, plan) = env.get(&format!("/plan?company={FABRIKAM}")).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let item = &plan["items"][0];
+    assert_eq!(item["tenant_id"], FABRIKAM_TENANT);
+    let lines: Vec<&str> = item["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("pw_base_servers:") && l.contains("→ 2")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("pw_base_workstations:") && l.contains("→ 5")),
+        "{lines:?}"
+    );
+    // Planning changed nothing.
+    let servers = env
+        .acronis
+        .offering_items(FABRIKAM_TENANT)
+        .into_iter()
+        .find(|i| i["name"] == "pw_base_servers")
+        .expect("servers");
+    assert_ne!(servers["quota"]["value"], json!(2));
+
+    let pushed = run(&env, "quota-push").await;
+    assert!(pushed["summary"]["applied"].as_u64() >= Some(2), "{pushed}");
+    let (_, after) = env.get(&format!("/plan?company={FABRIKAM}")).await;
+    assert_eq!(after["items"][0]["lines"], json!([]), "{after}");
+
+    // The listing pages through mapped customers; the accounts route shows the push.
+    let (status, page) = env.get("/plan?limit=1").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    let (_, accounts) = env.get("/accounts?mapped=mapped").await;
+    let fabrikam = accounts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["company_id"] == FABRIKAM)
+        .expect("Fabrikam listed");
+    let push = &fabrikam["mapping"]["quota_push"];
+    assert!(push["pushed_at"].is_string(), "{fabrikam}");
+    assert!(push["last_error"].is_null(), "{fabrikam}");
+}
+
+#[tokio::test]
+async fn bad_plan_requests_are_named() {
+    let env = Env::sqlite().await;
+    env.connect().await;
+    let (status, body) = env.get("/plan?company=999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = env.get("/plan?company=-3").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["field"], "company");
+    let (status, body) = env.get("/plan?limit=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["field"], "limit");
+    let (status, body) = env.get("/plan?nope=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

@@ -1,0 +1,328 @@
+//! What quota push costs on the 10,000-company generated scenario with 1 % of the
+//! contracts changed: `cargo bench -p bridge-jobs --bench quota_push`.
+//!
+//! Both simulators run in a child process (this binary, started again), so the peak
+//! memory printed is the job's alone. Every company is mapped and pushed once; then
+//! 100 contracts get a unit adjustment through the Autotask API, the poller announces
+//! the companies, and quota push runs as deployed on each change event and as its
+//! sweep, with 30 ms of simulated latency on every Acronis request. Prints the Acronis
+//! reads and writes beside their minimum (reads only for changed companies, writes only
+//! for differing items), the wall time (target: under 60 s), the peak memory of this
+//! process (target: under 128 MiB) and the latency from a contract change to the quota
+//! in local mode (target: under 2 minutes). Exits non-zero when the requests exceed
+//! their minimum.
+
+use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
+use bridge_core::events::CompanyContractsChanged;
+use bridge_core::mapping::{CustomerMapping, MappingOrigin, ServiceMapping, ServiceRef};
+use bridge_core::settings::{Features, Settings};
+use bridge_jobs::{Clock, Context, SystemClock, Trigger, contract_poller, run_job};
+use bridge_store::events::InProcessBus;
+use bridge_store::secrets::{FileSecretSource, SecretSource};
+use bridge_store::store::{SqliteStore, Store};
+use serde_json::{Value, json};
+use simulators::acronis::generated_customer_id;
+use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const COMPANIES: usize = 10_000;
+const CHANGED: usize = 100;
+const ACRONIS_LATENCY_MS: u64 = 30;
+const CHILD: &str = "QUOTA_BENCH_SIMULATORS";
+/// The contract poller's interval in local mode and by default when deployed.
+const POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if let Ok(n) = std::env::var(CHILD) {
+        return runtime.block_on(serve_simulators(n.parse()?));
+    }
+    runtime.block_on(bench())
+}
+
+/// The child: both simulators with the generated scenario, until stdin closes.
+async fn serve_simulators(companies: usize) -> anyhow::Result<()> {
+    let scenario = simulators::scenario::generate(companies);
+    let autotask = simulators::autotask::start(scenario.autotask).await?;
+    let acronis = simulators::acronis::start(scenario.acronis).await?;
+    println!(
+        "ready {} {} {}",
+        autotask.zone_lookup_url(),
+        autotask.base_url(),
+        acronis.base_url()
+    );
+    tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+    })
+    .await?;
+    Ok(())
+}
+
+struct Simulators {
+    child: Child,
+    zone_lookup: String,
+    acronis: String,
+}
+
+impl Drop for Simulators {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_simulators() -> anyhow::Result<Simulators> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .env(CHILD, COMPANIES.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let ["ready", zone_lookup, _autotask, acronis] = parts.as_slice() else {
+        anyhow::bail!("the simulators did not start: {line:?}");
+    };
+    Ok(Simulators {
+        zone_lookup: (*zone_lookup).to_owned(),
+        acronis: (*acronis).to_owned(),
+        child,
+    })
+}
+
+/// The simulator's request counts since the last reset: `(total, GET, other)`.
+async fn acronis_requests(http: &reqwest::Client, base: &str) -> anyhow::Result<(u64, u64, u64)> {
+    let view: Value = http
+        .get(format!("{base}/_sim/requests"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let requests = view["requests"].as_array().cloned().unwrap_or_default();
+    let reads = requests.iter().filter(|r| r["method"] == "GET").count() as u64;
+    let total = requests.len() as u64;
+    Ok((total, reads, total - reads))
+}
+
+async fn bench() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let sims = start_simulators()?;
+    let http = reqwest::Client::new();
+    let dir = std::env::temp_dir().join(format!("quota-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
+    let secrets = FileSecretSource::new(dir.join("secrets.json"));
+    secrets
+        .put_autotask(&AutotaskCredentials {
+            username: DEMO_USER.into(),
+            secret: DEMO_SECRET.into(),
+            integration_code: DEMO_INTEGRATION_CODE.into(),
+            zone_url: None,
+            saved_at: None,
+        })
+        .await?;
+    secrets
+        .put_acronis(&AcronisCredentials {
+            datacenter_url: sims.acronis.clone(),
+            client_id: "demo-client".into(),
+            client_secret: "demo-client-secret".into(),
+            saved_at: None,
+        })
+        .await?;
+    store.put_settings(&settings(), None).await?;
+    let now = SystemClock.now();
+    for i in 1..=COMPANIES {
+        store
+            .put_mapping(&CustomerMapping {
+                company_id: i as i64,
+                tenant_id: generated_customer_id(i),
+                origin: MappingOrigin::Manual,
+                created_at: now,
+                no_services_since: None,
+            })
+            .await?;
+    }
+    let bus = InProcessBus::new();
+    let mut events = bus.subscribe();
+    let ctx = Context::new(
+        store.clone(),
+        Arc::new(secrets),
+        Arc::new(bus.clone()),
+        Arc::new(SystemClock),
+        sims.zone_lookup.clone(),
+    );
+    let poll = |name: &str| Trigger::Schedule { name: name.into() };
+    let swept = contract_poller::run(&ctx, &poll("sweep"), false).await?;
+    while events.try_recv().is_ok() {}
+    let first = run_job("quota-push", &ctx, &poll("sweep"), false).await?;
+    anyhow::ensure!(first.failed.is_empty(), "first push: {:?}", first.failed);
+    println!(
+        "setup: {COMPANIES} companies (simulators in a child process), poller sweep {} ms, first push of every customer: {} ({:.1} s in all)",
+        swept
+            .finished_at
+            .map_or(0, |f| (f - swept.started_at).num_milliseconds()),
+        first,
+        started.elapsed().as_secs_f64()
+    );
+
+    // 1 % of the contracts change: one unit more on the first service line of each.
+    let autotask = ctx.autotask().await?;
+    let lines: Vec<autotask::models::ContractService> = autotask
+        .query(&autotask::Query::all().max_records(CHANGED as u32))
+        .await?;
+    let changed_at = Instant::now();
+    let today = SystemClock.now().date_naive();
+    for line in lines.iter().take(CHANGED) {
+        let (Some(contract), Some(id)) = (line.contract_id, Some(line.id)) else {
+            continue;
+        };
+        autotask
+            .create_child(
+                "Contracts",
+                contract,
+                "ServiceAdjustments",
+                &json!({"contractID": contract, "contractServiceID": id,
+                        "effectiveDate": format!("{today}T00:00:00Z"), "unitChange": 1}),
+            )
+            .await?;
+    }
+    let polled = contract_poller::run(&ctx, &poll("poll"), false).await?;
+    let mut announced: Vec<CompanyContractsChanged> = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        announced.push(event);
+    }
+    println!(
+        "{} contract lines adjusted; the next poll announced {} companies ({})",
+        lines.len().min(CHANGED),
+        announced.len(),
+        polled
+    );
+
+    // The push of the changed companies, as deployed: one run per event.
+    http.delete(format!("{}/_sim/requests", sims.acronis))
+        .send()
+        .await?;
+    http.post(format!("{}/_sim/faults", sims.acronis))
+        .json(&json!({"route": "*", "kind": "latency", "ms": ACRONIS_LATENCY_MS}))
+        .send()
+        .await?;
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let pushing = Instant::now();
+    let mut applied = 0;
+    let mut first_latency = None;
+    for event in &announced {
+        let summary = run_job(
+            "quota-push",
+            &ctx,
+            &Trigger::ChangeEvent(event.clone()),
+            false,
+        )
+        .await?;
+        anyhow::ensure!(summary.failed.is_empty(), "push: {:?}", summary.failed);
+        applied += summary.applied;
+        first_latency.get_or_insert_with(|| changed_at.elapsed());
+    }
+    let wall = pushing.elapsed();
+    let (total, reads, writes) = acronis_requests(&http, &sims.acronis).await?;
+    let peak = status_mib("VmHWM:");
+    let companies = announced.len() as u64;
+    // Per changed company: its tenant (one read) and its offering items (one read), one
+    // write; plus the token and the partner lookup of the run.
+    let min_reads = companies * 2;
+    let min_writes = companies;
+    println!(
+        "events: {companies} runs, {applied} items changed; Acronis {total} requests: {reads} reads (minimum {min_reads}: tenant + items per changed company, plus the partner lookup and token per run), {writes} writes (minimum {min_writes}: one per company with differing items)"
+    );
+    println!(
+        "wall time at {ACRONIS_LATENCY_MS} ms Acronis latency: {:.1} s (target < 60 s); peak memory of the job: {peak} MiB (VmHWM, target < 128 MiB)",
+        wall.as_secs_f64()
+    );
+
+    // The same push as one sweep (what catches lost events): after another change.
+    http.delete(format!("{}/_sim/requests", sims.acronis))
+        .send()
+        .await?;
+    let idle_sweep = Instant::now();
+    let swept = run_job("quota-push", &ctx, &poll("sweep"), false).await?;
+    let (idle_total, _, idle_writes) = acronis_requests(&http, &sims.acronis).await?;
+    println!(
+        "a sweep with nobody behind: {idle_total} Acronis requests, {idle_writes} writes, {:.1} s ({swept})",
+        idle_sweep.elapsed().as_secs_f64()
+    );
+    let processing = first_latency.unwrap_or_default();
+    println!(
+        "contract change → quota in local mode: at most one poll interval ({} s) + {:.1} s of processing (target < 120 s)",
+        POLL_INTERVAL.as_secs(),
+        processing.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let per_run_overhead = companies * 2;
+    let mut failed = false;
+    if reads > min_reads + per_run_overhead {
+        eprintln!(
+            "FAIL: {reads} Acronis reads, over the minimum {min_reads} (+{per_run_overhead} per-run lookups)"
+        );
+        failed = true;
+    }
+    if writes > min_writes {
+        eprintln!("FAIL: {writes} Acronis writes, over the minimum {min_writes}");
+        failed = true;
+    }
+    if idle_writes > 0 {
+        eprintln!("FAIL: a sweep with nobody behind wrote {idle_writes} times");
+        failed = true;
+    }
+    if failed {
+        std::process::exit(1);
+    }
+    println!("ok: reads and writes within their minimum");
+    Ok(())
+}
+
+/// Billing on, the generated catalogue's quota services mapped; provisioning manual.
+fn settings() -> Settings {
+    let row = |item: &str, id: i64| ServiceMapping {
+        offering_item: item.into(),
+        service: Some(ServiceRef::Id(id)),
+        ..ServiceMapping::default()
+    };
+    Settings {
+        features: Features {
+            billing: true,
+            ..Features::default()
+        },
+        service_mappings: vec![
+            row("pw_base_workstations", 1),
+            row("pw_base_servers", 2),
+            row("pw_base_o365_seats", 4),
+        ],
+        ..Settings::default()
+    }
+}
+
+/// A memory figure of this process in MiB from `/proc/self/status` (Linux), 0 when
+/// unknown.
+fn status_mib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

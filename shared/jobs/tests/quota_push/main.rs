@@ -1,0 +1,467 @@
+//! Quota push end to end: contracts in the Autotask simulator, the real contract poller
+//! storing snapshots and announcing changes, the real quota-push job, tenants in the
+//! Acronis simulator, a real store.
+
+#[path = "../contract_poller/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use autotask::AutotaskClient;
+use bridge_core::events::CompanyContractsChanged;
+use bridge_core::mapping::{CustomerMapping, MappingOrigin, ServiceMapping};
+use bridge_core::settings::{PeriodType, Settings};
+use bridge_jobs::{JobSummary, Trigger, run_job};
+use serde_json::{Value, json};
+use simulators::common::{FaultKind, FaultRule};
+use support::*;
+
+const GIB: u64 = 1 << 30;
+const ACME: i64 = 100;
+const CONTRACT: i64 = 10;
+
+/// The poller's settings plus a Free row and quotas to zero.
+fn quota_settings() -> Settings {
+    let mut s = settings();
+    s.deprovisioning.set_quotas_to_zero = true;
+    s.service_mappings.push(ServiceMapping {
+        offering_item: "pw_base_o365_mailboxes".into(),
+        free: true,
+        ..ServiceMapping::default()
+    });
+    s
+}
+
+async fn push(world: &World, trigger: Trigger) -> JobSummary {
+    run_job("quota-push", &world.ctx, &trigger, false)
+        .await
+        .unwrap_or_else(|e| panic!("quota push failed: {e}"))
+}
+
+fn sweep() -> Trigger {
+    Trigger::Schedule {
+        name: "sweep".into(),
+    }
+}
+
+fn event(e: CompanyContractsChanged) -> Trigger {
+    Trigger::ChangeEvent(e)
+}
+
+/// Acme: servers 2 and the protection bundle (a workstation and 1 GB each) × 5 on one
+/// prepaid contract, provisioned by the poller. Returns its tenant id.
+async fn acme(world: &mut World) -> String {
+    world.add_company(ACME, "Acme", ("Ada", "Lovelace", "ada@acme.example"));
+    world.add_contract(CONTRACT, ACME, None);
+    world.add_service(CONTRACT, SERVERS, 2);
+    world.add_bundle(CONTRACT, PROTECTION_BUNDLE, 5);
+    let swept = world.sweep().await;
+    assert!(swept.failed.is_empty(), "{}", notes(&swept));
+    world.drain_events();
+    world.tenant_of(ACME)["id"]
+        .as_str()
+        .expect("tenant id")
+        .to_owned()
+}
+
+/// The quota of one item of a tenant as `(value, overage, status)`.
+fn quota(world: &World, tenant: &str, name: &str) -> (Value, Value, Value) {
+    let item = world
+        .acronis
+        .offering_items(tenant)
+        .into_iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not an item of {tenant}"));
+    (
+        item["quota"]["value"].clone(),
+        item["quota"]["overage"].clone(),
+        item["status"].clone(),
+    )
+}
+
+/// As the MSP's staff change units in the Autotask console: a ContractServiceAdjustment.
+async fn adjust(world: &World, contract_service: i64, change: i64) {
+    let autotask: AutotaskClient = world.ctx.autotask().await.expect("client");
+    autotask
+        .create_child(
+            "Contracts",
+            CONTRACT,
+            "ServiceAdjustments",
+            &json!({
+                "contractID": CONTRACT,
+                "contractServiceID": contract_service,
+                "effectiveDate": format!("{}T00:00:00Z", world.today()),
+                "unitChange": change,
+            }),
+        )
+        .await
+        .expect("adjustment");
+}
+
+/// Sets an item's quota by hand in Acronis, as an operator in the Acronis console.
+async fn set_by_hand(world: &World, tenant: &str, name: &str, value: u64) {
+    let acronis = world.ctx.acronis().await.expect("client");
+    acronis
+        .update_quotas_with_retry(tenant, |items| {
+            items
+                .iter()
+                .filter(|i| i.name == name)
+                .map(|i| {
+                    let mut update = i.to_update();
+                    update.status = 1;
+                    update.quota = Some(::acronis::Quota {
+                        value: Some(value),
+                        overage: Some(0),
+                        version: 0,
+                    });
+                    update
+                })
+                .collect()
+        })
+        .await
+        .expect("set by hand");
+}
+
+/// The units of a contract service today, as the ContractServiceUnits rows say.
+fn units_on(world: &World, contract_service: i64) -> Option<i64> {
+    let today = world.today().to_string();
+    world
+        .autotask
+        .records("ContractServiceUnits")
+        .into_iter()
+        .filter(|r| r["contractServiceID"] == contract_service)
+        .find(|r| {
+            let day = |f: &str| r[f].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
+            day("startDate").is_some_and(|s| s <= today)
+                && day("endDate").is_some_and(|e| e >= today)
+        })
+        .and_then(|r| r["units"].as_i64())
+}
+
+fn servers_service(world: &World) -> i64 {
+    world
+        .autotask
+        .records("ContractServices")
+        .into_iter()
+        .find(|r| r["contractID"] == CONTRACT && r["serviceID"] == SERVERS)
+        .and_then(|r| r["id"].as_i64())
+        .expect("the servers line")
+}
+
+#[tokio::test]
+async fn contract_units_become_hard_quotas_and_a_unit_change_follows_within_one_poll() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    let first = push(&world, sweep()).await;
+    assert!(first.failed.is_empty(), "{}", notes(&first));
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(2));
+    assert_eq!(
+        quota(&world, &tenant, "pw_base_servers").1,
+        json!(0),
+        "no overage"
+    );
+    assert_eq!(quota(&world, &tenant, "pw_base_workstations").0, json!(5));
+    let storage = world
+        .acronis
+        .offering_items(&tenant)
+        .into_iter()
+        .find(|i| i["name"] == "pw_base_storage" && i["infra_id"] == STORAGE_INFRA)
+        .expect("storage");
+    assert_eq!(
+        storage["quota"]["value"],
+        json!(5 * GIB),
+        "5 GB as binary bytes"
+    );
+
+    // Nothing changed: a second sweep has nobody to push.
+    let idle = push(&world, sweep()).await;
+    assert_eq!((idle.planned, idle.applied), (0, 0), "{idle}");
+
+    // Staff add a server in Autotask; the next poll announces Acme; the push follows.
+    adjust(&world, servers_service(&world), 1).await;
+    world.poll().await;
+    let events = world.drain_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let pushed = push(&world, event(events[0].clone())).await;
+    assert_eq!(pushed.applied, 1, "{pushed}\n{:?}", pushed.plan);
+    assert!(
+        pushed.plan[0].contains("pw_base_servers"),
+        "{:?}",
+        pushed.plan
+    );
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
+    let audited = world.audit("quota.changed").await;
+    let servers: Vec<_> = audited
+        .iter()
+        .filter(|a| {
+            a.after
+                .as_ref()
+                .is_some_and(|v| v["item"] == "pw_base_servers")
+        })
+        .collect();
+    assert_eq!(
+        servers.len(),
+        1,
+        "the change (provisioning set the first quota)"
+    );
+
+    // The same event delivered twice changes nothing and audits nothing.
+    let again = push(&world, event(events[0].clone())).await;
+    assert_eq!(again.applied, 0, "{again}");
+    assert_eq!(world.audit("quota.changed").await.len(), audited.len());
+}
+
+#[tokio::test]
+async fn payg_free_and_items_outside_the_contract() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    // A PAYG contract with Microsoft 365 seats, and two items switched on by hand.
+    world.add_contract(11, ACME, Some("Yes"));
+    world.add_service(11, M365_SEATS, 0);
+    set_by_hand(&world, &tenant, "pw_base_vms", 7).await;
+    set_by_hand(&world, &tenant, "pw_base_o365_mailboxes", 3).await;
+    world.poll().await;
+    world.drain_events();
+    let pushed = push(&world, sweep()).await;
+    assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
+    let (seats, _, on) = quota(&world, &tenant, "pw_base_o365_seats");
+    assert_eq!(
+        (seats, on),
+        (Value::Null, json!(1)),
+        "PAYG: on and unlimited"
+    );
+    assert_eq!(
+        quota(&world, &tenant, "pw_base_o365_mailboxes").0,
+        Value::Null,
+        "Free: unlimited"
+    );
+    assert_eq!(
+        quota(&world, &tenant, "pw_base_vms").0,
+        json!(0),
+        "not in any contract, quotas to zero on"
+    );
+
+    // With zeroing off, an item outside the contract is left as it is.
+    world
+        .set_settings(|s| s.deprovisioning.set_quotas_to_zero = false)
+        .await;
+    set_by_hand(&world, &tenant, "pw_base_vms", 4).await;
+    push(&world, Trigger::Manual).await;
+    assert_eq!(quota(&world, &tenant, "pw_base_vms").0, json!(4));
+}
+
+#[tokio::test]
+async fn two_way_sync_follows_each_side_and_autotask_wins_a_conflict() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    world
+        .set_settings(|s| {
+            s.features.two_way_sync = true;
+            s.features.allocation_code = Some(1);
+            s.features.period_type = Some(PeriodType::Monthly);
+        })
+        .await;
+    push(&world, Trigger::Manual).await;
+    let line = servers_service(&world);
+
+    // Only Acronis changed: the contract follows, through an adjustment.
+    set_by_hand(&world, &tenant, "pw_base_servers", 4).await;
+    let pushed = push(&world, Trigger::Manual).await;
+    assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
+    let units = units_on(&world, line);
+    assert_eq!(units, Some(4), "{:?}", pushed.plan);
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(4));
+    assert_eq!(world.audit("contract_units.changed").await.len(), 1);
+    // The poller sees the new units; pushing again changes nothing.
+    world.poll().await;
+    world.drain_events();
+    let settled = push(&world, Trigger::Manual).await;
+    assert_eq!(settled.applied, 0, "{settled}\n{:?}", settled.plan);
+
+    // Only Autotask changed, the next day: Acronis follows. (A second adjustment on the
+    // day of the first changes that day's unit row in place, which only the nightly
+    // sweep sees; see docs/contract-poller.md.)
+    world.advance_days(1);
+    adjust(&world, line, -1).await;
+    world.poll().await;
+    world.drain_events();
+    push(&world, Trigger::Manual).await;
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
+
+    // Both changed: Autotask wins, and the conflict is audited.
+    world.advance_days(1);
+    set_by_hand(&world, &tenant, "pw_base_servers", 9).await;
+    adjust(&world, line, 2).await;
+    world.poll().await;
+    world.drain_events();
+    push(&world, Trigger::Manual).await;
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(5));
+    assert_eq!(units_on(&world, line), Some(5));
+    assert_eq!(world.audit("quota.sync_conflict").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_426_and_a_429_storm_in_the_middle_of_a_push_still_converge() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    adjust(&world, servers_service(&world), 4).await;
+    world.poll().await;
+    world.drain_events();
+    let faults = &world.acronis.core().faults;
+    faults.add(FaultRule {
+        route: "offering_items".into(),
+        method: Some("PUT".into()),
+        kind: FaultKind::Status {
+            status: 426,
+            retry_after: None,
+            body: Some(
+                json!({"error": {"code": 426, "message": "quota version is stale"}}).to_string(),
+            ),
+        },
+        times: Some(1),
+    });
+    faults.add(FaultRule {
+        route: "offering_items".into(),
+        method: Some("GET".into()),
+        kind: FaultKind::Status {
+            status: 429,
+            retry_after: Some(0),
+            body: None,
+        },
+        times: Some(3),
+    });
+    let pushed = push(&world, sweep()).await;
+    assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(6));
+}
+
+#[tokio::test]
+async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    push(&world, sweep()).await;
+    // Two changes in one push: servers and the bundle (workstations, storage).
+    adjust(&world, servers_service(&world), 1).await;
+    let bundle = world
+        .autotask
+        .records("ContractServiceBundles")
+        .into_iter()
+        .find(|r| r["contractID"] == CONTRACT)
+        .and_then(|r| r["id"].as_i64())
+        .expect("bundle line");
+    let autotask = world.ctx.autotask().await.expect("client");
+    autotask
+        .create_child(
+            "Contracts",
+            CONTRACT,
+            "ServiceBundleAdjustments",
+            &json!({"contractID": CONTRACT, "contractServiceBundleID": bundle,
+                    "effectiveDate": format!("{}T00:00:00Z", world.today()), "unitChange": 2}),
+        )
+        .await
+        .expect("bundle adjustment");
+    world.poll().await;
+    world.drain_events();
+    // Acronis refuses the whole request, then the first item on its own.
+    world.acronis.core().faults.add(FaultRule {
+        route: "offering_items".into(),
+        method: Some("PUT".into()),
+        kind: FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            body: Some(
+                json!({"error": {"code": 1027, "message": "Offering item cannot be changed"}})
+                    .to_string(),
+            ),
+        },
+        times: Some(2),
+    });
+    let pushed = push(&world, sweep()).await;
+    assert_eq!(pushed.failed.len(), 1, "{}", notes(&pushed));
+    assert!(notes(&pushed).contains("Offering item cannot be changed"));
+    assert!(pushed.applied >= 1, "{pushed}");
+    let record = world
+        .store
+        .get_quota_sync(ACME)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert!(record.value.last_error.is_some());
+    // The next push retries the refused item and clears the error.
+    let retried = push(&world, Trigger::Manual).await;
+    assert!(retried.failed.is_empty(), "{}", notes(&retried));
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
+    assert_eq!(quota(&world, &tenant, "pw_base_workstations").0, json!(7));
+    let record = world
+        .store
+        .get_quota_sync(ACME)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert!(record.value.last_error.is_none());
+}
+
+#[tokio::test]
+async fn two_pushes_at_once_reach_one_end_state_with_one_audit_per_change() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    push(&world, sweep()).await;
+    adjust(&world, servers_service(&world), 2).await;
+    world.poll().await;
+    let events = world.drain_events();
+    let before = world.audit("quota.changed").await.len();
+    let (a, b) = tokio::join!(
+        push(&world, event(events[0].clone())),
+        push(&world, Trigger::Manual)
+    );
+    assert!(
+        a.failed.is_empty() && b.failed.is_empty(),
+        "{}\n{}",
+        notes(&a),
+        notes(&b)
+    );
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(4));
+    assert_eq!(world.audit("quota.changed").await.len(), before + 1);
+}
+
+#[tokio::test]
+async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    push(&world, sweep()).await;
+    // The event is lost.
+    adjust(&world, servers_service(&world), 1).await;
+    world.poll().await;
+    world.drain_events();
+    // A customer whose existing tenant is mapped by hand (never pushed).
+    world.add_company(101, "Fabrikam", ("Fay", "Brik", "fay@fabrikam.example"));
+    world.add_contract(12, 101, None);
+    world.add_service(12, SERVERS, 6);
+    let existing = world
+        .acronis_tenant("Fabrikam Inc", "customer", PARTNER)
+        .await;
+    world
+        .store
+        .put_mapping(&CustomerMapping {
+            company_id: 101,
+            tenant_id: existing.clone(),
+            origin: MappingOrigin::Manual,
+            created_at: chrono::Utc::now(),
+            no_services_since: None,
+        })
+        .await
+        .expect("mapping");
+    world.sweep().await;
+    world.drain_events();
+
+    let swept = push(&world, sweep()).await;
+    assert!(swept.failed.is_empty(), "{}", notes(&swept));
+    assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
+    let (servers, _, on) = quota(&world, &existing, "pw_base_servers");
+    assert_eq!(
+        (servers, on),
+        (json!(6), json!(1)),
+        "enabled with its units"
+    );
+    let idle = push(&world, sweep()).await;
+    assert_eq!(idle.applied, 0, "{idle}");
+}
