@@ -359,3 +359,78 @@ async fn scheduled_jobs_run_right_away_and_follow_rates_saved_through_the_routes
         }
     }
 }
+
+/// The demo's quota push: Fabrikam's quotas follow its contract (servers 2, a bundle of
+/// 5), and a unit change made through the Autotask API reaches Acronis within one poll
+/// cycle, the terminal saying so (the poll is run now here instead of waited for).
+#[tokio::test]
+async fn in_the_demo_a_contract_change_reaches_the_quota_and_the_terminal() {
+    const FABRIKAM_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e11";
+    const FABRIKAM_SERVERS_LINE: i64 = 907;
+    let state = TempState::new("demo-quota");
+    let mut running = demo_runner(&state, true).await;
+    let mut reports = running.reports();
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    let quota = |name: &str| {
+        sims.acronis
+            .offering_items(FABRIKAM_TENANT)
+            .into_iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["quota"]["value"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while quota("pw_base_servers") != json!(2) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Fabrikam's servers quota: {}",
+            quota("pw_base_servers")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(quota("pw_base_workstations"), json!(5), "the bundle of 5");
+
+    // Staff add a server through the Autotask API, as in the Autotask console.
+    let autotask = running.local.ctx.autotask().await.expect("client");
+    autotask
+        .create_child(
+            "Contracts",
+            803,
+            "ServiceAdjustments",
+            &json!({"contractID": 803, "contractServiceID": FABRIKAM_SERVERS_LINE,
+                    "effectiveDate": format!("{}T00:00:00Z", chrono::Utc::now().date_naive()),
+                    "unitChange": 1}),
+        )
+        .await
+        .expect("adjustment");
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(format!("{}/jobs/contract-poller/run", running.api_url))
+        .bearer_auth(running.token.value.expose())
+        .send()
+        .await
+        .expect("run now");
+    assert_eq!(answer.status(), 200);
+
+    // The first runs' reports came before; the push of the change names it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        let event = tokio::time::timeout_at(deadline, reports.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no report of the change in time:\n{}", seen.join("\n")))
+            .expect("channel open");
+        let RunnerEvent::Run(report) = event else {
+            continue;
+        };
+        let lines = report.lines().join("\n");
+        if report.job == "quota-push"
+            && report.trigger == "change: company 176"
+            && lines.contains("pw_base_servers: 2 → 3")
+        {
+            break;
+        }
+        seen.push(lines);
+    }
+    assert_eq!(quota("pw_base_servers"), json!(3));
+}

@@ -66,11 +66,12 @@ impl OfferingItem {
         self.status == 1
     }
 
-    /// The item as an update that changes nothing yet.
+    /// The item as an update that changes nothing yet (sent with its edition as read).
     pub fn to_update(&self) -> OfferingItemUpdate {
         OfferingItemUpdate {
             application_id: self.application_id.clone(),
             name: self.name.clone(),
+            edition: self.edition.clone(),
             status: self.status,
             infra_id: self.infra_id.clone(),
             quota: self.quota,
@@ -83,10 +84,14 @@ impl OfferingItem {
 pub struct OfferingItemUpdate {
     pub application_id: String,
     pub name: String,
+    /// The item's edition as read (`?edition=*`); Acronis matches the item by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
     pub status: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub infra_id: Option<String>,
-    /// Serialized with `value: null` for unlimited; its `version` must be current.
+    /// Serialized with `value: null` for unlimited; its `version` must be current. An
+    /// item switched off (`status: 0`) is sent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quota: Option<Quota>,
 }

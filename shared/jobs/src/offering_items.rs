@@ -40,6 +40,11 @@ pub fn updates(items: &[OfferingItem], changes: &[ItemChange]) -> Vec<OfferingIt
             if let Some(enabled) = change.enabled {
                 update.status = u8::from(enabled);
             }
+            if change.enabled == Some(false) {
+                // Switching off is `status: 0` with no quota.
+                update.quota = None;
+                return Some(update);
+            }
             if let Some(quota) = change.quota {
                 update.quota = Some(Quota {
                     value: quota.value,

@@ -184,3 +184,34 @@ async fn applications_and_bindings() {
     );
     assert!(bound.iter().any(|a| a == acronis::BACKUP_APPLICATION_ID));
 }
+
+/// Items are sent with their edition as read; an update naming another edition names
+/// another item, which the tenant does not have.
+#[tokio::test]
+async fn updates_carry_the_edition_as_read() {
+    let sim = sim(1).await;
+    let acronis = client(&sim);
+    let items = acronis
+        .offering_items(&customer(1), None)
+        .await
+        .expect("items");
+    let item = items
+        .iter()
+        .find(|i| i.edition.is_some() && i.quota.is_some())
+        .expect("an item with an edition and a quota");
+    let update = hard_quota(item, 3);
+    assert_eq!(update.edition, item.edition, "to_update keeps the edition");
+    let body = serde_json::to_value(&update).expect("json");
+    assert_eq!(body["edition"], serde_json::json!(item.edition));
+    acronis
+        .put_offering_items(&customer(1), &[update.clone()])
+        .await
+        .expect("its own edition is accepted");
+    let mut other = hard_quota(item, 4);
+    other.edition = Some("another_edition".into());
+    let refused = acronis
+        .put_offering_items(&customer(1), &[other])
+        .await
+        .expect_err("another edition is another item");
+    assert!(refused.to_string().contains("not available"), "{refused}");
+}
