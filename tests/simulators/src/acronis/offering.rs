@@ -142,10 +142,10 @@ pub async fn put_items(
         let mut item = items[idx].clone();
         // Integrations send each item with its edition as read; another edition names
         // another item.
-        if let Some(edition) = e.get("edition").filter(|v| !v.is_null()) {
-            if edition.as_str() != item.edition.as_deref() {
-                return Err(unavailable());
-            }
+        if let Some(edition) = e.get("edition").filter(|v| !v.is_null())
+            && edition.as_str() != item.edition.as_deref()
+        {
+            return Err(unavailable());
         }
         if let Some(s) = e.get("status") {
             let status = lenient_i64(s, &format!("offering_items[{n}].status"))?;
