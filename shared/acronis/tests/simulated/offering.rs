@@ -204,7 +204,7 @@ async fn updates_carry_the_edition_as_read() {
     let body = serde_json::to_value(&update).expect("json");
     assert_eq!(body["edition"], serde_json::json!(item.edition));
     acronis
-        .put_offering_items(&customer(1), &[update.clone()])
+        .put_offering_items(&customer(1), std::slice::from_ref(&update))
         .await
         .expect("its own edition is accepted");
     let mut other = hard_quota(item, 4);
