@@ -15,7 +15,9 @@ use bridge_core::contracts::{CompanySnapshot, OfferingItemRef};
 use bridge_core::policy::Policy;
 use bridge_core::provisioning::ObservedTenant;
 use bridge_core::quota::QuotaValue;
-use bridge_core::quota_push::{QuotaBase, QuotaInputs, QuotaPlan, plan_quotas};
+use bridge_core::quota_push::{
+    QuotaBase, QuotaChange, QuotaInputs, QuotaPlan, QuotaReason, plan_quotas,
+};
 use bridge_core::records::{JobErrorRecord, QuotaBaseRecord, QuotaSync, Versioned};
 use bridge_core::text::bounded;
 use bridge_store::store::StoreError;
@@ -259,7 +261,15 @@ impl Push<'_> {
             ));
         }
         let tenant = &target.tenant_id;
-        for change in &plan.changes {
+        // What the contracts call for first, then Free items, then zeroing: the lines a
+        // terminal shows the first few of.
+        let mut shown: Vec<&QuotaChange> = plan.changes.iter().collect();
+        shown.sort_by_key(|c| match c.reason {
+            QuotaReason::Free => 1,
+            QuotaReason::NotInContract | QuotaReason::Unmapped => 2,
+            _ => 0,
+        });
+        for change in shown {
             outcome.planned += 1;
             outcome.plan_lines.push(format!(
                 "company {} (tenant {tenant}): {}",
