@@ -53,8 +53,8 @@ async fn pages_through_alerts_and_resumes_from_the_cursor() {
         .expect("incremental");
     let since_ids: Vec<_> = since.iter().map(|a| a.id.clone()).collect();
     assert_eq!(since_ids, newer);
-    assert_eq!(since[0].tenant_uuid(), Some(customer(2).as_str()));
-    assert_eq!(since[0].details["resourceName"], "srv-01");
+    assert_eq!(since[0].tenant_id(), Some(customer(2).as_str()));
+    assert_eq!(since[0].details.resource_name.as_deref(), Some("srv-01"));
 }
 
 #[tokio::test]
@@ -75,7 +75,7 @@ async fn filters_by_tenant_and_types() {
     assert!(
         found
             .iter()
-            .all(|a| a.tenant_uuid() == Some(customer(1).as_str()))
+            .all(|a| a.tenant_id() == Some(customer(1).as_str()))
     );
     let one_type = AlertQuery {
         types: vec!["BackupFailed".into()],
