@@ -137,7 +137,7 @@ pub(crate) struct Page<T> {
 
 impl<T> Page<T> {
     /// The cursor of the next page; absent or empty means this was the last.
-    fn next_cursor(&self) -> Option<String> {
+    pub(crate) fn next_cursor(&self) -> Option<String> {
         let after = self.paging.as_ref()?.cursors.as_ref()?.after.as_ref()?;
         (!after.is_empty()).then(|| after.clone())
     }

@@ -32,6 +32,7 @@ mod client;
 mod config;
 mod error;
 mod infra;
+mod lenient;
 mod mfa;
 mod offering_items;
 mod pricing;
@@ -42,7 +43,9 @@ mod transport;
 mod usages;
 mod users;
 
-pub use alerts::{Alert, AlertQuery, AlertTenant, AlertType};
+pub use alerts::{
+    Alert, AlertDetails, AlertPage, AlertQuery, AlertTenant, AlertType, parse_alert_time,
+};
 pub use applications::{Application, BACKUP_APPLICATION_ID, FILES_CLOUD_APPLICATION_ID};
 pub use client::AcronisClient;
 pub use config::AcronisConfig;

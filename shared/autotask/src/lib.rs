@@ -46,6 +46,12 @@
 //!   a JSON body is a missing record (`get` gives `None`); an HTML 404 is a missing route.
 //!   The text of `{"Message": ...}` bodies (405s, some 404s) is kept like that of
 //!   `errors`; echoed text is cut at 500 characters per message (300 of a non-JSON body).
+//! - **Tickets.** [`models::TicketCreate`] and [`models::TicketNoteCreate`] are the
+//!   bodies the alert job sends: outside text is cut to Autotask's lengths (title 255,
+//!   description 8,000, note 32,000 characters), a resource only travels with its role,
+//!   and a ticket carries a marker (`externalID`, at most 50 characters:
+//!   [`models::external_id_for`]) so it can be found again after a crash between
+//!   creating it and recording it ([`AutotaskClient::tickets_by_external_id`]).
 //! - **Secrets.** The secret lives in a [`Secret`](bridge_core::secret::Secret) and a
 //!   sensitive header value; nothing here logs headers or credentials.
 
@@ -59,6 +65,7 @@ mod limiter;
 pub mod models;
 mod ops;
 pub mod query;
+mod tickets;
 mod zone;
 
 pub use client::AutotaskClient;

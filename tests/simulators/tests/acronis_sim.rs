@@ -723,14 +723,14 @@ async fn alerts_page_with_cursors_filter_by_update_time_and_dismiss() {
                                   "details": {"resourceName": format!("CONTOSO-PC{n}")}}),
         );
     }
-    // 3 seeded visible + 3 fired = 6 → 3 pages of 2.
+    // 5 seeded visible + 3 fired = 8 → 4 pages of 2.
     let (items, pages) = page_all(
         &api,
         "/api/alert_manager/v1/alerts?limit=2&order=asc(updated_at)",
     )
     .await;
-    assert_eq!(items.len(), 6);
-    assert_eq!(pages, 3);
+    assert_eq!(items.len(), 8);
+    assert_eq!(pages, 4);
     let stamps: Vec<i64> = items.iter().map(|a| ns(&a["updatedAt"])).collect();
     assert!(
         stamps.windows(2).all(|w| w[0] < w[1]),
@@ -751,7 +751,7 @@ async fn alerts_page_with_cursors_filter_by_update_time_and_dismiss() {
         "ns + Z"
     );
 
-    let mark = stamps[4];
+    let mark = stamps[6];
     let (_, newer) = api
         .get(&format!(
             "/api/alert_manager/v1/alerts?updated_at=gt({mark})"
@@ -776,7 +776,7 @@ async fn alerts_page_with_cursors_filter_by_update_time_and_dismiss() {
     let (_, changed) = api
         .get(&format!(
             "/api/alert_manager/v1/alerts?show_deleted=true&updated_at=gt({})",
-            stamps[5]
+            stamps[7]
         ))
         .await;
     let dismissed = &changed["items"][0];
@@ -802,8 +802,8 @@ async fn alert_filters_by_severity_type_and_tenant() {
         .await;
     assert_eq!(
         count(&errors),
-        1,
-        "only Contoso's BackupFailed (the other error is dismissed)"
+        3,
+        "Contoso's and Proseware's BackupFailed and Northwind's malware (Litware's error is dismissed)"
     );
     let (_, typed) = api
         .get("/api/alert_manager/v1/alerts?type=NoBackupForXDays")
@@ -818,7 +818,7 @@ async fn alert_filters_by_severity_type_and_tenant() {
     let (_, all) = api
         .get("/api/alert_manager/v1/alerts?show_deleted=true")
         .await;
-    assert_eq!(count(&all), 4);
+    assert_eq!(count(&all), 6);
     let (status, body) = api
         .get("/api/alert_manager/v1/alerts?updated_at=gt(yesterday)")
         .await;
@@ -1199,4 +1199,198 @@ async fn applications_have_stable_ids_and_bindings() {
             .iter()
             .any(|a| *a == fss)
     );
+}
+
+#[tokio::test]
+async fn demo_alerts_name_their_tenant_in_both_shapes_and_use_cti_types() {
+    let api = Api::demo().await;
+    let (_, all) = api
+        .get("/api/alert_manager/v1/alerts?show_deleted=true")
+        .await;
+    let items = all["items"].as_array().expect("items");
+    let legacy = items
+        .iter()
+        .find(|a| a["id"] == "4B1C2D3E-0001-4F5A-9B6C-7D8E9F0A1B01")
+        .expect("Contoso's alert");
+    assert_eq!(legacy["tenant"]["uuid"], CONTOSO);
+    assert!(
+        legacy["tenant"]["id"]
+            .as_str()
+            .is_some_and(|id| id.parse::<u64>().is_ok())
+    );
+    let malware = items
+        .iter()
+        .find(|a| a["id"] == "4B1C2D3E-0005-4F5A-9B6C-7D8E9F0A1B05")
+        .expect("Northwind's malware alert");
+    assert_eq!(malware["tenant"]["id"], NORTHWIND);
+    assert!(malware["tenant"].get("uuid").is_none());
+    assert_eq!(
+        malware["tenant"]["locator"],
+        format!("/{}/{PARTNER}/{NORTHWIND}/", acronis::ROOT_ID)
+    );
+    assert_eq!(malware["type"], acronis::CTI_MALWARE);
+    assert_eq!(malware["details"]["fields"]["Action"], "Quarantined");
+    let proseware = items
+        .iter()
+        .find(|a| a["id"] == "4B1C2D3E-0006-4F5A-9B6C-7D8E9F0A1B06")
+        .expect("Proseware's alert");
+    assert_eq!(
+        proseware["tenant"]["locator"],
+        format!(
+            "/{}/{PARTNER}/{WINGTIP}/3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e32/",
+            acronis::ROOT_ID
+        ),
+        "a customer of a sub-partner: every ancestor"
+    );
+
+    let (_, by_type) = api
+        .get(&format!(
+            "/api/alert_manager/v1/alerts?type={}",
+            urlencode(acronis::CTI_MALWARE)
+        ))
+        .await;
+    assert_eq!(by_type["items"].as_array().map(Vec::len), Some(1));
+    let (_, types) = api.get("/api/alert_manager/v1/types").await;
+    let ids: Vec<&str> = types["items"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"BackupFailed") && ids.contains(&acronis::CTI_MALWARE));
+    assert!(ids.contains(&acronis::CTI_LICENSE));
+    let (status, one) = api
+        .get(&format!(
+            "/api/alert_manager/v1/types/{}",
+            urlencode(acronis::CTI_MALWARE)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        one["category"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("cti."))
+    );
+}
+
+#[tokio::test]
+async fn time_filters_refuse_values_that_are_not_nanoseconds() {
+    let api = Api::demo().await;
+    for small in ["1705300000", "1705300000000", "1705300000000000"] {
+        let (status, body) = api
+            .get(&format!(
+                "/api/alert_manager/v1/alerts?updated_at=gt({small})"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{small}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nanoseconds")),
+            "{body}"
+        );
+    }
+    let (status, body) = api
+        .get("/api/alert_manager/v1/alerts?updated_at=gt(0)")
+        .await;
+    assert_eq!(status, StatusCode::OK, "zero means everything");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(5));
+    let (status, _) = api
+        .get("/api/alert_manager/v1/alerts?created_at=lt(1705300000000000000)")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeats_bursts_and_shapes_through_the_control_api() {
+    let api = Api::demo().await;
+    let base = api.sim.base_url();
+    let ctl = |m: Method, p: &str| api.http.request(m, format!("{base}/_sim/acronis{p}"));
+
+    let first = api
+        .sim
+        .alert("4B1C2D3E-0002-4F5A-9B6C-7D8E9F0A1B02")
+        .expect("seeded");
+    assert_eq!(
+        api.sim
+            .alert_occurrences("4B1C2D3E-0002-4F5A-9B6C-7D8E9F0A1B02"),
+        Some(1)
+    );
+    api.sim.repeat_alert("4B1C2D3E-0002-4F5A-9B6C-7D8E9F0A1B02");
+    let again = api
+        .sim
+        .alert("4B1C2D3E-0002-4F5A-9B6C-7D8E9F0A1B02")
+        .expect("still there");
+    assert_eq!(
+        api.sim
+            .alert_occurrences("4B1C2D3E-0002-4F5A-9B6C-7D8E9F0A1B02"),
+        Some(2)
+    );
+    assert!(ns(&again["updatedAt"]) > ns(&first["updatedAt"]));
+    assert_eq!(
+        again["createdAt"], first["createdAt"],
+        "a repeat keeps its history"
+    );
+    assert_eq!(again["details"], first["details"], "and its content");
+    assert_eq!(again["type"], "NoBackupForXDays");
+
+    let resp = ctl(Method::POST, "/alerts/burst")
+        .json(
+            &json!({"count": 25, "tenant_id": FABRIKAM, "tenant_shape": "uuid",
+                      "type": acronis::CTI_LICENSE}),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    let ids = body["ids"].as_array().expect("ids");
+    assert_eq!(ids.len(), 25);
+    let one = api.sim.alert(ids[0].as_str().expect("id")).expect("fired");
+    assert_eq!(one["tenant"]["id"], FABRIKAM);
+    assert_eq!(one["severity"], "warning", "the type's default");
+    assert_eq!(one["details"]["resourceName"], "BURST-00001");
+    let (_, fab) = api
+        .get(&format!(
+            "/api/alert_manager/v1/alerts?tenant={FABRIKAM}&limit=1000"
+        ))
+        .await;
+    assert_eq!(fab["items"].as_array().map(Vec::len), Some(26));
+
+    let ids = api.sim.fire_alerts(3, NORTHWIND);
+    assert_eq!(ids.len(), 3);
+    let numeric = api.sim.fire_alert(
+        json!({"type": "BackupFailed", "tenant_id": NORTHWIND, "tenant_shape": "numeric"}),
+    );
+    let numeric = api.sim.alert(&numeric).expect("fired");
+    assert!(numeric["tenant"].get("uuid").is_none());
+    assert!(
+        numeric["tenant"]["locator"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("/1/") && !l.contains('-'))
+    );
+
+    let resp = ctl(Method::POST, "/alerts/burst")
+        .json(&json!({"tenant_id": FABRIKAM}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "count is required");
+    let resp = ctl(Method::POST, "/alerts")
+        .json(&json!({"type": "BackupFailed", "tenant_id": FABRIKAM, "tenant_shape": "round"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn generated_scenario_alerts_cover_both_tenant_shapes() {
+    let alerts = acronis::generated_alerts(250);
+    assert_eq!(alerts.len(), 6, "customers 1, 2, 101, 102, 201, 202");
+    assert_eq!(alerts[0]["tenant_shape"], "legacy");
+    assert_eq!(alerts[1]["tenant_shape"], "uuid");
+    assert_eq!(alerts[1]["type"], acronis::CTI_MALWARE);
+    assert_eq!(Seed::generate(2).alerts.len(), 2);
+    assert!(Seed::generate(0).alerts.is_empty());
 }

@@ -20,7 +20,10 @@ pub use contracts::{
     ContractServiceBundleAdjustment, ContractServiceBundleUnit, ContractServiceUnit,
 };
 pub use metadata::{FieldInfo, PicklistValue, ThresholdInfo, ZoneInfo};
-pub use tickets::{Ticket, TicketNote};
+pub use tickets::{
+    AssignedResource, Ticket, TicketCreate, TicketNote, TicketNoteCreate, bounded_text,
+    external_id_for, limits, utf16_len,
+};
 pub use udf::{UserDefinedField, UserDefinedFieldDefinition};
 
 use serde::de::DeserializeOwned;

@@ -10,4 +10,5 @@ mod crud;
 mod paging;
 mod resilience;
 mod support;
+mod tickets;
 mod zone_and_auth;

@@ -1,14 +1,19 @@
 //! Alert Manager v1 (reference 7): alerts with cursor paging and operator filters,
-//! dismissal (`DELETE`), creation, and the built-in alert types.
+//! dismissal (`DELETE`), creation, and the alert types (short names and CTI ids).
 //!
 //! Unconfirmed choices: the default order is `asc(created_at)`, the default page size
-//! 100 (at most 1000), the dismissal timestamp is named `deletedAt`, and built-in types
-//! use short category names such as `Backup`.
+//! 100 (at most 1000), the dismissal timestamp is named `deletedAt`, built-in types use
+//! short category names such as `Backup`, and the time filters refuse values that can
+//! only be seconds, milliseconds or microseconds (see [`NS_FLOOR`]).
+//!
+//! Alerts name their tenant in one of the shapes of [`TenantShape`], chosen per alert
+//! (`tenant_shape` when firing): both shapes seen in public captures, plus a
+//! numbers-only one for tests of alerts whose tenant cannot be told.
 
 use super::Shared;
 use super::error::{ApiError, ApiResult};
 use super::http::{csv, json_body};
-use super::state::{Alert, Caller, World, alert_time};
+use super::state::{Alert, Caller, TenantShape, World, alert_time};
 use axum::{
     Extension, Json,
     body::Bytes,
@@ -27,7 +32,22 @@ const SEVERITIES: &[&str] = &["ok", "information", "warning", "error", "critical
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
-/// Built-in types: (id, category, default severity).
+/// Positive time-filter values below this (1973 in nanoseconds) are refused: they are
+/// seconds, milliseconds or microseconds of a recent date, which a real server would
+/// compare as nanoseconds and so answer with the wrong alerts (reference 9.10). The
+/// real server's tolerance is unknown; refusing makes the unit mistake visible.
+pub const NS_FLOOR: i64 = 100_000_000_000_000_000;
+
+/// The CTI id of the malware alert, as in the reference's CyberApp example.
+pub const CTI_MALWARE: &str =
+    "cti.a.p.am.alert.v1.0~a.p.basic.v1.0~vendor.application.malware_detected.v1.0";
+/// A second CTI type, so type filters and mappings meet more than one.
+pub const CTI_LICENSE: &str =
+    "cti.a.p.am.alert.v1.0~a.p.basic.v1.0~vendor.application.license_expiring.v1.0";
+const CTI_SECURITY: &str = "cti.a.p.am.category.v1.0~vendor.application.security.v1.0";
+const CTI_LICENSING: &str = "cti.a.p.am.category.v1.0~vendor.application.licensing.v1.0";
+
+/// Alert types: (id, category, default severity).
 const TYPES: &[(&str, &str, &str)] = &[
     ("NoBackupForXDays", "Backup", "warning"),
     ("BackupFailed", "Backup", "error"),
@@ -39,6 +59,8 @@ const TYPES: &[(&str, &str, &str)] = &[
     ("PlanDeploymentFailed", "Backup", "error"),
     ("DrStorageHardQuotaExceeds", "Disaster Recovery", "critical"),
     ("M365ApplicationConsentRequired", "Microsoft 365", "warning"),
+    (CTI_MALWARE, CTI_SECURITY, "critical"),
+    (CTI_LICENSE, CTI_LICENSING, "warning"),
 ];
 
 pub fn builtin_types() -> Vec<Value> {
@@ -54,13 +76,22 @@ fn err(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError::new(status, status.as_u16().into(), message).in_domain(DOMAIN)
 }
 
+/// The alert's `tenant` object in the alert's shape.
+fn tenant_json(w: &World, a: &Alert) -> Value {
+    let Some(t) = w.tenants.get(&a.tenant_id) else {
+        return json!({"id": "", "uuid": a.tenant_id, "locator": ""});
+    };
+    let legacy = t.legacy_id.to_string();
+    match a.tenant_shape {
+        TenantShape::Legacy => {
+            json!({"id": legacy, "uuid": a.tenant_id, "locator": w.locator(&a.tenant_id)})
+        }
+        TenantShape::Uuid => json!({"id": a.tenant_id, "locator": w.uuid_locator(&a.tenant_id)}),
+        TenantShape::Numeric => json!({"id": legacy, "locator": w.locator(&a.tenant_id)}),
+    }
+}
+
 pub fn alert_json(w: &World, a: &Alert) -> Value {
-    let (legacy, locator) = w
-        .tenants
-        .get(&a.tenant_id)
-        .map_or((String::new(), String::new()), |t| {
-            (t.legacy_id.to_string(), w.locator(&a.tenant_id))
-        });
     let mut v = json!({
         "id": a.id,
         "type": a.alert_type,
@@ -71,7 +102,7 @@ pub fn alert_json(w: &World, a: &Alert) -> Value {
         "createdAt": alert_time(a.created_ns),
         "updatedAt": alert_time(a.updated_ns),
         "affinity": "",
-        "tenant": {"id": legacy, "uuid": a.tenant_id, "locator": locator},
+        "tenant": tenant_json(w, a),
     });
     if let Some(d) = a.deleted_ns {
         v["deletedAt"] = json!(alert_time(d));
@@ -82,23 +113,38 @@ pub fn alert_json(w: &World, a: &Alert) -> Value {
     v
 }
 
+fn text<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
+    input.get(key).and_then(Value::as_str)
+}
+
 impl World {
-    /// Creates an alert, or updates the one with the same id (a repeat): new content,
-    /// `updatedAt` bumped, dismissal cleared. Returns the id.
+    /// Creates an alert, or repeats the one with the same id: what the input gives
+    /// replaces the old content (the rest stays), `updatedAt` and `receivedAt` move,
+    /// the dismissal is cleared (unless `dismissed`) and the occurrence count grows.
+    ///
+    /// Input: `type` (required for a new alert), `severity`, `category`, `details`,
+    /// `id`, `createdAt` (RFC 3339, new alerts only), `dismissed`, `_source`, the tenant
+    /// as `tenantID` / `tenant_id` / `tenant.uuid` / `tenant.id` (default
+    /// `default_tenant`), and `tenant_shape` (`legacy`, `uuid` or `numeric`; a `tenant`
+    /// object with `id` but no `uuid` means `uuid`). Returns the id.
     pub fn upsert_alert(
         &mut self,
         input: &Value,
         default_tenant: &str,
         now: DateTime<Utc>,
     ) -> ApiResult<String> {
-        let alert_type = input
-            .get("type")
-            .and_then(Value::as_str)
+        let id = text(input, "id")
+            .filter(|i| !i.trim().is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string().to_uppercase());
+        let old = self.alerts.get(&id).cloned();
+        let alert_type = text(input, "type")
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| err(StatusCode::BAD_REQUEST, "field 'type' is required"))?
-            .to_string();
+            .map(str::to_string)
+            .or_else(|| old.as_ref().map(|a| a.alert_type.clone()))
+            .ok_or_else(|| err(StatusCode::BAD_REQUEST, "field 'type' is required"))?;
         let known = TYPES.iter().find(|t| t.0 == alert_type);
-        let severity = match input.get("severity").and_then(Value::as_str) {
+        let severity = match text(input, "severity") {
             Some(s) if SEVERITIES.contains(&s) => s.to_string(),
             Some(s) => {
                 return Err(err(
@@ -106,26 +152,50 @@ impl World {
                     format!("field 'severity': unknown severity '{s}'"),
                 ));
             }
-            None => known.map_or("warning", |t| t.2).to_string(),
+            None => old
+                .as_ref()
+                .filter(|a| a.alert_type == alert_type)
+                .map(|a| a.severity.clone())
+                .unwrap_or_else(|| known.map_or("warning", |t| t.2).to_string()),
         };
-        let category = input
-            .get("category")
-            .and_then(Value::as_str)
+        let category = text(input, "category")
             .map(str::to_string)
+            .or_else(|| {
+                old.as_ref()
+                    .filter(|a| a.alert_type == alert_type)
+                    .map(|a| a.category.clone())
+            })
             .unwrap_or_else(|| known.map_or("Backup", |t| t.1).to_string());
-        let tenant_id = ["tenantID", "tenant_id"]
+        let given_tenant = ["tenantID", "tenant_id"]
             .iter()
-            .find_map(|k| input.get(*k).and_then(Value::as_str))
+            .find_map(|k| text(input, k))
             .or_else(|| input.pointer("/tenant/uuid").and_then(Value::as_str))
-            .unwrap_or(default_tenant)
-            .to_string();
+            .or_else(|| input.pointer("/tenant/id").and_then(Value::as_str));
+        let tenant_id = given_tenant
+            .map(str::to_string)
+            .or_else(|| old.as_ref().map(|a| a.tenant_id.clone()))
+            .unwrap_or_else(|| default_tenant.to_string());
         if !self.tenants.contains_key(&tenant_id) {
             return Err(err(
                 StatusCode::BAD_REQUEST,
                 format!("field 'tenantID': unknown tenant '{tenant_id}'"),
             ));
         }
-        let created_ns = match input.get("createdAt").and_then(Value::as_str) {
+        let tenant_shape = match text(input, "tenant_shape") {
+            Some(s) => TenantShape::parse(s).ok_or_else(|| {
+                err(
+                    StatusCode::BAD_REQUEST,
+                    format!("field 'tenant_shape': '{s}' is not legacy, uuid or numeric"),
+                )
+            })?,
+            None if input.pointer("/tenant/id").is_some()
+                && input.pointer("/tenant/uuid").is_none() =>
+            {
+                TenantShape::Uuid
+            }
+            None => old.as_ref().map_or(TenantShape::Legacy, |a| a.tenant_shape),
+        };
+        let created_ns = match text(input, "createdAt") {
             Some(s) => Some(
                 DateTime::parse_from_rfc3339(s)
                     .map_err(|_| err(StatusCode::BAD_REQUEST, "field 'createdAt' must be RFC3339"))?
@@ -135,46 +205,70 @@ impl World {
             ),
             None => None,
         };
-        let id = input
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string().to_uppercase());
         // A new alert may carry its history (`createdAt`); a repeat is stamped now.
         let stamp = match created_ns {
-            Some(ns) if !self.alerts.contains_key(&id) => ns,
+            Some(ns) if old.is_none() => ns,
             _ => self.stamp_ns(now),
         };
-        let details = input.get("details").cloned().unwrap_or_else(|| json!({}));
-        let source = input
-            .get("_source")
-            .or_else(|| input.get("source"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let details = input
+            .get("details")
+            .cloned()
+            .or_else(|| old.as_ref().map(|a| a.details.clone()))
+            .unwrap_or_else(|| json!({}));
+        let source = text(input, "_source")
+            .or_else(|| text(input, "source"))
+            .map(str::to_string)
+            .or_else(|| old.as_ref().and_then(|a| a.source.clone()));
         let dismissed = input.get("dismissed") == Some(&Value::Bool(true));
-        let alert = self.alerts.entry(id.clone()).or_insert_with(|| Alert {
+        let alert = Alert {
             id: id.clone(),
-            alert_type: alert_type.clone(),
-            category: category.clone(),
-            severity: severity.clone(),
-            details: details.clone(),
-            tenant_id: tenant_id.clone(),
-            source: source.clone(),
-            created_ns: stamp,
+            alert_type,
+            category,
+            severity,
+            details,
+            tenant_id,
+            tenant_shape,
+            occurrences: old.as_ref().map_or(1, |a| a.occurrences.saturating_add(1)),
+            source,
+            created_ns: old.as_ref().map_or(stamp, |a| a.created_ns),
             updated_ns: stamp,
             received_ns: stamp,
-            deleted_ns: None,
-        });
-        alert.alert_type = alert_type;
-        alert.category = category;
-        alert.severity = severity;
-        alert.details = details;
-        alert.tenant_id = tenant_id;
-        alert.source = source;
-        alert.updated_ns = stamp;
-        alert.received_ns = stamp;
-        alert.deleted_ns = dismissed.then_some(stamp);
+            deleted_ns: dismissed.then_some(stamp),
+        };
+        self.alerts.insert(id.clone(), alert);
         Ok(id)
+    }
+
+    /// Fires `count` new alerts from one template (see [`World::upsert_alert`]; its
+    /// `id` is ignored), as a burst for load tests. Without `details` in the template
+    /// each alert gets a backup plan and a resource `BURST-00001`… of its own.
+    pub fn fire_burst(
+        &mut self,
+        count: usize,
+        template: &Value,
+        default_tenant: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Vec<String>> {
+        let mut base = match template {
+            Value::Object(m) => m.clone(),
+            _ => Map::new(),
+        };
+        base.remove("id");
+        base.remove("count");
+        base.entry("type").or_insert_with(|| json!("BackupFailed"));
+        let own_details = !base.contains_key("details");
+        let mut ids = Vec::with_capacity(count);
+        for n in 1..=count {
+            let mut input = base.clone();
+            if own_details {
+                input.insert(
+                    "details".into(),
+                    json!({"planName": "Burst plan", "resourceName": format!("BURST-{n:05}")}),
+                );
+            }
+            ids.push(self.upsert_alert(&Value::Object(input), default_tenant, now)?);
+        }
+        Ok(ids)
     }
 
     /// Dismisses an alert: sets `deletedAt` and bumps `updatedAt` (once).
@@ -255,6 +349,14 @@ fn select<'a>(
                     format!("'{key}' must be Unix nanoseconds, e.g. gt(1700000000000000000)"),
                 )
             })?;
+        if let Some(n) = nums.iter().find(|n| **n > 0 && **n < NS_FLOOR) {
+            return Err(err(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "'{key}' takes Unix nanoseconds; {n} looks like seconds, milliseconds or microseconds"
+                ),
+            ));
+        }
         Ok(Some((op, nums)))
     };
     let updated = ns_filter("updated_at")?;

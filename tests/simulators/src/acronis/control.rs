@@ -27,6 +27,7 @@ pub fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_sim/acronis/tokens/expire", post(expire))
         .route("/_sim/acronis/alerts", post(fire))
+        .route("/_sim/acronis/alerts/burst", post(burst))
         .route("/_sim/acronis/alerts/{id}", delete(dismiss))
         .route("/_sim/acronis/tenants", get(tenants))
         .route("/_sim/acronis/tenants/{id}", patch(set_fields))
@@ -45,6 +46,20 @@ async fn expire(State(sh): State<Arc<Shared>>) -> StatusCode {
 async fn fire(State(sh): State<Arc<Shared>>, Json(alert): Json<Value>) -> Response {
     match sh.fire_alert(&alert) {
         Ok(id) => Json(json!({"id": id})).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// `{count, …template}` → `{"ids": [...]}`.
+async fn burst(State(sh): State<Arc<Shared>>, Json(template): Json<Value>) -> Response {
+    let Some(count) = template.get("count").and_then(Value::as_u64) else {
+        return refused("field 'count' must be a non-negative integer".into());
+    };
+    if count > 100_000 {
+        return refused("field 'count': at most 100000 alerts per burst".into());
+    }
+    match sh.fire_burst(count as usize, &template) {
+        Ok(ids) => Json(json!({"ids": ids})).into_response(),
         Err(e) => refused(e),
     }
 }

@@ -16,8 +16,12 @@
 //!
 //! # Control routes (`/_sim/acronis/…`, plus the shared `/_sim/` ones)
 //! - `POST /_sim/acronis/tokens/expire` — every issued token stops working (204).
-//! - `POST /_sim/acronis/alerts` `{type, severity?, tenant_id, details?, id?, createdAt?}`
-//!   — fire an alert, or repeat one (same `id`: updated, un-dismissed) → `{"id"}`.
+//! - `POST /_sim/acronis/alerts` `{type, severity?, tenant_id, details?, id?, createdAt?,
+//!   tenant_shape?}` — fire an alert, or repeat one (same `id`: updated, un-dismissed,
+//!   omitted fields kept) → `{"id"}`;
+//!   `tenant_shape` (`legacy`, `uuid`, `numeric`) picks how the alert names its tenant.
+//! - `POST /_sim/acronis/alerts/burst` `{count, …template}` — fire `count` new alerts
+//!   from one template in one go (load tests) → `{"ids": [...]}`.
 //! - `DELETE /_sim/acronis/alerts/{id}` — dismiss as in the console (204).
 //! - `PUT /_sim/acronis/tenants/{id}/usages` `{name, infra_id?, value, absolute_value?,
 //!   updated_at?}` — upsert a usage record by `(name, infra_id)` (204).
@@ -42,10 +46,12 @@ mod tenants;
 mod usage;
 mod users;
 
+pub use alerts::{CTI_LICENSE, CTI_MALWARE, NS_FLOOR};
 pub use catalogue::{BACKUP_APP, CatalogueItem, PER_WORKLOAD, PLATFORM_APP};
 pub use seed::{
     ClientSeed, GENERATED_PARTNER_ID, GENERATED_STORAGE_ID, ItemSeed, LocationSeed, Seed,
-    StorageSeed, TenantSeed, UserSeed, generated_company_id, generated_customer_id,
+    StorageSeed, TenantSeed, UserSeed, generated_alerts, generated_company_id,
+    generated_customer_id,
 };
 pub use state::ROOT_ID;
 pub use usage::MAX_BATCH_TENANTS;
@@ -85,12 +91,15 @@ impl Shared {
     fn fire_alert(&self, alert: &Value) -> Result<String, String> {
         let now = self.now();
         let mut w = self.world();
-        let default_tenant = w
-            .clients
-            .values()
-            .next()
-            .map_or(ROOT_ID.to_string(), |c| c.tenant_id.clone());
+        let default_tenant = default_tenant(&w);
         w.upsert_alert(alert, &default_tenant, now)
+            .map_err(|e| e.message)
+    }
+    fn fire_burst(&self, count: usize, template: &Value) -> Result<Vec<String>, String> {
+        let now = self.now();
+        let mut w = self.world();
+        let default_tenant = default_tenant(&w);
+        w.fire_burst(count, template, &default_tenant, now)
             .map_err(|e| e.message)
     }
     fn tenants(&self) -> Vec<Value> {
@@ -111,6 +120,14 @@ impl Shared {
             .map(|i| offering::item_json(tenant_id, i))
             .collect()
     }
+}
+
+/// The tenant of the first API client: where an alert fired without a tenant lands.
+fn default_tenant(w: &World) -> String {
+    w.clients
+        .values()
+        .next()
+        .map_or(ROOT_ID.to_string(), |c| c.tenant_id.clone())
 }
 
 /// A running Acronis simulator; stops when dropped.
@@ -347,12 +364,43 @@ impl AcronisSim {
             Err(e) => panic!("add_storage: {e}"),
         }
     }
-    /// Fires (or repeats) an alert; returns its id. Panics on bad input.
+    /// Fires (or repeats, same `id`) an alert; returns its id. Panics on bad input.
+    /// Keys: `type`, `severity`, `category`, `details`, `id`, `createdAt`, `dismissed`,
+    /// the tenant (`tenant_id`, default: the first client's), and `tenant_shape`
+    /// (`legacy` — id, uuid and locator; `uuid` — the uuid as id, no `uuid`; `numeric` —
+    /// numbers only, so the tenant cannot be told).
     pub fn fire_alert(&self, alert: Value) -> String {
         match self.shared.fire_alert(&alert) {
             Ok(id) => id,
             Err(e) => panic!("fire_alert: {e}"),
         }
+    }
+    /// Fires the alert with this id again: `updatedAt` moves, a dismissal is cleared,
+    /// the content stays. Panics if there is no such alert.
+    pub fn repeat_alert(&self, id: &str) -> String {
+        self.fire_alert(serde_json::json!({"id": id}))
+    }
+    /// Fires `n` `BackupFailed` alerts for `tenant`, each on its own resource
+    /// (`BURST-00001`…), in one go; returns their ids in firing order.
+    pub fn fire_alerts(&self, n: usize, tenant: &str) -> Vec<String> {
+        self.fire_alerts_like(n, serde_json::json!({"tenant_id": tenant}))
+    }
+    /// Fires `n` new alerts from one template (the keys of [`fire_alert`](Self::fire_alert);
+    /// `id` ignored). Panics on bad input.
+    pub fn fire_alerts_like(&self, n: usize, template: Value) -> Vec<String> {
+        match self.shared.fire_burst(n, &template) {
+            Ok(ids) => ids,
+            Err(e) => panic!("fire_alerts: {e}"),
+        }
+    }
+    /// An alert as `GET /alerts/{id}` shows it (dismissed ones included).
+    pub fn alert(&self, id: &str) -> Option<Value> {
+        let w = self.shared.world();
+        w.alerts.get(id).map(|a| alerts::alert_json(&w, a))
+    }
+    /// How often the alert fired: 1, plus one per repeat.
+    pub fn alert_occurrences(&self, id: &str) -> Option<u32> {
+        self.shared.world().alerts.get(id).map(|a| a.occurrences)
     }
     /// Dismisses an alert as in the console; false if it does not exist.
     pub fn dismiss_alert(&self, id: &str) -> bool {

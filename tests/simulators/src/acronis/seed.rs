@@ -32,7 +32,7 @@ pub struct Seed {
     #[serde(default)]
     pub users: Vec<UserSeed>,
     /// Alerts in the shape `fire_alert` takes: `type`, `severity`, `tenant_id`,
-    /// `details`, optional `id`, `createdAt` (RFC3339), `dismissed`.
+    /// `details`, optional `id`, `createdAt` (RFC3339), `dismissed`, `tenant_shape`.
     #[serde(default)]
     pub alerts: Vec<Value>,
 }
@@ -158,7 +158,8 @@ pub fn generated_customer_id(i: usize) -> String {
 impl Seed {
     /// The partner (client `demo-client` / `demo-client-secret`) with one Acronis storage
     /// and `companies` customers "Company 00001"…, each with the default items and a
-    /// few usages. Deterministic.
+    /// few usages, and alerts of both tenant shapes (see [`generated_alerts`]).
+    /// Deterministic.
     pub fn generate(companies: usize) -> Seed {
         let tenants = std::iter::once(TenantSeed {
             id: GENERATED_PARTNER_ID.to_string(),
@@ -198,9 +199,38 @@ impl Seed {
                 ..StorageSeed::default()
             }],
             tenants,
+            alerts: generated_alerts(companies),
             ..Seed::default()
         }
     }
+}
+
+/// The alerts of the generated scenario: in every hundred customers, the first gets a
+/// `BackupFailed` whose tenant comes as id + uuid + locator, the second a CTI malware
+/// alert whose tenant comes as a uuid id + uuid locator (no `uuid`). Ids are
+/// `A0000000-0000-4000-8000-<customer number>`; they were created on 2024-01-15, one
+/// second apart, so they are older than anything a test fires.
+pub fn generated_alerts(companies: usize) -> Vec<Value> {
+    (1..=companies)
+        .filter(|i| matches!(i % 100, 1 | 2))
+        .map(|i| {
+            let created = format!("2024-01-15T{:02}:{:02}:{:02}Z", i / 3600 % 24, i / 60 % 60, i % 60);
+            let id = format!("A0000000-0000-4000-8000-{i:012}");
+            let tenant = generated_customer_id(i);
+            if i % 100 == 1 {
+                json!({"id": id, "type": "BackupFailed", "severity": "error", "tenant_id": tenant,
+                       "createdAt": created, "tenant_shape": "legacy",
+                       "details": {"planName": "Nightly", "resourceName": format!("SRV-{i:05}"),
+                                   "errorMessage": {"reason": "The storage is not reachable."}}})
+            } else {
+                json!({"id": id, "type": super::alerts::CTI_MALWARE, "severity": "critical",
+                       "tenant_id": tenant, "createdAt": created, "tenant_shape": "uuid",
+                       "details": {"title": "Malware detected",
+                                   "description": format!("A threat was quarantined on PC-{i:05}."),
+                                   "fields": {"Threat": "Trojan.Generic", "Path": "C:\\Users\\Public\\x.exe"}}})
+            }
+        })
+        .collect()
 }
 
 impl World {

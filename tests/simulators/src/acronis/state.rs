@@ -180,6 +180,30 @@ pub struct Storage {
     pub readonly: bool,
 }
 
+/// How an alert names its tenant. Public captures show two shapes; the third exists so
+/// tests can meet an alert whose tenant cannot be told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TenantShape {
+    /// `{"id": "<legacy number>", "uuid": "<uuid>", "locator": "/1/…/<number>/"}`.
+    #[default]
+    Legacy,
+    /// `{"id": "<uuid>", "locator": "/<root uuid>/…/<uuid>/"}`, no `uuid`.
+    Uuid,
+    /// `{"id": "<legacy number>", "locator": "/1/…/<number>/"}`: numbers only.
+    Numeric,
+}
+
+impl TenantShape {
+    pub fn parse(s: &str) -> Option<TenantShape> {
+        match s {
+            "legacy" => Some(TenantShape::Legacy),
+            "uuid" => Some(TenantShape::Uuid),
+            "numeric" => Some(TenantShape::Numeric),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Alert {
     pub id: String,
@@ -188,6 +212,9 @@ pub struct Alert {
     pub severity: String,
     pub details: Value,
     pub tenant_id: String,
+    pub tenant_shape: TenantShape,
+    /// How often the alert fired (1 + repeats); not part of the API's JSON.
+    pub occurrences: u32,
     pub source: Option<String>,
     pub created_ns: i64,
     pub updated_ns: i64,
@@ -457,6 +484,18 @@ impl World {
         for i in ids {
             s.push_str(&format!("{i}/"));
         }
+        s
+    }
+
+    /// The `/<root uuid>/…/<uuid>/` path of the newer alert `tenant.locator` shape.
+    pub fn uuid_locator(&self, id: &str) -> String {
+        let mut s = String::from("/");
+        for a in self.ancestors(id).iter().rev() {
+            s.push_str(a);
+            s.push('/');
+        }
+        s.push_str(id);
+        s.push('/');
         s
     }
 

@@ -39,8 +39,12 @@ pub fn fields(state: &State, entity: &Entity) -> Value {
             json!({
                 "name": f.name,
                 "dataType": if f.name == "id" { "long" } else { f.kind.data_type() },
-                // Lengths are not tracked per field (unconfirmed values); strings report 255.
-                "length": if f.kind == Kind::Str { 255 } else { 0 },
+                // Strings without a known length (most: unconfirmed) report 255.
+                "length": match (f.kind, f.max_len) {
+                    (Kind::Str, Some(max)) => max,
+                    (Kind::Str, None) => 255,
+                    _ => 0,
+                },
                 "isRequired": f.required,
                 "isReadOnly": f.read_only,
                 "isQueryable": f.queryable,

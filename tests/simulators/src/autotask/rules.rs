@@ -163,8 +163,15 @@ fn check_udf_definition(state: &State, row: &Record, own_id: Option<i64>) -> Res
     Ok(())
 }
 
-/// The ticket's contact and contract must belong to its company.
+/// A primary resource needs its role, and the ticket's contact and contract must
+/// belong to its company.
 fn check_ticket(state: &State, row: &Record, old: Option<&Record>) -> Result<(), ApiError> {
+    // The message integrators report from the real API.
+    if int(row, "assignedResourceID").is_some() && int(row, "assignedResourceRoleID").is_none() {
+        return Err(ApiError::server(
+            "When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.",
+        ));
+    }
     let company = int(row, "companyID");
     let changed = |f: &str| old.is_none_or(|o| o.get(f) != row.get(f));
     for (field, entity) in [("contactID", "Contacts"), ("contractID", "Contracts")] {

@@ -5,7 +5,8 @@
 //! reference: `name type [flags]`, comma separated. Flags: `req` required on create,
 //! `ro` read-only (ignored in bodies), `once` settable on create only, `nq` not
 //! queryable, `created` / `modified` maintained timestamps, `->Entity` reference,
-//! `=json` default on create.
+//! `=json` default on create, `max=N` longest string (UTF-16 code units, as .NET
+//! counts; only where the reference or the entity docs give a length).
 
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -55,6 +56,7 @@ pub struct Field {
     pub modified_stamp: bool,
     pub reference: Option<&'static str>,
     pub default: Option<Value>,
+    pub max_len: Option<usize>,
 }
 
 /// Which operations the entity's own (flat) URL supports.
@@ -252,8 +254,9 @@ const TICKETS: &str = "id i64 ro, apiVendorID i32 ro, assignedResourceID i32 ->R
     completedDate dt ro, configurationItemID i32, contactID i32 ->Contacts, \
     contractID i32 ->Contracts, contractServiceBundleID i64, contractServiceID i64, \
     createDate dt created, createdByContactID i32 ro, creatorResourceID i32 ro, \
-    creatorType i32 ro nq, currentServiceThermometerRating i32 ro, description str, \
-    dueDateTime dt, estimatedHours num, externalID str, firstResponseAssignedResourceID i32 ro, \
+    creatorType i32 ro nq, currentServiceThermometerRating i32 ro, description str max=8000, \
+    dueDateTime dt, estimatedHours num, externalID str max=50, \
+    firstResponseAssignedResourceID i32 ro, \
     firstResponseDateTime dt ro, firstResponseDueDateTime dt ro, \
     firstResponseInitiatingResourceID i32 ro, hoursToBeScheduled num, \
     impersonatorCreatorResourceID i32 ro, issueType i32, lastActivityDate dt modified, \
@@ -262,18 +265,18 @@ const TICKETS: &str = "id i64 ro, apiVendorID i32 ro, assignedResourceID i32 ->R
     lastTrackedModificationDateTime dt modified, monitorID i64, monitorTypeID i32, \
     opportunityID i32, organizationalLevelAssociationID i32, \
     previousServiceThermometerRating i32 ro, priority i32 req, problemTicketId i32, \
-    projectID i32, purchaseOrderNumber str, queueID i32 req, resolution str, \
+    projectID i32, purchaseOrderNumber str, queueID i32 req, resolution str max=32000, \
     resolutionPlanDateTime dt ro, resolutionPlanDueDateTime dt ro, resolvedDateTime dt ro, \
     resolvedDueDateTime dt ro, rmaStatus i32, rmaType i32, rmmAlertID str, \
     serviceLevelAgreementHasBeenMet bool ro, serviceLevelAgreementID i32, \
     serviceLevelAgreementPausedNextEventHours num ro, serviceThermometerTemperature i32 ro, \
     source i32, status i32 req, subIssueType i32, ticketCategory i32, ticketNumber str ro, \
-    ticketType i32 =1, title str req";
+    ticketType i32 =1, title str req max=255";
 
 const TICKET_NOTES: &str = "id i64 ro, createDateTime dt created, createdByContactID i32 ro, \
-    creatorResourceID i32 ro, description str req, impersonatorCreatorResourceID i32 ro, \
+    creatorResourceID i32 ro, description str req max=32000, impersonatorCreatorResourceID i32 ro, \
     impersonatorUpdaterResourceID i32 ro, lastActivityDate dt modified, noteType i32 req, \
-    publish i32 req, ticketID i32 req once ->Tickets, title str";
+    publish i32 req, ticketID i32 req once ->Tickets, title str max=250";
 
 const RESOURCES: &str = "id i64 ro, email str, firstName str, isActive bool, lastName str, \
     resourceType str, title str, userName str, userType i32";
@@ -520,6 +523,7 @@ fn parse_field(item: &'static str) -> Field {
         modified_stamp: false,
         reference: None,
         default: None,
+        max_len: None,
     };
     for flag in words {
         match flag {
@@ -540,6 +544,8 @@ fn parse_field(item: &'static str) -> Field {
                     field.reference = Some(target);
                 } else if let Some(json) = flag.strip_prefix('=') {
                     field.default = serde_json::from_str(json).ok();
+                } else if let Some(n) = flag.strip_prefix("max=") {
+                    field.max_len = n.parse().ok();
                 }
             }
         }

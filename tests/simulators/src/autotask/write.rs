@@ -122,6 +122,13 @@ fn bind(
         }
         match coerce(value, field) {
             Ok(v) => {
+                if let (Some(max), Some(text)) = (field.max_len, v.as_str())
+                    && source == Source::Api
+                    && text.encode_utf16().count() > max
+                {
+                    errors.push(too_long(entity, field, max));
+                    continue;
+                }
                 fields.insert(field.name.to_string(), v);
             }
             Err(e) => errors.push(e),
@@ -135,6 +142,15 @@ fn bind(
     } else {
         Err(errors)
     }
+}
+
+/// A string over its field's length. Whether Autotask refuses or cuts such a value is
+/// unconfirmed; refusing shows a client that does not bound outside text.
+fn too_long(entity: &Entity, field: &Field, max: usize) -> String {
+    format!(
+        "The value of field {} of the {} entity exceeds its maximum length of {max} characters.",
+        field.name, entity.name
+    )
 }
 
 /// `userDefinedFields: [{name, value}]`: names must be defined for the entity; values are
