@@ -7,7 +7,7 @@ pub async fn alert_tickets_create_and_versioned_update(store: SharedStore) {
     assert!(store.get_alert_ticket(&key).await.expect("get").is_none());
     assert_eq!(
         store
-            .put_alert_ticket(&ticket(&key, 42), None)
+            .put_alert_ticket(&ticket("tenant-1", "alert-9", 42), None)
             .await
             .expect("create"),
         1
@@ -15,12 +15,13 @@ pub async fn alert_tickets_create_and_versioned_update(store: SharedStore) {
 
     // A second ingestion run racing to create the same alert's ticket loses.
     let err = store
-        .put_alert_ticket(&ticket(&key, 43), None)
+        .put_alert_ticket(&ticket("tenant-1", "alert-9", 43), None)
         .await
         .expect_err("duplicate");
     assert_eq!(conflict_version(&err), Some(1));
 
-    let mut closed = ticket(&key, 42);
+    let mut closed = ticket("tenant-1", "alert-9", 42);
+    closed.state = AlertTicketState::Closed;
     closed.closed_at = Some(t0() + secs(3600));
     closed.last_seen_at = t0() + secs(60);
     assert_eq!(
@@ -31,7 +32,7 @@ pub async fn alert_tickets_create_and_versioned_update(store: SharedStore) {
         2
     );
     let err = store
-        .put_alert_ticket(&ticket(&key, 42), Some(1))
+        .put_alert_ticket(&ticket("tenant-1", "alert-9", 42), Some(1))
         .await
         .expect_err("stale");
     assert_eq!(conflict_version(&err), Some(2));
@@ -42,9 +43,8 @@ pub async fn alert_tickets_create_and_versioned_update(store: SharedStore) {
         .expect("get")
         .expect("present");
     assert_eq!((stored.value, stored.version), (closed, 2));
-    let other = AlertTicket::key("tenant-2", "alert-9");
     let err = store
-        .put_alert_ticket(&ticket(&other, 1), Some(1))
+        .put_alert_ticket(&ticket("tenant-2", "alert-9", 1), Some(1))
         .await
         .expect_err("missing");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
