@@ -19,4 +19,5 @@ pub mod records;
 pub mod secret;
 pub mod settings;
 pub mod text;
+pub mod tickets;
 pub mod validation;

@@ -250,7 +250,8 @@ impl PublicCloudMappings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertMapping {
-    /// Acronis alert `type`, e.g. `BackupFailed`, `NoBackupForXDays`.
+    /// Acronis alert `type`, e.g. `BackupFailed`, `NoBackupForXDays`, a CTI id, or the
+    /// short name of CTI ids ([`cti_short_name`]).
     pub alert_type: String,
     /// The guide's check box; a listed row is on unless switched off.
     pub enabled: bool,
@@ -281,6 +282,36 @@ impl Default for AlertMapping {
     }
 }
 
+/// The short name of a CTI alert type, which an alert-mapping row may name instead of
+/// the whole id: the entity name of the id's last (most derived) segment, without its
+/// vendor, package and version. `cti.a.p.am.alert.v1.0~a.p.malware_detected.v1.0` →
+/// `malware_detected`. `None` for types that are not CTI ids (`BackupFailed`) or do
+/// not parse.
+pub fn cti_short_name(alert_type: &str) -> Option<&str> {
+    let rest = alert_type.strip_prefix("cti.")?;
+    let segment = rest.rsplit('~').next()?;
+    let parts: Vec<&str> = segment.split('.').collect();
+    let is_major = |part: &str| {
+        part.strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let is_minor = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    // The version closes the segment: `v<major>` or `v<major>.<minor>`.
+    let version_at = match parts.as_slice() {
+        [.., major, minor] if is_major(major) && is_minor(minor) => parts.len() - 2,
+        [.., major] if is_major(major) => parts.len() - 1,
+        _ => return None,
+    };
+    // vendor.package.<name…>: the name is at least one part.
+    if version_at < 3 {
+        return None;
+    }
+    let start = parts[..2].iter().map(|p| p.len() + 1).sum::<usize>();
+    let len = parts[2..version_at].iter().map(|p| p.len()).sum::<usize>() + version_at - 3;
+    let name = &segment[start..start + len];
+    (!name.is_empty() && parts[2..version_at].iter().all(|p| !p.is_empty())).then_some(name)
+}
+
 /// What an Autotask service stands for, found by `Settings::target_of_service`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MappedTarget<'a> {
@@ -297,4 +328,38 @@ pub enum MappedTarget<'a> {
         row: StorageRow,
     },
     PublicCloud(PublicCloudVendor),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cti_short_name;
+
+    #[test]
+    fn cti_short_names() {
+        let cases = [
+            (
+                "cti.a.p.am.alert.v1.0~a.p.malware_detected.v1.0",
+                Some("malware_detected"),
+            ),
+            (
+                "cti.a.p.am.alert.v1.0~acme.backup.agent.offline.v2.13",
+                Some("agent.offline"),
+            ),
+            (
+                "cti.a.p.am.alert.v1~a.p.quota_exceeded.v3",
+                Some("quota_exceeded"),
+            ),
+            // Without a derived segment the base type itself is named.
+            ("cti.a.p.am.alert.v1.0", Some("am.alert")),
+            ("BackupFailed", None),
+            ("cti.a.p.am.alert.v1.0~a.p.v1.0", None),
+            ("cti.a.p.am.alert.v1.0~a.p.x", None),
+            ("cti.a.p.am.alert.v1.0~a.p..v1.0", None),
+            ("cti.", None),
+            ("", None),
+        ];
+        for (alert_type, expected) in cases {
+            assert_eq!(cti_short_name(alert_type), expected, "{alert_type}");
+        }
+    }
 }

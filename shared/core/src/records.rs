@@ -1,5 +1,5 @@
-//! Plain records the store persists for the jobs: versions, ledgers, leases, audit, job
-//! runs, quota sync.
+//! Plain records the store persists for the jobs: versions, ledgers, alert tickets and
+//! skipped alerts, leases, audit, job runs, quota sync.
 //!
 //! Pure data with serde, so jobs and planners can use them without depending on the
 //! store crate. The store decides how they are keyed; these types only say what they are.
@@ -47,32 +47,139 @@ pub struct UsageLedgerEntry {
 }
 
 /// The Autotask ticket opened for one Acronis alert (the alert → ticket table).
+///
+/// One record per alert key, versioned by the store. Creating a ticket is two writes
+/// around one Autotask call: the record goes `Pending` (the intent) before the create
+/// call and `Open` with the ticket id after it. A run killed in between leaves a
+/// `Pending` record, and the next run first looks for a ticket whose `externalID` is the
+/// alert key before it creates one, so an alert never gets two tickets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertTicket {
-    /// Dedup key: see [`AlertTicket::key`].
+    /// Dedup key: see [`AlertTicket::key`]. Also the ticket's `externalID`.
     pub alert_key: String,
-    /// Autotask `Tickets.id`.
-    pub ticket_id: i64,
+    /// Records written before the state existed had a ticket, hence `Open`.
+    #[serde(default)]
+    pub state: AlertTicketState,
+    /// Autotask `Tickets.id`; `None` only while `Pending`.
+    #[serde(default)]
+    pub ticket_id: Option<i64>,
     /// Autotask `Tickets.ticketNumber` (e.g. `T20261001.0042`), for display.
     #[serde(default)]
     pub ticket_number: Option<String>,
     /// Autotask company the ticket was opened for, when the tenant is mapped.
     #[serde(default)]
     pub company_id: Option<i64>,
+    /// Acronis tenant uuid of the alert.
+    #[serde(default)]
+    pub tenant_id: String,
+    /// Acronis alert id.
+    #[serde(default)]
+    pub alert_id: String,
+    /// Acronis alert `type` (a short name or a CTI id).
+    #[serde(default)]
+    pub alert_type: String,
+    /// When the current ticket was opened (for `Pending`: when the intent was recorded).
     pub opened_at: DateTime<Utc>,
-    /// Last time the alert was seen (a repeat re-opens the ticket within the window).
+    /// When the bridge last handled the alert.
     pub last_seen_at: DateTime<Utc>,
     /// When the ticket was closed (by the bridge's auto-close, or seen closed); the
-    /// re-opening window counts from here.
+    /// re-opening window counts from here when Autotask's `completedDate` is unknown.
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// What the bridge last did: see `tickets::TicketAction::name` (`created`, `note`,
+    /// `reopened`, `closed`, `adopted`).
+    #[serde(default)]
+    pub last_action: Option<String>,
+    /// The alert's `updatedAt` the last action handled (for `Pending`: the update the
+    /// ticket is being created for). A re-read alert at this instant changes nothing.
+    #[serde(default)]
+    pub last_updated_at: Option<DateTime<Utc>>,
+    /// Earlier tickets of the alert, oldest first: a repeat long after its ticket was
+    /// closed gets a new ticket with the same `externalID`, so recovery must tell the
+    /// new one from these. At most [`AlertTicket::MAX_PREVIOUS_TICKETS`], newest kept.
+    #[serde(default)]
+    pub previous_ticket_ids: Vec<i64>,
+}
+
+/// Where an alert's ticket stands, as the bridge last knew it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertTicketState {
+    /// The create call is about to be made (or was, by a run that was killed).
+    Pending,
+    #[default]
+    Open,
+    Closed,
 }
 
 impl AlertTicket {
+    /// Most earlier ticket ids kept in `previous_ticket_ids`.
+    pub const MAX_PREVIOUS_TICKETS: usize = 100;
+    /// Longest `alert_type` kept (CTI ids are long, but not this long).
+    pub const MAX_ALERT_TYPE_CHARS: usize = 500;
+    /// Longest `ticket_number` accepted (Autotask's are `T20261001.0042`).
+    pub const MAX_TICKET_NUMBER_CHARS: usize = 50;
+    /// Longest `last_action` accepted.
+    pub const MAX_LAST_ACTION_CHARS: usize = 50;
+
     /// The dedup key: Acronis alert ids are only unique together with their tenant.
     pub fn key(tenant_id: &str, alert_id: &str) -> String {
         format!("{tenant_id}/{alert_id}")
+    }
+
+    /// Whether `ticket_id` is the alert's current or an earlier ticket.
+    pub fn knows_ticket(&self, ticket_id: i64) -> bool {
+        self.ticket_id == Some(ticket_id) || self.previous_ticket_ids.contains(&ticket_id)
+    }
+}
+
+/// An alert the alert job could not turn into a ticket action (no tenant, a payload it
+/// cannot read, an Autotask refusal), kept so the operator can see why.
+///
+/// One record per alert key, overwritten by a later skip of the same alert. Build it
+/// with [`SkippedAlert::new`], which bounds the texts to what the store accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedAlert {
+    /// [`AlertTicket::key`] of the alert, or the alert id alone when it names no tenant.
+    pub alert_key: String,
+    pub alert_id: String,
+    /// Acronis tenant uuid, when the alert names one.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Why, in words; at most [`SkippedAlert::MAX_REASON_CHARS`] characters.
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    /// The alert as received (JSON), at most [`SkippedAlert::MAX_RAW_BYTES`] bytes.
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+impl SkippedAlert {
+    pub const MAX_REASON_CHARS: usize = 500;
+    pub const MAX_RAW_BYTES: usize = 2048;
+
+    /// A skipped alert with `reason` and `raw` cut to the store's limits (marked `…`).
+    /// The key is [`AlertTicket::key`] with a tenant, the alert id without one.
+    pub fn new(
+        alert_id: &str,
+        tenant: Option<&str>,
+        reason: &str,
+        at: DateTime<Utc>,
+        raw: Option<&str>,
+    ) -> SkippedAlert {
+        SkippedAlert {
+            alert_key: match tenant {
+                Some(tenant) => AlertTicket::key(tenant, alert_id),
+                None => alert_id.to_owned(),
+            },
+            alert_id: alert_id.to_owned(),
+            tenant: tenant.map(str::to_owned),
+            reason: crate::text::fit(reason, Self::MAX_REASON_CHARS),
+            at,
+            raw: raw.map(|raw| crate::text::fit_bytes(raw, Self::MAX_RAW_BYTES)),
+        }
     }
 }
 
@@ -246,6 +353,59 @@ mod tests {
     #[test]
     fn alert_key_joins_tenant_and_alert() {
         assert_eq!(AlertTicket::key("t-1", "a-9"), "t-1/a-9");
+    }
+
+    #[test]
+    fn an_alert_ticket_written_before_states_reads_as_open() {
+        let json = r#"{"alert_key":"t-1/a-9","ticket_id":42,"ticket_number":"T20261001.0042",
+                       "company_id":174,"opened_at":"2026-10-01T08:00:00Z",
+                       "last_seen_at":"2026-10-01T08:00:00Z"}"#;
+        let record: AlertTicket = serde_json::from_str(json).expect("old record");
+        assert_eq!(record.state, AlertTicketState::Open);
+        assert_eq!(record.ticket_id, Some(42));
+        assert_eq!(
+            (record.tenant_id.as_str(), record.alert_id.as_str()),
+            ("", "")
+        );
+        assert_eq!((record.last_action, record.last_updated_at), (None, None));
+        assert!(record.previous_ticket_ids.is_empty());
+    }
+
+    #[test]
+    fn a_record_knows_its_current_and_earlier_tickets() {
+        let json = r#"{"alert_key":"t-1/a-9","ticket_id":42,"previous_ticket_ids":[7],
+                       "opened_at":"2026-10-01T08:00:00Z","last_seen_at":"2026-10-01T08:00:00Z"}"#;
+        let record: AlertTicket = serde_json::from_str(json).expect("record");
+        assert!(record.knows_ticket(42) && record.knows_ticket(7));
+        assert!(!record.knows_ticket(43));
+    }
+
+    #[test]
+    fn skipped_alert_texts_are_cut_to_the_store_limits() {
+        let at = DateTime::parse_from_rfc3339("2026-10-01T08:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let long_reason = "x".repeat(2 * SkippedAlert::MAX_REASON_CHARS);
+        let raw = format!(
+            "{{\"details\":\"{}\"}}",
+            "é".repeat(SkippedAlert::MAX_RAW_BYTES)
+        );
+        let skipped = SkippedAlert::new("a-9", Some("t-1"), &long_reason, at, Some(&raw));
+        assert_eq!(skipped.alert_key, "t-1/a-9");
+        assert_eq!(
+            skipped.reason.chars().count(),
+            SkippedAlert::MAX_REASON_CHARS
+        );
+        assert!(skipped.reason.ends_with('…'));
+        let kept = skipped.raw.expect("raw kept");
+        assert!(kept.len() <= SkippedAlert::MAX_RAW_BYTES, "{}", kept.len());
+        assert!(kept.ends_with('…'));
+
+        let untenanted = SkippedAlert::new("a-9", None, "no tenant", at, None);
+        assert_eq!(
+            (untenanted.alert_key.as_str(), untenanted.raw),
+            ("a-9", None)
+        );
     }
 
     #[test]

@@ -272,6 +272,20 @@ impl Settings {
         })
     }
 
+    /// The alert-mapping row of an Acronis alert type: the row naming the type itself,
+    /// else, for a CTI id, the row naming its short name
+    /// ([`cti_short_name`](crate::mapping::cti_short_name)), so one row covers every
+    /// version of a CTI alert. Validation makes each name unique.
+    pub fn alert_mapping(&self, alert_type: &str) -> Option<&AlertMapping> {
+        let alert_type = alert_type.trim();
+        let named = |name: &str| {
+            self.alert_mappings
+                .iter()
+                .find(|row| row.alert_type.trim() == name)
+        };
+        named(alert_type).or_else(|| crate::mapping::cti_short_name(alert_type).and_then(named))
+    }
+
     /// What an Autotask service stands for. Validation makes this unique.
     pub fn target_of_service(&self, service_id: i64) -> Option<MappedTarget<'_>> {
         let is = |service: Option<&crate::mapping::ServiceRef>| {

@@ -27,11 +27,11 @@ use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
-    AlertTicket, AuditEntry, AuditQuery, JobStatus, Lease, Page, QuotaSync, UsageLedgerEntry,
-    Versioned,
+    AlertTicket, AlertTicketState, AuditEntry, AuditQuery, JobStatus, Lease, Page, QuotaSync,
+    SkippedAlert, UsageLedgerEntry, Versioned,
 };
 use bridge_core::settings::Settings;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
@@ -218,18 +218,215 @@ pub trait LedgerStore: Send + Sync {
     ) -> StoreResult<Option<UsageLedgerEntry>>;
 }
 
-/// Alert → ticket: which Autotask ticket an Acronis alert opened.
+/// Alert → ticket: which Autotask ticket an Acronis alert opened, and the alerts the
+/// alert job could not process.
+///
+/// Alert ticket records are versioned like the other records and checked before
+/// anything is written (see [`alert_ticket_body`] for the rules); a refused one is
+/// [`StoreError::Invalid`] naming the field.
 #[async_trait]
 pub trait AlertTicketStore: Send + Sync {
     async fn get_alert_ticket(
         &self,
         alert_key: &str,
     ) -> StoreResult<Option<Versioned<AlertTicket>>>;
+    /// `None` = must not exist yet (two runs cannot both record the intent to create
+    /// an alert's ticket), `Some(v)` = must still be at `v`; returns the new version.
     async fn put_alert_ticket(
         &self,
         ticket: &AlertTicket,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
+    /// Records ordered by company id, then alert key, records without a company last;
+    /// with `company_id`, only that company's. The order does not move while a record
+    /// is updated (unless its company changes), so paging neither skips nor repeats.
+    /// `limit` 1..=1000. DynamoDB answers from its index, eventually consistent: a record
+    /// written a moment ago may be missing or old.
+    async fn list_alert_tickets(
+        &self,
+        company_id: Option<i64>,
+        limit: u32,
+        page_token: Option<&str>,
+    ) -> StoreResult<Page<Versioned<AlertTicket>>>;
+    /// Creates or replaces the skipped alert with the same key (last write wins). It is
+    /// listed for [`SKIPPED_ALERT_RETENTION_DAYS`] after its `at`.
+    async fn put_skipped_alert(&self, skipped: &SkippedAlert) -> StoreResult<()>;
+    /// Skipped alerts newest first (by `at`, then key descending); those older than the
+    /// retention at `now` are never returned. `limit` 1..=1000.
+    async fn list_skipped_alerts(
+        &self,
+        limit: u32,
+        page_token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Page<SkippedAlert>>;
+}
+
+/// How long a skipped alert stays listed (and, in DynamoDB, until TTL removes it).
+pub const SKIPPED_ALERT_RETENTION_DAYS: i64 = 30;
+
+/// An alert ticket record as stored, after its checks:
+///
+/// - `alert_key`, `tenant_id`, `alert_id`: checked like every key, and the key must be
+///   [`AlertTicket::key`] of the tenant and alert (`alert_key`);
+/// - `alert_type`: not blank, at most [`AlertTicket::MAX_ALERT_TYPE_CHARS`] characters;
+/// - `ticket_id`: absent while `Pending`, present once `Open` or `Closed`, never
+///   negative; `company_id` and `previous_ticket_ids` never negative, at most
+///   [`AlertTicket::MAX_PREVIOUS_TICKETS`] of the latter;
+/// - `ticket_number`, `last_action`: not blank when given, at most
+///   [`AlertTicket::MAX_TICKET_NUMBER_CHARS`] / [`AlertTicket::MAX_LAST_ACTION_CHARS`].
+///
+/// Both adapters store exactly this body.
+fn alert_ticket_body(record: &AlertTicket) -> StoreResult<String> {
+    validate::name("alert_key", &record.alert_key)?;
+    validate::name("tenant_id", &record.tenant_id)?;
+    validate::name("alert_id", &record.alert_id)?;
+    let expected_key = AlertTicket::key(&record.tenant_id, &record.alert_id);
+    if record.alert_key != expected_key {
+        return Err(StoreError::invalid(
+            "alert_key",
+            format!(
+                "{:?} is not the key of tenant_id and alert_id ({expected_key:?})",
+                record.alert_key
+            ),
+        ));
+    }
+    validate::text(
+        "alert_type",
+        &record.alert_type,
+        AlertTicket::MAX_ALERT_TYPE_CHARS,
+    )?;
+    match (record.state, record.ticket_id) {
+        (AlertTicketState::Pending, Some(_)) => {
+            return Err(StoreError::invalid(
+                "ticket_id",
+                "a pending record has no ticket yet (leave it out)",
+            ));
+        }
+        (AlertTicketState::Open | AlertTicketState::Closed, None) => {
+            return Err(StoreError::invalid(
+                "ticket_id",
+                "required once the ticket exists (state open or closed)",
+            ));
+        }
+        (_, Some(id)) => validate::id("ticket_id", id)?,
+        (AlertTicketState::Pending, None) => {}
+    }
+    if let Some(number) = &record.ticket_number {
+        validate::text(
+            "ticket_number",
+            number,
+            AlertTicket::MAX_TICKET_NUMBER_CHARS,
+        )?;
+    }
+    if let Some(company_id) = record.company_id {
+        validate::id("company_id", company_id)?;
+    }
+    if let Some(action) = &record.last_action {
+        validate::text("last_action", action, AlertTicket::MAX_LAST_ACTION_CHARS)?;
+    }
+    if record.previous_ticket_ids.len() > AlertTicket::MAX_PREVIOUS_TICKETS {
+        return Err(StoreError::invalid(
+            "previous_ticket_ids",
+            format!(
+                "{} ids, over the limit of {}",
+                record.previous_ticket_ids.len(),
+                AlertTicket::MAX_PREVIOUS_TICKETS
+            ),
+        ));
+    }
+    for &id in &record.previous_ticket_ids {
+        validate::id("previous_ticket_ids", id)?;
+    }
+    serde_json::to_string(record).map_err(|e| {
+        StoreError::invalid(
+            "alert_ticket",
+            format!("{}: {e}", alert_ticket_what(&record.alert_key)),
+        )
+    })
+}
+
+fn alert_ticket_what(alert_key: &str) -> String {
+    format!("alert ticket {alert_key}")
+}
+
+/// Where a record sorts in the listing, the same string in both adapters (DynamoDB's
+/// `GSI1SK`): `COMPANY#<id, 20 digits>#<alert key>`, or `NOCOMPANY#<alert key>`, which
+/// sorts after every company.
+fn alert_ticket_sort_key(company_id: Option<i64>, alert_key: &str) -> String {
+    match company_id {
+        Some(company_id) => format!("{}{alert_key}", alert_ticket_company_prefix(company_id)),
+        None => format!("NOCOMPANY#{alert_key}"),
+    }
+}
+
+fn alert_ticket_company_prefix(company_id: i64) -> String {
+    format!("COMPANY#{company_id:020}#")
+}
+
+/// Which listing a page token continues: all records, or one company's.
+fn alert_tickets_scope(company_id: Option<i64>) -> String {
+    match company_id {
+        Some(company_id) => format!("tickets#{company_id}"),
+        None => "tickets".to_owned(),
+    }
+}
+
+/// The arguments of a listing of alert tickets, checked.
+fn alert_tickets_listing(company_id: Option<i64>, limit: u32) -> StoreResult<u32> {
+    if let Some(company_id) = company_id {
+        validate::id("company_id", company_id)?;
+    }
+    validate::limit(limit)
+}
+
+/// A skipped alert as stored, after its checks (`alert_key` must be the key of its
+/// tenant and alert, or the alert id alone without tenant; `reason` not blank and at
+/// most [`SkippedAlert::MAX_REASON_CHARS`] characters; `raw` at most
+/// [`SkippedAlert::MAX_RAW_BYTES`] bytes), with the instant (ms) it stops being listed.
+fn skipped_alert_body(skipped: &SkippedAlert) -> StoreResult<(String, i64)> {
+    validate::name("alert_key", &skipped.alert_key)?;
+    validate::name("alert_id", &skipped.alert_id)?;
+    if let Some(tenant) = &skipped.tenant {
+        validate::name("tenant", tenant)?;
+    }
+    let expected_key = match &skipped.tenant {
+        Some(tenant) => AlertTicket::key(tenant, &skipped.alert_id),
+        None => skipped.alert_id.clone(),
+    };
+    if skipped.alert_key != expected_key {
+        return Err(StoreError::invalid(
+            "alert_key",
+            format!(
+                "{:?} is not the key of tenant and alert_id ({expected_key:?})",
+                skipped.alert_key
+            ),
+        ));
+    }
+    validate::text("reason", &skipped.reason, SkippedAlert::MAX_REASON_CHARS)?;
+    if let Some(raw) = &skipped.raw
+        && raw.len() > SkippedAlert::MAX_RAW_BYTES
+    {
+        return Err(StoreError::invalid(
+            "raw",
+            format!(
+                "{} bytes, over the limit of {} (cut it with SkippedAlert::new)",
+                raw.len(),
+                SkippedAlert::MAX_RAW_BYTES
+            ),
+        ));
+    }
+    let expires_ms = skipped
+        .at
+        .checked_add_signed(TimeDelta::days(SKIPPED_ALERT_RETENTION_DAYS))
+        .map(|expires| expires.timestamp_millis())
+        .ok_or_else(|| StoreError::invalid("at", "out of range"))?;
+    let body = serde_json::to_string(skipped).map_err(|e| {
+        StoreError::invalid(
+            "skipped_alert",
+            format!("skipped alert {}: {e}", skipped.alert_key),
+        )
+    })?;
+    Ok((body, expires_ms))
 }
 
 /// Each job's last run and last failure, for the operator's `GET /jobs`.

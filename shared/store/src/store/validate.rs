@@ -19,6 +19,21 @@ pub(crate) fn name(field: &'static str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A non-blank text of at most `max_chars` characters (a record's bounded field).
+pub(crate) fn text(field: &'static str, value: &str, max_chars: usize) -> Result<(), StoreError> {
+    if value.trim().is_empty() {
+        return Err(StoreError::invalid(field, "must not be blank"));
+    }
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(StoreError::invalid(
+            field,
+            format!("{chars} characters, over the limit of {max_chars}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Autotask ids are never negative; keeping them so makes key order numeric order.
 pub(crate) fn id(field: &'static str, value: i64) -> Result<(), StoreError> {
     if value < 0 {

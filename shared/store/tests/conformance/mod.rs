@@ -34,7 +34,9 @@ use std::time::Duration;
 use bridge_core::contracts::{Billing, CompanySnapshot, ContractSummary};
 use bridge_core::mapping::{CustomerMapping, MappingOrigin};
 use bridge_core::provisioning::{NewTenant, PendingProvisioning, PricingMode};
-use bridge_core::records::{AlertTicket, AuditEntry, AuditQuery, UsageLedgerEntry};
+use bridge_core::records::{
+    AlertTicket, AlertTicketState, AuditEntry, AuditQuery, UsageLedgerEntry,
+};
 use bridge_core::settings::Settings;
 use bridge_store::store::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -57,6 +59,13 @@ macro_rules! conformance_suite {
             mapping_list_pages_in_company_order,
             cursors_are_versioned,
             alert_tickets_create_and_versioned_update,
+            alert_tickets_intent_then_ticket_race_has_one_winner,
+            alert_tickets_list_by_company_then_key,
+            alert_ticket_page_tokens_continue_only_their_listing,
+            alert_ticket_invalid_records_write_nothing,
+            skipped_alerts_upsert_and_list_newest_first,
+            skipped_alerts_are_listed_for_the_retention_only,
+            skipped_alert_invalid_records_write_nothing,
             contract_snapshots_are_versioned,
             pending_provisioning_create_once_update_list_delete,
             pending_provisioning_race_has_one_winner,
@@ -127,15 +136,23 @@ fn audit(id: &str, at: DateTime<Utc>, kind: &str) -> AuditEntry {
     }
 }
 
-fn ticket(alert_key: &str, ticket_id: i64) -> AlertTicket {
+/// An open ticket record for `tenant`'s alert `alert`.
+fn ticket(tenant: &str, alert: &str, ticket_id: i64) -> AlertTicket {
     AlertTicket {
-        alert_key: alert_key.to_owned(),
-        ticket_id,
+        alert_key: AlertTicket::key(tenant, alert),
+        state: AlertTicketState::Open,
+        ticket_id: Some(ticket_id),
         ticket_number: Some(format!("T20261001.{ticket_id:04}")),
         company_id: Some(174),
+        tenant_id: tenant.to_owned(),
+        alert_id: alert.to_owned(),
+        alert_type: "BackupFailed".to_owned(),
         opened_at: t0(),
         last_seen_at: t0(),
         closed_at: None,
+        last_action: Some("created".to_owned()),
+        last_updated_at: Some(t0()),
+        previous_ticket_ids: Vec::new(),
     }
 }
 

@@ -5,7 +5,7 @@ use bridge_core::records::{AuditEntry, AuditQuery, Page};
 use chrono::{DateTime, Utc};
 
 use super::item::{
-    AUDIT_BY_KIND, attr, backend, body, get_s, item_key, key, key_of, n, s, to_body, token_key,
+    GSI1, attr, backend, body, get_s, item_key, key, key_of, n, s, to_body, token_key,
 };
 use super::{DynamoStore, is_put_condition_failure};
 use crate::store::page_token;
@@ -55,7 +55,7 @@ impl AuditStore for DynamoStore {
         let (index, pk_attr, sk_attr, partition) = match &query.kind {
             None => (None, attr::PK, attr::SK, key::AUDIT_PK.to_owned()),
             Some(kind) => (
-                Some(AUDIT_BY_KIND),
+                Some(GSI1),
                 attr::GSI1PK,
                 attr::GSI1SK,
                 key::audit_kind(kind),

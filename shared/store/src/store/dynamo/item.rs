@@ -33,8 +33,9 @@ pub(super) mod attr {
     pub const TTL: &str = "ttl";
 }
 
-/// The one GSI: audit entries by kind, newest first.
-pub(super) const AUDIT_BY_KIND: &str = "GSI1";
+/// The one GSI: audit entries by kind (`AUDIT#<kind>`), alert tickets by company
+/// (`TICKETS`) and skipped alerts by time (`SKIPPED`); partitions never collide.
+pub(super) const GSI1: &str = "GSI1";
 
 /// Partition and sort keys of each item type.
 pub(super) mod key {
@@ -46,6 +47,11 @@ pub(super) mod key {
     pub const QUOTA_SYNC_SK: &str = "QUOTA_SYNC";
     pub const CURSOR_SK: &str = "CURSOR";
     pub const ALERT_SK: &str = "ALERT";
+    /// `GSI1PK` of every alert ticket: the listing by company, then alert key.
+    pub const TICKETS_GSI_PK: &str = "TICKETS";
+    pub const SKIPPED_SK: &str = "SKIPPED";
+    /// `GSI1PK` of every skipped alert: the listing newest first.
+    pub const SKIPPED_GSI_PK: &str = "SKIPPED";
     pub const LEASE_SK: &str = "LEASE";
     pub const AUDIT_PK: &str = "AUDIT";
     /// One partition for the few unfinished provisionings, listed at every poll.
@@ -65,6 +71,9 @@ pub(super) mod key {
     }
     pub fn alert(alert_key: &str) -> String {
         format!("ALERT#{alert_key}")
+    }
+    pub fn skipped(alert_key: &str) -> String {
+        format!("SKIPPED#{alert_key}")
     }
     pub fn lease(job: &str) -> String {
         format!("LEASE#{job}")

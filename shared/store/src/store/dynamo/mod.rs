@@ -48,7 +48,8 @@ impl DynamoStore {
     }
 
     /// Creates the table if it does not exist (tests and local use; deployed, the SAM
-    /// template declares it): PK/SK strings, GSI1 for audit by kind, on-demand billing,
+    /// template declares it): PK/SK strings, GSI1 (audit by kind, alert tickets by
+    /// company, skipped alerts by time), on-demand billing,
     /// TTL on the `ttl` attribute.
     pub async fn create_table(client: &Client, table_name: &str) -> StoreResult<()> {
         table::create(client, table_name).await
@@ -105,12 +106,29 @@ impl DynamoStore {
         body: AttributeValue,
         expected_version: Option<u64>,
     ) -> StoreResult<u64> {
+        self.put_versioned_with(pk, sk, what, body, Item::new(), expected_version)
+            .await
+    }
+
+    /// [`put_versioned`](Self::put_versioned) of an item with further attributes (index
+    /// keys), replaced with it on every write.
+    async fn put_versioned_with(
+        &self,
+        pk: String,
+        sk: &str,
+        what: String,
+        body: AttributeValue,
+        extra: Item,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
         let next = expected_version.map_or(1, |v| v + 1);
+        let mut item = key_of(pk.clone(), sk);
+        item.extend(extra);
         let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(key_of(pk.clone(), sk)))
+            .set_item(Some(item))
             .item(attr::VERSION, n(next))
             .item(attr::BODY, body)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use super::item::{AUDIT_BY_KIND, attr, backend};
+use super::item::{GSI1, attr, backend};
 use crate::store::{StoreError, StoreResult};
 
 /// How long to wait for a new table to become active.
@@ -36,7 +36,7 @@ pub(super) async fn create(client: &Client, table_name: &str) -> StoreResult<()>
             .map_err(build)
     };
     let by_kind = GlobalSecondaryIndex::builder()
-        .index_name(AUDIT_BY_KIND)
+        .index_name(GSI1)
         .key_schema(key(attr::GSI1PK, KeyType::Hash)?)
         .key_schema(key(attr::GSI1SK, KeyType::Range)?)
         .projection(

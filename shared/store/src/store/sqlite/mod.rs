@@ -28,8 +28,9 @@ use super::{StoreError, StoreResult};
 /// Bump with a migration step in [`migrate`] whenever the schema changes.
 ///
 /// 2 added `job_statuses`, 3 added `quota_syncs`; an older file gains them through
-/// `CREATE TABLE IF NOT EXISTS`, so no other step is needed.
-const SCHEMA_VERSION: i64 = 3;
+/// `CREATE TABLE IF NOT EXISTS`. 4 added `alert_tickets` (listed by company, so they
+/// left `documents`: [`move_alert_tickets`]) and `skipped_alerts`.
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -75,12 +76,30 @@ CREATE TABLE IF NOT EXISTS quota_syncs (
     version    INTEGER NOT NULL,
     body       TEXT    NOT NULL
 );
+CREATE TABLE IF NOT EXISTS alert_tickets (
+    alert_key  TEXT    PRIMARY KEY,
+    sort_key   TEXT    NOT NULL,
+    company_id INTEGER,
+    version    INTEGER NOT NULL,
+    body       TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alert_tickets_by_sort_key ON alert_tickets (sort_key);
+CREATE INDEX IF NOT EXISTS alert_tickets_by_company ON alert_tickets (company_id, sort_key);
+CREATE TABLE IF NOT EXISTS skipped_alerts (
+    alert_key  TEXT    PRIMARY KEY,
+    at_key     TEXT    NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    body       TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS skipped_alerts_by_time ON skipped_alerts (at_key, alert_key);
+CREATE INDEX IF NOT EXISTS skipped_alerts_by_expiry ON skipped_alerts (expires_ms);
 ";
 
 /// Kinds of single versioned documents in the `documents` table.
 mod kind {
     pub const SETTINGS: &str = "settings";
     pub const CURSOR: &str = "cursor";
+    /// Before schema 4 only: alert tickets have their own table since.
     pub const ALERT_TICKET: &str = "alert_ticket";
     pub const CONTRACT_SNAPSHOT: &str = "contract_snapshot";
     /// Keyed by the zero-padded company id, so key order is company order.
@@ -232,8 +251,49 @@ fn migrate(conn: &mut Connection) -> Result<(), SqlError> {
         )));
     }
     tx.execute_batch(SCHEMA)?;
+    if version < 4 {
+        move_alert_tickets(&tx)?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Schema 4: alert tickets move from `documents` to `alert_tickets`, keeping their
+/// versions; a body that does not decode moves too (it reads as `Corrupt`, as before).
+fn move_alert_tickets(tx: &Transaction<'_>) -> Result<(), SqlError> {
+    let rows = {
+        let mut stmt = tx.prepare("SELECT key, version, body FROM documents WHERE kind = ?1")?;
+        let rows = stmt.query_map(params![kind::ALERT_TICKET], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (key, version, body) in rows {
+        let company_id = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|doc| doc.get("company_id")?.as_i64())
+            .filter(|id| *id >= 0);
+        tx.execute(
+            "INSERT INTO alert_tickets (alert_key, sort_key, company_id, version, body)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (alert_key) DO NOTHING",
+            params![
+                key,
+                super::alert_ticket_sort_key(company_id, &key),
+                company_id,
+                version,
+                body
+            ],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM documents WHERE kind = ?1",
+        params![kind::ALERT_TICKET],
+    )?;
     Ok(())
 }
 
@@ -321,13 +381,17 @@ mod tests {
         tables == 1
     }
 
+    /// Tables that schemas before 4 did not have.
+    const SCHEMA_4_TABLES: &str = "DROP TABLE alert_tickets; DROP TABLE skipped_alerts;";
+
     #[test]
     fn a_version_1_file_gains_the_job_statuses_and_quota_syncs_tables() {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
-        conn.execute_batch(
-            "DROP TABLE job_statuses; DROP TABLE quota_syncs; PRAGMA user_version = 1;",
-        )
+        conn.execute_batch(&format!(
+            "DROP TABLE job_statuses; DROP TABLE quota_syncs; {SCHEMA_4_TABLES}
+             PRAGMA user_version = 1;"
+        ))
         .expect("back to schema 1");
 
         migrated(&mut conn);
@@ -340,12 +404,12 @@ mod tests {
     fn a_version_2_file_gains_the_quota_syncs_table_and_keeps_its_rows() {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
-        conn.execute_batch(
-            "DROP TABLE quota_syncs; PRAGMA user_version = 2;
-             INSERT INTO job_statuses (job, body) VALUES ('quota-push', '{}');
+        conn.execute_batch(&format!(
+            "DROP TABLE quota_syncs; {SCHEMA_4_TABLES} PRAGMA user_version = 2;
+             INSERT INTO job_statuses (job, body) VALUES ('quota-push', '{{}}');
              INSERT INTO documents (kind, key, version, body)
-                 VALUES ('contract_snapshot', '174', 3, '{}');",
-        )
+                 VALUES ('contract_snapshot', '174', 3, '{{}}');"
+        ))
         .expect("a schema-2 file with rows");
 
         migrated(&mut conn);
@@ -363,6 +427,109 @@ mod tests {
         // Migrating again changes nothing.
         migrated(&mut conn);
         assert_eq!(user_version(&conn), SCHEMA_VERSION);
+    }
+
+    /// A schema-3 file with alert tickets in `documents`: one of company 174, one
+    /// without company, one that does not decode.
+    fn schema_3_file_with_alert_tickets() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch(&format!(
+            r#"{SCHEMA_4_TABLES} PRAGMA user_version = 3;
+            INSERT INTO documents (kind, key, version, body) VALUES
+              ('alert_ticket', 't-1/a-1', 3,
+               '{{"alert_key":"t-1/a-1","ticket_id":42,"company_id":174,
+                 "opened_at":"2026-10-01T08:00:00Z","last_seen_at":"2026-10-01T08:00:00Z"}}'),
+              ('alert_ticket', 't-2/a-2', 1,
+               '{{"alert_key":"t-2/a-2","ticket_id":43,
+                 "opened_at":"2026-10-01T08:00:00Z","last_seen_at":"2026-10-01T08:00:00Z"}}'),
+              ('alert_ticket', 't-3/a-3', 1, '{{not json'),
+              ('cursor', 'alerts', 2, '"c1"');"#
+        ))
+        .expect("a schema-3 file with alert tickets");
+        conn
+    }
+
+    #[test]
+    fn a_version_3_file_moves_its_alert_tickets_to_their_table() {
+        let mut conn = schema_3_file_with_alert_tickets();
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
+        assert!(has_table(&conn, "skipped_alerts"));
+        let moved: Vec<(String, String, Option<i64>, i64)> = conn
+            .prepare("SELECT alert_key, sort_key, company_id, version FROM alert_tickets ORDER BY sort_key")
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            moved,
+            [
+                (
+                    "t-1/a-1".to_owned(),
+                    "COMPANY#00000000000000000174#t-1/a-1".to_owned(),
+                    Some(174),
+                    3
+                ),
+                (
+                    "t-2/a-2".to_owned(),
+                    "NOCOMPANY#t-2/a-2".to_owned(),
+                    None,
+                    1
+                ),
+                (
+                    "t-3/a-3".to_owned(),
+                    "NOCOMPANY#t-3/a-3".to_owned(),
+                    None,
+                    1
+                ),
+            ]
+        );
+        let left: (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM documents WHERE kind = 'alert_ticket'),
+                        (SELECT count(*) FROM documents WHERE kind = 'cursor')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("counts");
+        assert_eq!(left, (0, 1));
+        // Migrating again changes nothing.
+        migrated(&mut conn);
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM alert_tickets", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(count, 3);
+    }
+
+    #[tokio::test]
+    async fn moved_alert_tickets_read_and_list_as_before() {
+        use crate::store::AlertTicketStore;
+        use bridge_core::records::AlertTicketState;
+
+        let store = SqliteStore::init(schema_3_file_with_alert_tickets())
+            .await
+            .expect("open a schema-3 file");
+        let old = store
+            .get_alert_ticket("t-1/a-1")
+            .await
+            .expect("get")
+            .expect("moved");
+        assert_eq!(old.version, 3);
+        assert_eq!(old.value.state, AlertTicketState::Open);
+        assert_eq!(old.value.ticket_id, Some(42));
+        let err = store
+            .get_alert_ticket("t-3/a-3")
+            .await
+            .expect_err("corrupt");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        let page = store
+            .list_alert_tickets(Some(174), 10, None)
+            .await
+            .expect("list");
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].value.alert_key, "t-1/a-1");
     }
 
     #[test]
