@@ -32,6 +32,7 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
   bridge forecast [--days N]
   bridge plan [--company ID]         what the next quota push would change, per customer
+  bridge tickets [--company ID]      alerts and their tickets (state, last action), and skipped alerts
   bridge jobs                        every job: on or off, schedules, last run, last error
   bridge jobs run JOB [--dry-run]    run a job now (deployed: started, result in `bridge jobs`)
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
@@ -100,6 +101,9 @@ pub enum Request {
         days: Option<u32>,
     },
     Plan {
+        company: Option<i64>,
+    },
+    Tickets {
         company: Option<i64>,
     },
     Jobs,
@@ -331,6 +335,13 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
             };
             (Request::Plan { company }, &["--company"])
         }
+        ["tickets"] => {
+            let company = match p.value("--company") {
+                Some(c) => Some(company(&c)?),
+                None => None,
+            };
+            (Request::Tickets { company }, &["--company"])
+        }
         ["jobs"] | ["jobs", "list"] => (Request::Jobs, &[]),
         ["jobs", "run", job] => (
             Request::RunJob {
@@ -469,5 +480,9 @@ mod tests {
             Ok(Request::Plan { company: Some(176) })
         );
         assert!(request("plan --company x").is_err_and(|e| e.contains("COMPANY must be")));
+        assert_eq!(
+            request("tickets --company 175"),
+            Ok(Request::Tickets { company: Some(175) })
+        );
     }
 }

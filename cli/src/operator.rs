@@ -143,6 +143,23 @@ pub async fn execute(
             }
             return Ok(plan_text(&items));
         }
+        Request::Tickets { company } => {
+            let path = match company {
+                Some(id) => format!("/tickets?company={id}&limit=1000"),
+                None => "/tickets?limit=1000".to_owned(),
+            };
+            let first = client.get(&path).await?;
+            let skipped = list_of(first.get("skipped").unwrap_or(&Value::Null)).to_vec();
+            let mut items = list_of(&first).to_vec();
+            if let Some(token) = first.get("next_page_token").and_then(Value::as_str) {
+                let rest = format!("{path}&page_token={}", urlencoding::encode(token));
+                items.extend(all_pages(client, &rest).await?);
+            }
+            if as_json {
+                return Ok(pretty(&json!({"items": items, "skipped": skipped})));
+            }
+            return Ok(tickets_text(&items, &skipped));
+        }
         Request::Jobs => {
             let answer = client.get("/jobs").await?;
             if as_json {
@@ -247,6 +264,53 @@ fn plan_text(items: &[Value]) -> String {
         }
     }
     out.join("\n")
+}
+
+/// `bridge tickets`: one row per alert, then the skipped alerts with why.
+fn tickets_text(items: &[Value], skipped: &[Value]) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|t| {
+            vec![
+                cell(t.get("company_id")),
+                cell(t.get("alert_type")),
+                cell(t.get("alert_id")),
+                cell(
+                    t.get("ticket_number")
+                        .filter(|v| !v.is_null())
+                        .or(t.get("ticket_id")),
+                ),
+                cell(t.get("state")),
+                cell(t.get("last_action")),
+                cell(t.get("last_seen_at")),
+            ]
+        })
+        .collect();
+    let mut out = if rows.is_empty() {
+        "no alert has become a ticket yet".to_owned()
+    } else {
+        render(
+            &[
+                "company",
+                "alert type",
+                "alert",
+                "ticket",
+                "state",
+                "last action",
+                "last seen",
+            ],
+            &rows,
+        )
+    };
+    for s in skipped {
+        out.push_str(&format!(
+            "\nskipped alert {} ({}): {}",
+            cell(s.get("alert_id")),
+            cell(s.get("tenant_id")),
+            cell(s.get("reason"))
+        ));
+    }
+    out
 }
 
 /// `bridge jobs`: one row per job.

@@ -434,3 +434,61 @@ async fn in_the_demo_a_contract_change_reaches_the_quota_and_the_terminal() {
     }
     assert_eq!(quota("pw_base_servers"), json!(3));
 }
+
+/// The demo's alert to ticket: an alert fired in the Acronis simulator becomes a ticket
+/// at the next poll (run now here), the terminal shows it; dismissing the alert closes
+/// the ticket (auto-close is on in the demo).
+#[tokio::test]
+async fn in_the_demo_an_alert_becomes_a_ticket_and_its_dismissal_closes_it() {
+    const CONTOSO_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10";
+    let state = TempState::new("demo-alert");
+    let mut running = demo_runner(&state, false).await;
+    let mut reports = running.reports();
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    let http = reqwest::Client::new();
+    let run_now = |job: &str| {
+        http.post(format!("{}/jobs/{job}/run", running.api_url))
+            .bearer_auth(running.token.value.expose())
+            .send()
+    };
+    // The first run takes the demo's open alerts.
+    assert_eq!(run_now("alert-ingest").await.expect("run").status(), 200);
+    let before = sims.autotask.records("Tickets").len();
+    let alert = sims.acronis.fire_alert(json!({
+        "type": "BackupFailed", "severity": "error", "tenant_id": CONTOSO_TENANT,
+        "details": {"resourceName": "CONTOSO-SQL01", "planName": "Nightly", "errorMessage": "Network path not found"}
+    }));
+    assert_eq!(run_now("alert-ingest").await.expect("run").status(), 200);
+    let tickets = sims.autotask.records("Tickets");
+    assert_eq!(tickets.len(), before + 1);
+    let ticket = tickets
+        .iter()
+        .find(|t| {
+            t["title"]
+                .as_str()
+                .is_some_and(|x| x.contains("CONTOSO-SQL01"))
+        })
+        .expect("the alert's ticket");
+    assert_eq!(ticket["companyID"], 175);
+    let mut shown = false;
+    while let Ok(Ok(RunnerEvent::Run(report))) =
+        tokio::time::timeout(std::time::Duration::from_secs(5), reports.recv()).await
+    {
+        let lines = report.lines().join("\n");
+        if report.job == "alert-ingest" && lines.contains(&alert) && lines.contains("created") {
+            shown = true;
+            break;
+        }
+    }
+    assert!(shown, "the terminal shows the new ticket");
+
+    assert!(sims.acronis.dismiss_alert(&alert));
+    assert_eq!(run_now("alert-ingest").await.expect("run").status(), 200);
+    let closed = sims
+        .autotask
+        .records("Tickets")
+        .into_iter()
+        .find(|t| t["id"] == ticket["id"])
+        .expect("still there");
+    assert_eq!(closed["status"], 5, "auto-closed");
+}

@@ -112,3 +112,41 @@ async fn bad_plan_requests_are_named() {
     let (status, body) = env.get("/plan?nope=1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+/// `GET /tickets` lists what alert ingestion recorded; a company filter and bad
+/// parameters are answered.
+#[tokio::test]
+async fn tickets_are_listed_by_company() {
+    let env = Env::sqlite().await;
+    env.connect().await;
+    let settings = json!({"version": 0,
+        "features": {"ticket_creation": true},
+        "tickets": {"note_type": 1, "note_publish": 1},
+        "alert_mappings": [{"alert_type": "BackupFailed", "priority": 1, "status": 1, "queue": 29682833}]});
+    let (status, body) = env.put("/settings", settings).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Contoso (175) is mapped to its tenant, which has an open BackupFailed alert.
+    let (status, body) = env
+        .put(
+            "/customer-mappings/175",
+            json!({"tenant_id": "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    run(&env, "alert-ingest").await;
+    let (status, listed) = env.get("/tickets?company=175").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let items = listed["items"].as_array().expect("items");
+    assert!(!items.is_empty(), "{listed}");
+    assert!(items.iter().all(|t| t["company_id"] == 175));
+    assert!(
+        items
+            .iter()
+            .any(|t| t["alert_type"] == "BackupFailed" && t["ticket_id"].is_i64())
+    );
+    let (_, none) = env.get("/tickets?company=174").await;
+    assert_eq!(none["items"], json!([]));
+    let (status, body) = env.get("/tickets?limit=5000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["field"], "limit");
+}

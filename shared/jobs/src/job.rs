@@ -95,13 +95,18 @@ pub trait Job: Send + Sync {
 pub static JOBS: &[&dyn Job] = &[
     &crate::contract_poller::ContractPoller,
     &crate::quota_push::QuotaPush,
+    &crate::alert_ingest::AlertIngest,
 ];
 
 /// What [`JOBS`] declare, in the same order (a test keeps the two equal). Code that
 /// only needs to know about the jobs — the config function listing them, re-timing
 /// their schedules, invoking their functions — reads this, so the jobs' own code is not
 /// linked into it.
-pub static SPECS: &[&JobSpec] = &[&crate::contract_poller::SPEC, &crate::quota_push::SPEC];
+pub static SPECS: &[&JobSpec] = &[
+    &crate::contract_poller::SPEC,
+    &crate::quota_push::SPEC,
+    &crate::alert_ingest::SPEC,
+];
 
 /// The job of this name.
 pub fn find(name: &str) -> Result<&'static dyn Job, JobError> {

@@ -12,6 +12,7 @@
 //! real APIs or the simulators), not behind job-side traits: they are already the
 //! adapters, and tests run them against the simulators rather than against doubles.
 
+pub mod alert_ingest;
 pub mod audit;
 pub mod clock;
 pub mod context;

@@ -19,6 +19,7 @@ mod save;
 mod service_mappings;
 mod services;
 mod settings;
+mod tickets;
 
 pub use credentials::NOT_API_USER;
 
@@ -87,6 +88,7 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::GET, "/audit", audit::get),
         endpoint(Method::GET, "/deprovisioning/forecast", forecast::get),
         endpoint(Method::GET, "/plan", plan::get),
+        endpoint(Method::GET, "/tickets", tickets::get),
         endpoint(Method::GET, "/jobs", jobs::list),
         endpoint(Method::POST, "/jobs/{job}/run", jobs::run),
     ]
