@@ -1,0 +1,191 @@
+//! What alert ingestion costs: `cargo bench -p bridge-jobs --bench alert_ingest`.
+//!
+//! 100 mapped customers of the generated scenario; a burst of 1,000 new alerts, then a
+//! repeat of each. Prints the Autotask requests per new ticket (target: at most 2) and per
+//! note (target: 1), the wall time and the peak memory of the burst (VmHWM of this
+//! process, the simulators running in it included), and the latency from an alert to
+//! its ticket in local mode (target: under 90 s). Exits non-zero when a ticket costs
+//! more than 2 requests or a note more than 1, or when a ticket is missing or doubled.
+
+use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
+use bridge_core::mapping::{AlertMapping, CustomerMapping, MappingOrigin};
+use bridge_core::settings::{Features, Settings, Tickets};
+use bridge_jobs::{Clock, Context, SystemClock, Trigger, run_job};
+use bridge_store::events::InProcessBus;
+use bridge_store::secrets::{FileSecretSource, SecretSource};
+use bridge_store::store::{SqliteStore, Store};
+use serde_json::json;
+use simulators::acronis::generated_customer_id;
+use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CUSTOMERS: usize = 100;
+const BURST: usize = 1_000;
+/// Alert ingestion's interval in local mode and by default when deployed.
+const POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let scenario = simulators::scenario::generate(CUSTOMERS);
+    let autotask = simulators::autotask::start(scenario.autotask).await?;
+    let acronis = simulators::acronis::start(scenario.acronis).await?;
+    let dir = std::env::temp_dir().join(format!("alert-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
+    let secrets = FileSecretSource::new(dir.join("secrets.json"));
+    secrets
+        .put_autotask(&AutotaskCredentials {
+            username: DEMO_USER.into(),
+            secret: DEMO_SECRET.into(),
+            integration_code: DEMO_INTEGRATION_CODE.into(),
+            zone_url: None,
+            saved_at: None,
+        })
+        .await?;
+    secrets
+        .put_acronis(&AcronisCredentials {
+            datacenter_url: acronis.base_url(),
+            client_id: "demo-client".into(),
+            client_secret: "demo-client-secret".into(),
+            saved_at: None,
+        })
+        .await?;
+    store.put_settings(&settings(), None).await?;
+    let now = SystemClock.now();
+    for i in 1..=CUSTOMERS {
+        store
+            .put_mapping(&CustomerMapping {
+                company_id: i as i64,
+                tenant_id: generated_customer_id(i),
+                origin: MappingOrigin::Manual,
+                created_at: now,
+                no_services_since: None,
+            })
+            .await?;
+    }
+    let ctx = Context::new(
+        store.clone(),
+        Arc::new(secrets),
+        Arc::new(InProcessBus::new()),
+        Arc::new(SystemClock),
+        autotask.zone_lookup_url(),
+    );
+    let poll = Trigger::Schedule {
+        name: "poll".into(),
+    };
+    let first = run_job("alert-ingest", &ctx, &poll, false).await?;
+    println!("first run (the scenario's active alerts): {first}");
+
+    // The burst: 1,000 new alerts spread over the customers.
+    let mut fired = Vec::new();
+    for i in 0..BURST {
+        let tenant = generated_customer_id(i % CUSTOMERS + 1);
+        fired.extend(acronis.fire_alerts(1, &tenant));
+    }
+    let tickets_before = autotask.records("Tickets").len();
+    autotask.core().log.clear();
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let started = Instant::now();
+    let burst = run_job("alert-ingest", &ctx, &poll, false).await?;
+    let wall = started.elapsed();
+    let peak = status_mib("VmHWM:");
+    let created = autotask.records("Tickets").len() - tickets_before;
+    let requests = autotask.core().log.len();
+    let markers: BTreeSet<String> = autotask
+        .records("Tickets")
+        .iter()
+        .filter_map(|t| t["externalID"].as_str().map(str::to_owned))
+        .collect();
+    println!(
+        "burst of {BURST} alerts: {created} tickets, {requests} Autotask requests ({:.2} per new ticket, target ≤ 2), {:.1} s, peak memory {peak} MiB (VmHWM, both simulators in this process)  ({burst})",
+        requests as f64 / created.max(1) as f64,
+        wall.as_secs_f64()
+    );
+
+    // Each alert repeated: one note each.
+    for id in &fired {
+        acronis.repeat_alert(id);
+    }
+    autotask.core().log.clear();
+    let started = Instant::now();
+    let repeats = run_job("alert-ingest", &ctx, &poll, false).await?;
+    let note_requests = autotask.core().log.len();
+    let note_count = autotask.core().log.count(Some("TicketNotes"), None);
+    println!(
+        "{BURST} repeats: {note_count} note requests, {note_requests} Autotask requests in all ({:.2} per note, target 1; the tickets' states are read in batches of 500), {:.1} s  ({repeats})",
+        note_requests as f64 / BURST as f64,
+        started.elapsed().as_secs_f64()
+    );
+
+    // Latency in local mode: at most one poll interval, plus the run.
+    let tenant = generated_customer_id(1);
+    let fired_at = Instant::now();
+    acronis.fire_alert(json!({"type": "BackupFailed", "tenant_id": tenant}));
+    run_job("alert-ingest", &ctx, &poll, false).await?;
+    let processing = fired_at.elapsed();
+    println!(
+        "alert → ticket in local mode: at most one poll interval ({} s) + {:.2} s (target < 90 s)",
+        POLL_INTERVAL.as_secs(),
+        processing.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mut failed = false;
+    if created != BURST || markers.len() < BURST {
+        eprintln!("FAIL: {created} tickets for {BURST} alerts");
+        failed = true;
+    }
+    if requests > 2 * BURST {
+        eprintln!("FAIL: {requests} Autotask requests for {BURST} new tickets (at most 2 each)");
+        failed = true;
+    }
+    if note_count > BURST || note_requests > BURST + BURST.div_ceil(500) + 1 {
+        eprintln!("FAIL: {note_requests} Autotask requests for {BURST} notes");
+        failed = true;
+    }
+    if failed {
+        std::process::exit(1);
+    }
+    println!("ok: one ticket per alert, ≤ 2 requests per new ticket, 1 per note");
+    Ok(())
+}
+
+fn settings() -> Settings {
+    Settings {
+        features: Features {
+            ticket_creation: true,
+            ..Features::default()
+        },
+        tickets: Tickets {
+            note_type: Some(1),
+            note_publish: Some(1),
+            auto_close: true,
+            auto_close_status: Some(5),
+            ..Tickets::default()
+        },
+        alert_mappings: vec![AlertMapping {
+            alert_type: "BackupFailed".into(),
+            priority: Some(1),
+            status: Some(1),
+            queue: Some(29682833),
+            ..AlertMapping::default()
+        }],
+        ..Settings::default()
+    }
+}
+
+/// A memory figure of this process in MiB from `/proc/self/status` (Linux), 0 when
+/// unknown.
+fn status_mib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
