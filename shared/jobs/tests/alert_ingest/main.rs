@@ -111,6 +111,10 @@ async fn record(world: &World, tenant: &str, alert: &str) -> AlertTicket {
 async fn an_alert_opens_one_ticket_a_repeat_adds_a_note_and_a_dismissal_closes_it() {
     let world = World::start(alert_settings()).await;
     let tenant = acme(&world).await;
+    // Billing is on and Acme's contract holds a mapped service: the ticket names it.
+    world.add_contract(10, ACME, None);
+    world.add_service(10, SERVERS, 2);
+    world.sweep().await;
     let alert = world.acronis.fire_alert(backup_failed(&tenant));
     let first = ingest(&world).await;
     assert_eq!(first.applied, 1, "{first}");
@@ -118,6 +122,7 @@ async fn an_alert_opens_one_ticket_a_repeat_adds_a_note_and_a_dismissal_closes_i
     assert_eq!(all.len(), 1, "{all:?}");
     let ticket = &all[0];
     assert_eq!(ticket["companyID"], ACME);
+    assert_eq!(ticket["contractID"], 10, "{ticket}");
     assert_eq!(ticket["queueID"], QUEUE);
     assert_eq!(ticket["priority"], 1);
     let title = ticket["title"].as_str().unwrap_or_default();
@@ -295,6 +300,8 @@ async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
         },
         times: Some(5),
     });
+    // Autotask lets one thread at a time at Tickets, as a busy database does.
+    world.autotask.set_thread_limit(1);
     // Two runs at once: one holds the lease, the other does nothing.
     let (a, b) = tokio::join!(ingest(&world), ingest(&world));
     assert_eq!(a.applied + b.applied, 300, "{a}\n{b}");

@@ -465,3 +465,44 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
     let idle = push(&world, sweep()).await;
     assert_eq!(idle.applied, 0, "{idle}");
 }
+
+/// The ledger paths on the deployed store: merge bases and pushed versions in DynamoDB
+/// (moto's server), two-way sync writing back through Autotask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_push_and_two_way_sync_on_dynamodb() {
+    use bridge_store::store::DynamoStore;
+    let moto = test_harness::Moto::start().await;
+    let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    DynamoStore::create_table(&client, "bridge")
+        .await
+        .expect("table");
+    let mut settings = quota_settings();
+    settings.features.two_way_sync = true;
+    settings.features.allocation_code = Some(1);
+    settings.features.period_type = Some(PeriodType::Monthly);
+    let mut world = World::with(
+        simulators::autotask::Seed::generate(0),
+        settings,
+        std::sync::Arc::new(DynamoStore::new(client, "bridge")),
+    )
+    .await;
+    let tenant = acme(&mut world).await;
+    let first = push(&world, sweep()).await;
+    assert!(first.failed.is_empty(), "{}", notes(&first));
+    let recorded = world
+        .store
+        .get_quota_sync(ACME)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(recorded.value.tenant_id, tenant);
+    assert!(recorded.value.pushed_snapshot_version.is_some());
+    assert!(!recorded.value.bases.is_empty(), "merge bases stored");
+
+    set_by_hand(&world, &tenant, "pw_base_servers", 5).await;
+    let pushed = push(&world, Trigger::Manual).await;
+    assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
+    assert_eq!(units_on(&world, servers_service(&world)), Some(5));
+    let idle = push(&world, sweep()).await;
+    assert_eq!(idle.applied, 0, "{idle}");
+}
