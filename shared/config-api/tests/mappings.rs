@@ -519,3 +519,39 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     let (status, _) = env.get("/deprovisioning/forecast?days=-1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// A CTI alert type can be mapped by its id or by its short name; both are offered.
+#[tokio::test]
+async fn alert_mappings_name_cti_types_by_id_or_short_name() {
+    let env = connected().await;
+    let (_, body) = env.get("/alert-mappings").await;
+    let types = body["alert_types"].as_array().expect("types");
+    let cti = types
+        .iter()
+        .filter_map(|t| t.as_str())
+        .find(|t| t.starts_with("cti.") && t.contains("malware_detected"))
+        .expect("a CTI type is offered")
+        .to_owned();
+    let row = |alert_type: &str| json!({"alert_type": alert_type, "priority": 4, "status": 1, "queue": 29683354});
+    let (status, body) = env
+        .put(
+            "/alert-mappings",
+            json!({"version": 0, "alert_mappings": [row(&cti)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = env
+        .put(
+            "/alert-mappings",
+            json!({"version": 1, "alert_mappings": [row("malware_detected")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = env
+        .put(
+            "/alert-mappings",
+            json!({"version": 2, "alert_mappings": [row("malware_undetected")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

@@ -174,8 +174,14 @@ async fn check_tickets(
         .collect();
     if !added.is_empty() {
         let types = alert_types(state).await?;
+        // A row may name a CTI type by its id or by its short name (`malware_detected`),
+        // which is how the ticket planner matches it.
+        let short: BTreeSet<&str> = types
+            .iter()
+            .filter_map(|t| bridge_core::mapping::cti_short_name(t))
+            .collect();
         for (i, alert_type) in added {
-            if !types.contains(alert_type) {
+            if !types.contains(alert_type) && !short.contains(alert_type) {
                 errors.push(FieldError::new(
                     format!("alert_mappings[{i}].alert_type"),
                     format!("{alert_type:?} is not an alert type of the Acronis Alert Manager"),
