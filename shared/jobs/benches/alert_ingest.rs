@@ -7,19 +7,15 @@
 //! its ticket in local mode (target: under 90 s). Exits non-zero when a ticket costs
 //! more than 2 requests or a note more than 1, or when a ticket is missing or doubled.
 
-use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
-use bridge_core::mapping::{AlertMapping, CustomerMapping, MappingOrigin};
+use bridge_core::mapping::AlertMapping;
 use bridge_core::settings::{Features, Settings, Tickets};
-use bridge_jobs::{Clock, Context, SystemClock, Trigger, run_job};
-use bridge_store::events::InProcessBus;
-use bridge_store::secrets::{FileSecretSource, SecretSource};
-use bridge_store::store::{SqliteStore, Store};
+use bridge_jobs::{Trigger, run_job};
 use serde_json::json;
 use simulators::acronis::generated_customer_id;
-use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod support;
 
 const CUSTOMERS: usize = 100;
 const BURST: usize = 1_000;
@@ -31,51 +27,19 @@ async fn main() -> anyhow::Result<()> {
     let scenario = simulators::scenario::generate(CUSTOMERS);
     let autotask = simulators::autotask::start(scenario.autotask).await?;
     let acronis = simulators::acronis::start(scenario.acronis).await?;
-    let dir = std::env::temp_dir().join(format!("alert-bench-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
-    let secrets = FileSecretSource::new(dir.join("secrets.json"));
-    secrets
-        .put_autotask(&AutotaskCredentials {
-            username: DEMO_USER.into(),
-            secret: DEMO_SECRET.into(),
-            integration_code: DEMO_INTEGRATION_CODE.into(),
-            zone_url: None,
-            saved_at: None,
-        })
-        .await?;
-    secrets
-        .put_acronis(&AcronisCredentials {
-            datacenter_url: acronis.base_url(),
-            client_id: "demo-client".into(),
-            client_secret: "demo-client-secret".into(),
-            saved_at: None,
-        })
-        .await?;
-    store.put_settings(&settings(), None).await?;
-    let now = SystemClock.now();
-    for i in 1..=CUSTOMERS {
-        store
-            .put_mapping(&CustomerMapping {
-                company_id: i as i64,
-                tenant_id: generated_customer_id(i),
-                origin: MappingOrigin::Manual,
-                created_at: now,
-                no_services_since: None,
-            })
-            .await?;
-    }
-    let ctx = Context::new(
-        store.clone(),
-        Arc::new(secrets),
-        Arc::new(InProcessBus::new()),
-        Arc::new(SystemClock),
+    let bridge = support::bridge(
+        "alert",
         autotask.zone_lookup_url(),
-    );
+        acronis.base_url(),
+        &settings(),
+        CUSTOMERS,
+    )
+    .await?;
+    let ctx = &bridge.ctx;
     let poll = Trigger::Schedule {
         name: "poll".into(),
     };
-    let first = run_job("alert-ingest", &ctx, &poll, false).await?;
+    let first = run_job("alert-ingest", ctx, &poll, false).await?;
     println!("first run (the scenario's active alerts): {first}");
 
     // The burst: 1,000 new alerts spread over the customers.
@@ -86,11 +50,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let tickets_before = autotask.records("Tickets").len();
     autotask.core().log.clear();
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    support::reset_peak();
     let started = Instant::now();
-    let burst = run_job("alert-ingest", &ctx, &poll, false).await?;
+    let burst = run_job("alert-ingest", ctx, &poll, false).await?;
     let wall = started.elapsed();
-    let peak = status_mib("VmHWM:");
+    let peak = support::status_mib("VmHWM:");
     let created = autotask.records("Tickets").len() - tickets_before;
     let requests = autotask.core().log.len();
     let markers: BTreeSet<String> = autotask
@@ -110,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
     }
     autotask.core().log.clear();
     let started = Instant::now();
-    let repeats = run_job("alert-ingest", &ctx, &poll, false).await?;
+    let repeats = run_job("alert-ingest", ctx, &poll, false).await?;
     let note_requests = autotask.core().log.len();
     let note_count = autotask.core().log.count(Some("TicketNotes"), None);
     println!(
@@ -123,14 +87,13 @@ async fn main() -> anyhow::Result<()> {
     let tenant = generated_customer_id(1);
     let fired_at = Instant::now();
     acronis.fire_alert(json!({"type": "BackupFailed", "tenant_id": tenant}));
-    run_job("alert-ingest", &ctx, &poll, false).await?;
+    run_job("alert-ingest", ctx, &poll, false).await?;
     let processing = fired_at.elapsed();
     println!(
         "alert → ticket in local mode: at most one poll interval ({} s) + {} ms (target < 90 s)",
         POLL_INTERVAL.as_secs(),
         processing.as_millis()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 
     let mut failed = false;
     if created != BURST || markers.len() < BURST {
@@ -175,18 +138,4 @@ fn settings() -> Settings {
         }],
         ..Settings::default()
     }
-}
-
-/// A memory figure of this process in MiB from `/proc/self/status` (Linux), 0 when
-/// unknown.
-fn status_mib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
 }

@@ -9,20 +9,14 @@
 //! simulators running in this process). Exits non-zero when an idle poll spends more
 //! than 3 Autotask requests or the sweep more than 110 % of the minimum.
 
-use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
-use bridge_core::mapping::{
-    CustomerMapping, MappingOrigin, ServiceMapping, ServiceRef, StorageMapping,
-};
+use bridge_core::mapping::{ServiceMapping, ServiceRef, StorageMapping};
 use bridge_core::settings::{Features, Settings};
 use bridge_jobs::{Clock, Context, JobSummary, SystemClock, Trigger, contract_poller};
-use bridge_store::events::InProcessBus;
-use bridge_store::secrets::{FileSecretSource, SecretSource};
-use bridge_store::store::{SqliteStore, Store};
-use simulators::acronis::{GENERATED_STORAGE_ID, generated_customer_id};
-use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
+use simulators::acronis::GENERATED_STORAGE_ID;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
+
+mod support;
 
 const COMPANIES: usize = 10_000;
 const PAGE: usize = 500;
@@ -33,57 +27,26 @@ async fn main() -> anyhow::Result<()> {
     let scenario = simulators::scenario::generate(COMPANIES);
     let autotask = simulators::autotask::start(scenario.autotask).await?;
     let acronis = simulators::acronis::start(scenario.acronis).await?;
-    let dir = std::env::temp_dir().join(format!("poller-bench-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
-    let secrets = FileSecretSource::new(dir.join("secrets.json"));
-    secrets
-        .put_autotask(&AutotaskCredentials {
-            username: DEMO_USER.into(),
-            secret: DEMO_SECRET.into(),
-            integration_code: DEMO_INTEGRATION_CODE.into(),
-            zone_url: None,
-            saved_at: None,
-        })
-        .await?;
-    secrets
-        .put_acronis(&AcronisCredentials {
-            datacenter_url: acronis.base_url(),
-            client_id: "demo-client".into(),
-            client_secret: "demo-client-secret".into(),
-            saved_at: None,
-        })
-        .await?;
-    store.put_settings(&settings(), None).await?;
-    let now = SystemClock.now();
-    for i in 1..=COMPANIES {
-        store
-            .put_mapping(&CustomerMapping {
-                company_id: i as i64,
-                tenant_id: generated_customer_id(i),
-                origin: MappingOrigin::Manual,
-                created_at: now,
-                no_services_since: None,
-            })
-            .await?;
-    }
-    let ctx = Context::new(
-        store.clone(),
-        Arc::new(secrets),
-        Arc::new(InProcessBus::new()),
-        Arc::new(SystemClock),
+    let bridge = support::bridge(
+        "poller",
         autotask.zone_lookup_url(),
-    );
+        acronis.base_url(),
+        &settings(),
+        COMPANIES,
+    )
+    .await?;
+    let ctx = &bridge.ctx;
+    let now = SystemClock.now();
     println!(
         "setup: {COMPANIES} companies in both simulators, all mapped, in {:.1} s; VmHWM {} MiB",
         started.elapsed().as_secs_f64(),
-        status_mib("VmHWM:")
+        support::status_mib("VmHWM:")
     );
 
-    reset_peak();
-    let rss_before = status_mib("VmRSS:");
-    let sweep = measure(&ctx, &autotask, &acronis, "sweep").await?;
-    let sweep_peak = status_mib("VmHWM:");
+    support::reset_peak();
+    let rss_before = support::status_mib("VmRSS:");
+    let sweep = measure(ctx, &autotask, &acronis, "sweep").await?;
+    let sweep_peak = support::status_mib("VmHWM:");
     // The page-count minimum of what a sweep reads: every recurring contract, every
     // unit row covering today (service and bundle).
     let today = now.date_naive();
@@ -133,12 +96,12 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  by entity: {:?}", sweep.by_entity);
     println!("  {}", sweep.summary);
-    let settle = measure(&ctx, &autotask, &acronis, "poll").await?;
+    let settle = measure(ctx, &autotask, &acronis, "poll").await?;
     println!(
         "first poll after it: {} Autotask, {} Acronis requests, {:.2} s  ({})",
         settle.autotask, settle.acronis, settle.seconds, settle.summary
     );
-    let idle = measure(&ctx, &autotask, &acronis, "poll").await?;
+    let idle = measure(ctx, &autotask, &acronis, "poll").await?;
     println!(
         "idle poll: {} Autotask requests {:?}, {} Acronis, {:.3} s",
         idle.autotask, idle.by_entity, idle.acronis, idle.seconds
@@ -147,7 +110,6 @@ async fn main() -> anyhow::Result<()> {
         "memory: {rss_before} MiB resident before the sweep (both simulators loaded), \
          peak {sweep_peak} MiB during it (VmHWM; the simulators' work included)"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 
     let limit = minimum as f64 * 1.10;
     let mut failed = false;
@@ -233,24 +195,4 @@ fn settings() -> Settings {
         }],
         ..Settings::default()
     }
-}
-
-/// A memory figure of this process in MiB from `/proc/self/status` (Linux), 0 when
-/// unknown.
-fn status_mib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
-/// Resets `VmHWM` to the current RSS (Linux 4.0 and later), so the next reading is the
-/// peak of what follows rather than of the setup.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

@@ -12,21 +12,16 @@
 //! in local mode (target: under 2 minutes). Exits non-zero when the requests exceed
 //! their minimum.
 
-use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::events::CompanyContractsChanged;
-use bridge_core::mapping::{CustomerMapping, MappingOrigin, ServiceMapping, ServiceRef};
+use bridge_core::mapping::{ServiceMapping, ServiceRef};
 use bridge_core::settings::{Features, Settings};
-use bridge_jobs::{Clock, Context, SystemClock, Trigger, contract_poller, run_job};
-use bridge_store::events::InProcessBus;
-use bridge_store::secrets::{FileSecretSource, SecretSource};
-use bridge_store::store::{SqliteStore, Store};
+use bridge_jobs::{Clock, SystemClock, Trigger, contract_poller, run_job};
 use serde_json::{Value, json};
-use simulators::acronis::generated_customer_id;
-use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod support;
 
 const COMPANIES: usize = 10_000;
 const CHANGED: usize = 100;
@@ -120,53 +115,20 @@ async fn bench() -> anyhow::Result<()> {
     let started = Instant::now();
     let sims = start_simulators()?;
     let http = reqwest::Client::new();
-    let dir = std::env::temp_dir().join(format!("quota-bench-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
-    let secrets = FileSecretSource::new(dir.join("secrets.json"));
-    secrets
-        .put_autotask(&AutotaskCredentials {
-            username: DEMO_USER.into(),
-            secret: DEMO_SECRET.into(),
-            integration_code: DEMO_INTEGRATION_CODE.into(),
-            zone_url: None,
-            saved_at: None,
-        })
-        .await?;
-    secrets
-        .put_acronis(&AcronisCredentials {
-            datacenter_url: sims.acronis.clone(),
-            client_id: "demo-client".into(),
-            client_secret: "demo-client-secret".into(),
-            saved_at: None,
-        })
-        .await?;
-    store.put_settings(&settings(), None).await?;
-    let now = SystemClock.now();
-    for i in 1..=COMPANIES {
-        store
-            .put_mapping(&CustomerMapping {
-                company_id: i as i64,
-                tenant_id: generated_customer_id(i),
-                origin: MappingOrigin::Manual,
-                created_at: now,
-                no_services_since: None,
-            })
-            .await?;
-    }
-    let bus = InProcessBus::new();
-    let mut events = bus.subscribe();
-    let ctx = Context::new(
-        store.clone(),
-        Arc::new(secrets),
-        Arc::new(bus.clone()),
-        Arc::new(SystemClock),
+    let bridge = support::bridge(
+        "quota",
         sims.zone_lookup.clone(),
-    );
+        sims.acronis.clone(),
+        &settings(),
+        COMPANIES,
+    )
+    .await?;
+    let ctx = &bridge.ctx;
+    let mut events = bridge.bus.subscribe();
     let poll = |name: &str| Trigger::Schedule { name: name.into() };
-    let swept = contract_poller::run(&ctx, &poll("sweep"), false).await?;
+    let swept = contract_poller::run(ctx, &poll("sweep"), false).await?;
     drain(&mut events);
-    let first = run_job("quota-push", &ctx, &poll("sweep"), false).await?;
+    let first = run_job("quota-push", ctx, &poll("sweep"), false).await?;
     anyhow::ensure!(first.failed.is_empty(), "first push: {:?}", first.failed);
     println!(
         "setup: {COMPANIES} companies (simulators in a child process), poller sweep {} ms, first push of every customer: {} ({:.1} s in all)",
@@ -205,7 +167,7 @@ async fn bench() -> anyhow::Result<()> {
             )
             .await?;
     }
-    let polled = contract_poller::run(&ctx, &poll("poll"), false).await?;
+    let polled = contract_poller::run(ctx, &poll("poll"), false).await?;
     let announced = drain(&mut events);
     println!(
         "{} contracts adjusted; the next poll announced {} companies ({})",
@@ -222,7 +184,7 @@ async fn bench() -> anyhow::Result<()> {
         .json(&json!({"route": "*", "kind": "latency", "ms": ACRONIS_LATENCY_MS}))
         .send()
         .await?;
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    support::reset_peak();
     let pushing = Instant::now();
     let mut applied = 0;
     let mut differing = 0;
@@ -230,7 +192,7 @@ async fn bench() -> anyhow::Result<()> {
     for event in &announced {
         let summary = run_job(
             "quota-push",
-            &ctx,
+            ctx,
             &Trigger::ChangeEvent(event.clone()),
             false,
         )
@@ -242,7 +204,7 @@ async fn bench() -> anyhow::Result<()> {
     }
     let wall = pushing.elapsed();
     let (total, reads, writes) = acronis_requests(&http, &sims.acronis).await?;
-    let peak = status_mib("VmHWM:");
+    let peak = support::status_mib("VmHWM:");
     let companies = announced.len() as u64;
     // Per changed company: its tenant (one read) and its offering items (one read), one
     // write; plus the token and the partner lookup of the run.
@@ -261,7 +223,7 @@ async fn bench() -> anyhow::Result<()> {
         .send()
         .await?;
     let idle_sweep = Instant::now();
-    let swept = run_job("quota-push", &ctx, &poll("sweep"), false).await?;
+    let swept = run_job("quota-push", ctx, &poll("sweep"), false).await?;
     let (idle_total, _, idle_writes) = acronis_requests(&http, &sims.acronis).await?;
     println!(
         "a sweep with nobody behind: {idle_total} Acronis requests, {idle_writes} writes, {:.1} s ({swept})",
@@ -273,7 +235,6 @@ async fn bench() -> anyhow::Result<()> {
         POLL_INTERVAL.as_secs(),
         processing.as_secs_f64()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 
     let per_run_overhead = companies * 2;
     let mut failed = false;
@@ -333,18 +294,4 @@ fn settings() -> Settings {
         ],
         ..Settings::default()
     }
-}
-
-/// A memory figure of this process in MiB from `/proc/self/status` (Linux), 0 when
-/// unknown.
-fn status_mib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
 }

@@ -13,6 +13,7 @@ mod forecast;
 mod health;
 mod jobs;
 mod openapi;
+mod params;
 pub(crate) mod picklists;
 mod plan;
 mod save;

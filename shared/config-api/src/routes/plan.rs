@@ -6,6 +6,7 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::envelope::current_or_default;
+use crate::routes::params;
 use axum::Json;
 use axum::extract::{Query, State};
 use bridge_core::policy::Policy;
@@ -30,20 +31,12 @@ pub async fn get(
     _caller: Caller,
     params: Result<Query<PlanParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::field("", bounded(&e.body_text(), 300)))?;
-    let limit = match p.limit.as_deref().map(str::parse::<u32>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => return Err(ApiError::field("limit", format!("must be 1..={MAX_LIMIT}"))),
-    };
+    let Query(p) = params.map_err(params::rejected)?;
+    let limit = params::limit(p.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let company = params::company(p.company.as_deref())?;
     let store = &state.ctx.store;
-    let (mappings, next_page_token) = match p.company.as_deref() {
-        Some(text) => {
-            let company: i64 = text
-                .parse()
-                .ok()
-                .filter(|id| *id >= 0)
-                .ok_or_else(|| ApiError::field("company", "must be an Autotask company id"))?;
+    let (mappings, next_page_token) = match company {
+        Some(company) => {
             let mapping = store
                 .get_mapping_by_company(company)
                 .await?

@@ -5,9 +5,9 @@
 use crate::ApiState;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::routes::params;
 use axum::Json;
 use axum::extract::{Query, State};
-use bridge_core::text::bounded;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,21 +29,9 @@ pub async fn get(
     _caller: Caller,
     params: Result<Query<TicketParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::field("", bounded(&e.body_text(), 300)))?;
-    let limit = match p.limit.as_deref().map(str::parse::<u32>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => return Err(ApiError::field("limit", format!("must be 1..={MAX_LIMIT}"))),
-    };
-    let company = match p.company.as_deref() {
-        None => None,
-        Some(text) => Some(
-            text.parse::<i64>()
-                .ok()
-                .filter(|id| *id >= 0)
-                .ok_or_else(|| ApiError::field("company", "must be an Autotask company id"))?,
-        ),
-    };
+    let Query(p) = params.map_err(params::rejected)?;
+    let limit = params::limit(p.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let company = params::company(p.company.as_deref())?;
     let store = &state.ctx.store;
     let page = store
         .list_alert_tickets(company, limit, p.page_token.as_deref())
