@@ -20,4 +20,5 @@ pub mod secret;
 pub mod settings;
 pub mod text;
 pub mod tickets;
+pub mod usage;
 pub mod validation;
