@@ -609,6 +609,62 @@ pub fn plan_usage(inputs: &UsageInputs<'_>) -> UsagePlan {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sub-partners
+// ---------------------------------------------------------------------------------------
+
+/// What was read from one tenant under a sub-partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantUsage {
+    pub tenant_id: String,
+    pub figures: Vec<UsageFigure>,
+    /// `None` when its storages were not read.
+    pub storages: Option<TenantStorages>,
+}
+
+/// The usage of a sub-partner's customers, reported as one to the sub-partner's
+/// company. Tenants mapped to a company of their own are left out (their usage goes
+/// to that company). Figures of the same item add up and carry the oldest measurement,
+/// so one stale tenant makes the sum stale instead of silently short. Storages are
+/// `None` as soon as one tenant's were not read. Sorted by item.
+pub fn aggregate_sub_partner(
+    tenants: &[TenantUsage],
+    mapped_on_their_own: &BTreeSet<String>,
+) -> (Vec<UsageFigure>, Option<TenantStorages>) {
+    let mut sums: BTreeMap<&OfferingItemRef, (u64, DateTime<Utc>)> = BTreeMap::new();
+    let mut storages = Some(TenantStorages::default());
+    let included = tenants
+        .iter()
+        .filter(|t| !mapped_on_their_own.contains(&t.tenant_id));
+    for tenant in included {
+        for figure in &tenant.figures {
+            let sum = sums.entry(&figure.item).or_insert((0, figure.measured_at));
+            sum.0 = sum.0.saturating_add(figure.value);
+            sum.1 = sum.1.min(figure.measured_at);
+        }
+        storages = match (storages, &tenant.storages) {
+            (Some(mut acc), Some(own)) => {
+                acc.infra_ids.extend(own.infra_ids.iter().cloned());
+                for (vendor, n) in &own.public_cloud {
+                    let count = acc.public_cloud.entry(*vendor).or_default();
+                    *count = count.saturating_add(*n);
+                }
+                Some(acc)
+            }
+            _ => None,
+        };
+    }
+    let figures = sums
+        .into_iter()
+        .map(|(item, (value, measured_at))| UsageFigure {
+            item: item.clone(),
+            value,
+            measured_at,
+        })
+        .collect();
+    (figures, storages)
+}
+
+// ---------------------------------------------------------------------------------------
 // Reporting period
 // ---------------------------------------------------------------------------------------
 

@@ -935,3 +935,66 @@ fn reporting_periods() {
         );
     }
 }
+
+#[test]
+fn sub_partner_usage_adds_up_without_tenants_mapped_on_their_own() {
+    let tenant =
+        |id: &str, figures: Vec<UsageFigure>, storages: Option<&[(&str, &str)]>| TenantUsage {
+            tenant_id: id.into(),
+            figures,
+            storages: storages.map(|s| TenantStorages::from_backends(s.iter().copied())),
+        };
+    let litware = || {
+        tenant(
+            "litware",
+            vec![
+                fig("pw_base_workstations", 12, 2),
+                fig("pw_base_storage@xyz", 100 * GB, 1),
+            ],
+            Some(&[("xyz", "acronis"), ("az1", "azure")]),
+        )
+    };
+    let proseware = || {
+        tenant(
+            "proseware",
+            vec![
+                fig("pw_base_workstations", 5, 1),
+                fig("pw_base_storage@xyz", 50 * GB, 3),
+            ],
+            Some(&[("xyz", "acronis"), ("az2", "azure")]),
+        )
+    };
+    let own = BTreeSet::from(["proseware".to_owned()]);
+    let none = BTreeSet::new();
+
+    let (figures, storages) = aggregate_sub_partner(&[proseware(), litware()], &none);
+    assert_eq!(
+        figures,
+        vec![
+            fig("pw_base_storage@xyz", 150 * GB, 3),
+            fig("pw_base_workstations", 17, 2),
+        ],
+        "sums carry the oldest measurement"
+    );
+    let storages = storages.expect("both read");
+    assert_eq!(storages.public_cloud[&PublicCloudVendor::MicrosoftAzure], 2);
+    assert_eq!(storages.infra_ids.len(), 3);
+
+    let (figures, _) = aggregate_sub_partner(&[proseware(), litware()], &own);
+    assert_eq!(
+        figures,
+        vec![
+            fig("pw_base_storage@xyz", 100 * GB, 1),
+            fig("pw_base_workstations", 12, 2),
+        ],
+        "a tenant mapped on its own is reported to its own company"
+    );
+
+    let unread = tenant("unread", vec![], None);
+    let (_, storages) = aggregate_sub_partner(&[litware(), unread], &none);
+    assert_eq!(storages, None);
+    assert_eq!(
+        aggregate_sub_partner(&[], &none),
+        (vec![], Some(TenantStorages::default()))
+    );
+}
