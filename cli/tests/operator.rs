@@ -289,3 +289,64 @@ async fn jobs_are_listed_and_run_now() {
     assert_eq!(status, 404);
     assert!(message.contains("contract-poller"), "{message}");
 }
+
+/// `bridge plan` and `bridge tickets` against the demo: the plan per customer, and the
+/// alerts that became tickets once alert ingestion ran.
+#[tokio::test]
+async fn plan_and_tickets_print_per_customer() {
+    let state = TempState::new("op-plan");
+    let _running = demo_runner(&state, false).await;
+    let client = connect(&local(&state)).await.expect("runner");
+    // The poller stores the snapshots the plan is made from.
+    execute(
+        &client,
+        &Request::RunJob {
+            job: "contract-poller".into(),
+            dry_run: false,
+        },
+        false,
+    )
+    .await
+    .expect("poll");
+    let plan = execute(&client, &Request::Plan { company: None }, false)
+        .await
+        .expect("plan");
+    assert!(
+        plan.contains("company 176 → tenant 3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e11:"),
+        "{plan}"
+    );
+    assert!(plan.contains("pw_base_servers:"), "{plan}");
+    assert!(
+        plan.contains("company 174") && plan.contains("skipped"),
+        "{plan}"
+    );
+
+    let none = execute(&client, &Request::Tickets { company: None }, false)
+        .await
+        .expect("tickets");
+    assert!(
+        none.starts_with("no alert has become a ticket yet"),
+        "{none}"
+    );
+    execute(
+        &client,
+        &Request::RunJob {
+            job: "alert-ingest".into(),
+            dry_run: false,
+        },
+        false,
+    )
+    .await
+    .expect("ingest");
+    let listed = execute(&client, &Request::Tickets { company: Some(175) }, false)
+        .await
+        .expect("tickets");
+    assert!(
+        listed.contains("BackupFailed") && listed.contains("open"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("NoBackupForXDays"),
+        "company 175 only: {listed}"
+    );
+}
