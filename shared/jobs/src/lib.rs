@@ -28,6 +28,7 @@ pub mod offering_items;
 pub mod provisioning;
 pub mod quota_push;
 pub mod sigv4;
+pub mod stored;
 pub mod summary;
 pub mod telemetry;
 pub mod trigger;

@@ -248,20 +248,7 @@ pub async fn get(
 pub(crate) async fn all_mappings(
     state: &ApiState,
 ) -> Result<BTreeMap<i64, CustomerMapping>, ApiError> {
-    let mut out = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = state
-            .ctx
-            .store
-            .list_mappings(1000, token.as_deref())
-            .await?;
-        out.extend(page.items.into_iter().map(|m| (m.company_id, m)));
-        match page.next_page_token {
-            Some(t) => token = Some(t),
-            None => return Ok(out),
-        }
-    }
+    Ok(bridge_jobs::stored::all_mappings(&state.ctx).await?)
 }
 
 /// Name and guard state of the mapped tenants of a page (one batched Acronis read).

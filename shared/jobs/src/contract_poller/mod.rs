@@ -22,7 +22,6 @@ use crate::{Context, JobError, JobRun, JobSummary, Trigger};
 use acronis::AcronisClient;
 use autotask::AutotaskClient;
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
-use bridge_core::mapping::CustomerMapping;
 use bridge_core::policy::{self, Policy};
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::Versioned;
@@ -204,7 +203,7 @@ impl Run<'_> {
             }
             Mode::Sweep => {
                 let (inputs, marks) = reader::read_everything(autotask, today, summary).await?;
-                let mappings = self.all_mappings().await?;
+                let mappings = crate::stored::all_mappings(self.ctx).await?;
                 let companies: BTreeSet<i64> = inputs
                     .contracts
                     .iter()
@@ -264,19 +263,6 @@ impl Run<'_> {
             cursor.last_sweep = Some(now);
         }
         Ok(())
-    }
-
-    async fn all_mappings(&self) -> Result<BTreeMap<i64, CustomerMapping>, JobError> {
-        let mut out = BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.ctx.store.list_mappings(1000, token.as_deref()).await?;
-            out.extend(page.items.into_iter().map(|m| (m.company_id, m)));
-            match page.next_page_token {
-                Some(next) => token = Some(next),
-                None => return Ok(out),
-            }
-        }
     }
 
     /// Gathers what the planner needs, plans every company, applies the plans.

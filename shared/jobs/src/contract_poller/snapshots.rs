@@ -8,7 +8,6 @@ use bridge_core::contracts::{
     CompanySnapshot, ContractInputs, ItemBilling, ServiceMap, company_snapshot,
 };
 use bridge_core::events::ChangeReason;
-use bridge_core::records::Versioned;
 use bridge_store::store::StoreError;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -31,33 +30,6 @@ impl Refreshed {
     }
 }
 
-/// Store reads in flight at once when fetching stored snapshots: a sweep reads one per
-/// company, and one at a time would take most of a Lambda timeout at 10,000 companies.
-const READ_CONCURRENCY: usize = 32;
-
-/// The stored snapshot of every company (`None` where nothing is stored), read
-/// [`READ_CONCURRENCY`] at a time.
-async fn stored_snapshots(
-    ctx: &Context,
-    companies: &BTreeSet<i64>,
-) -> Result<BTreeMap<i64, Option<Versioned<CompanySnapshot>>>, JobError> {
-    let ids: Vec<i64> = companies.iter().copied().collect();
-    let mut out = BTreeMap::new();
-    for chunk in ids.chunks(READ_CONCURRENCY) {
-        let mut reads = tokio::task::JoinSet::new();
-        for &company in chunk {
-            let store = ctx.store.clone();
-            reads.spawn(async move { (company, store.get_contract_snapshot(company).await) });
-        }
-        while let Some(joined) = reads.join_next().await {
-            let (company, stored) =
-                joined.map_err(|e| JobError::Invalid(format!("reading stored snapshots: {e}")))?;
-            out.insert(company, stored?);
-        }
-    }
-    Ok(out)
-}
-
 /// Computes, compares and (unless a dry run) stores the snapshot of every company.
 /// A company whose write loses a race is recorded as failed; the run goes on.
 pub async fn refresh(
@@ -71,7 +43,7 @@ pub async fn refresh(
 ) -> Result<BTreeMap<i64, Refreshed>, JobError> {
     let by_company = split_by_company(inputs);
     let empty = ContractInputs::default();
-    let mut stored_all = stored_snapshots(ctx, companies).await?;
+    let mut stored_all = crate::stored::snapshots(ctx, companies.iter().copied()).await?;
     let mut out = BTreeMap::new();
     for &company in companies {
         let own = by_company.get(&company).unwrap_or(&empty);

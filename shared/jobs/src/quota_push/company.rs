@@ -90,8 +90,13 @@ async fn gather(
     target: &Target,
     tenant: ObservedTenant,
 ) -> Result<Gathered, JobError> {
-    let snapshot = ctx.store.get_contract_snapshot(target.company_id).await?;
-    let pushed = ctx.store.get_quota_sync(target.company_id).await?;
+    let (snapshot, pushed) = match &target.read {
+        Some(read) => (Some(read.snapshot.clone()), read.pushed.clone()),
+        None => (
+            ctx.store.get_contract_snapshot(target.company_id).await?,
+            ctx.store.get_quota_sync(target.company_id).await?,
+        ),
+    };
     let items = match tenant {
         ObservedTenant::Exists { .. } => acronis.offering_items(&target.tenant_id, None).await?,
         ObservedTenant::Deleted => Vec::new(),
@@ -132,7 +137,7 @@ pub async fn plan_company(
     let target = Target {
         company_id,
         tenant_id: tenant_id.to_owned(),
-        due_to: None,
+        read: None,
     };
     let tenant = observe_tenants(ctx, acronis, &partner, std::slice::from_ref(&target))
         .await
