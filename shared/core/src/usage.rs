@@ -36,7 +36,8 @@
 //!
 //! **Once per period.** A ledger entry for the contract service and period with the same
 //! units means "already reported"; in a period reported once (custom billing month) any
-//! entry does. Lines whose units already equal the usage are not written.
+//! entry does. Lines whose units already equal the usage are not written, only
+//! [`Confirmed`] into the ledger.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -210,11 +211,22 @@ pub struct Overuse {
     pub used: i64,
 }
 
+/// A PAYG contract service whose units already equal the usage, with no ledger entry
+/// saying so for the period: the job records it, so the period counts as reported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Confirmed {
+    pub contract_service_id: i64,
+    pub units: i64,
+}
+
 /// What to write for one company in one period. Every list is sorted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsagePlan {
     pub period: Period,
     pub updates: Vec<UnitUpdate>,
+    pub confirmed: Vec<Confirmed>,
+    /// Lines the ledger already holds for the period (a rerun changes nothing).
+    pub already_reported: u32,
     pub skipped: Vec<SkippedUsage>,
     pub overuse: Vec<Overuse>,
 }
@@ -500,6 +512,8 @@ pub fn plan_usage(inputs: &UsageInputs<'_>) -> UsagePlan {
     }
 
     let mut updates = Vec::new();
+    let mut confirmed = Vec::new();
+    let mut already_reported = 0;
     let mut overuse = Vec::new();
     for (measure, lines) in &groups {
         let payg: Vec<&Contribution> = lines
@@ -574,18 +588,15 @@ pub fn plan_usage(inputs: &UsageInputs<'_>) -> UsagePlan {
         let ledger = inputs.reported.iter().find(|r| {
             r.contract_service_id == contract_service_id && r.period_key == inputs.period.key
         });
-        let already = ledger.filter(|e| e.units == used.units || inputs.period.report_once);
-        if let Some(entry) = already {
-            skip(
-                measure,
-                format!(
-                    "already reported for period {} ({} units)",
-                    inputs.period.key, entry.units
-                ),
-            );
+        if ledger.is_some_and(|e| e.units == used.units || inputs.period.report_once) {
+            already_reported += 1;
             continue;
         }
         if line.units == used.units {
+            confirmed.push(Confirmed {
+                contract_service_id,
+                units: used.units,
+            });
             continue;
         }
         updates.push(UnitUpdate {
@@ -599,10 +610,13 @@ pub fn plan_usage(inputs: &UsageInputs<'_>) -> UsagePlan {
         });
     }
     updates.sort();
+    confirmed.sort();
     overuse.sort();
     UsagePlan {
         period: inputs.period.clone(),
         updates,
+        confirmed,
+        already_reported,
         skipped: skipped.into_iter().collect(),
         overuse,
     }
@@ -680,6 +694,30 @@ pub struct Period {
     pub key: String,
     /// Reported once (custom billing month), not daily.
     pub report_once: bool,
+}
+
+impl Period {
+    /// Whether `day` falls inside the period.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+
+    /// Whether the period is over on `today` (its figures come from the usage history).
+    pub fn is_past(&self, today: NaiveDate) -> bool {
+        self.end < today
+    }
+
+    /// The moment the period's figures are judged at: `now` while the period runs, the
+    /// end of its last day once it is over (a figure is stale when it was measured
+    /// longer than the stale limit before that).
+    pub fn as_of(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let end = self
+            .end
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc() - Duration::seconds(1));
+        end.map_or(now, |end| end.min(now))
+    }
 }
 
 fn calendar_month(first: NaiveDate) -> Option<Period> {

@@ -668,54 +668,97 @@ fn a_period_is_reported_once() {
         period_key: key.into(),
         units,
     };
-    // (name, period, ledger, updates, skipped)
-    let cases: Vec<(&str, Period, Vec<ReportedUsage>, Vec<&str>, Vec<&str>)> = vec![
+    // (name, period, ledger, units in Autotask, updates, confirmed, already reported)
+    let cases: Vec<(
+        &str,
+        Period,
+        Vec<ReportedUsage>,
+        i64,
+        Vec<&str>,
+        Vec<Confirmed>,
+        u32,
+    )> = vec![
         (
             "daily, nothing reported",
             daily.clone(),
             vec![],
+            5,
             vec!["11: 5 -> 8"],
             vec![],
+            0,
         ),
         (
             "daily, reported with these units",
             daily.clone(),
             vec![entry("2024-01", 8)],
+            5,
             vec![],
-            vec!["pw_base_workstations: already reported for period 2024-01 (8 units)"],
+            vec![],
+            1,
         ),
         (
             "daily, usage moved since",
             daily.clone(),
             vec![entry("2024-01", 6)],
+            5,
             vec!["11: 5 -> 8"],
             vec![],
+            0,
         ),
         (
             "daily, another period's entry",
-            daily,
+            daily.clone(),
             vec![entry("2023-12", 8)],
+            5,
             vec!["11: 5 -> 8"],
             vec![],
+            0,
+        ),
+        (
+            "daily, units already at the usage: confirmed into the ledger",
+            daily.clone(),
+            vec![],
+            8,
+            vec![],
+            vec![Confirmed {
+                contract_service_id: 11,
+                units: 8,
+            }],
+            0,
+        ),
+        (
+            "daily, confirmed before",
+            daily,
+            vec![entry("2024-01", 8)],
+            8,
+            vec![],
+            vec![],
+            1,
         ),
         (
             "once, nothing reported",
             once.clone(),
             vec![],
+            5,
             vec!["11: 5 -> 8"],
             vec![],
+            0,
         ),
         (
             "once, already reported",
             once,
             vec![entry("2023-12-15", 6)],
+            5,
             vec![],
-            vec!["pw_base_workstations: already reported for period 2023-12-15 (6 units)"],
+            vec![],
+            1,
         ),
     ];
-    for (name, period, reported, want, skips) in cases {
+    for (name, period, reported, units, want, confirmed, already) in cases {
         let mut c = case(
-            Contracts::default().payg(1).line(1, 11, WORKSTATIONS, 5),
+            Contracts::default()
+                .payg(1)
+                .line(1, 11, WORKSTATIONS, units),
             vec![fig("pw_base_workstations", 8, 1)],
         );
         c.period = period.clone();
@@ -723,7 +766,9 @@ fn a_period_is_reported_once() {
         let plan = c.plan();
         assert_eq!(plan.period, period, "{name}");
         assert_eq!(updates(&plan), want, "{name}");
-        assert_eq!(skipped(&plan), skips, "{name}");
+        assert_eq!(plan.confirmed, confirmed, "{name}");
+        assert_eq!(plan.already_reported, already, "{name}");
+        assert!(plan.skipped.is_empty(), "{name}: {:?}", plan.skipped);
     }
 }
 
@@ -997,4 +1042,22 @@ fn sub_partner_usage_adds_up_without_tenants_mapped_on_their_own() {
         aggregate_sub_partner(&[], &none),
         (vec![], Some(TenantStorages::default()))
     );
+}
+
+#[test]
+fn a_period_is_judged_at_its_end_once_over() {
+    let november = Period {
+        start: d("2023-11-01"),
+        end: d("2023-11-30"),
+        key: "2023-11".into(),
+        report_once: false,
+    };
+    assert!(november.contains(d("2023-11-30")));
+    assert!(!november.contains(d("2023-12-01")));
+    assert!(november.is_past(d("2023-12-01")));
+    assert!(!november.is_past(d("2023-11-30")));
+    let end = Utc.with_ymd_and_hms(2023, 11, 30, 23, 59, 59).unwrap();
+    assert_eq!(november.as_of(now()), end);
+    let during = Utc.with_ymd_and_hms(2023, 11, 12, 8, 0, 0).unwrap();
+    assert_eq!(november.as_of(during), during);
 }
