@@ -215,7 +215,9 @@ pub struct Overuse {
 /// saying so for the period: the job records it, so the period counts as reported.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Confirmed {
+    pub contract_id: i64,
     pub contract_service_id: i64,
+    pub what: String,
     pub units: i64,
 }
 
@@ -594,7 +596,9 @@ pub fn plan_usage(inputs: &UsageInputs<'_>) -> UsagePlan {
         }
         if line.units == used.units {
             confirmed.push(Confirmed {
+                contract_id: line.contract_id,
                 contract_service_id,
+                what: measure.to_string(),
                 units: used.units,
             });
             continue;

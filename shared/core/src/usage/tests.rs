@@ -721,7 +721,9 @@ fn a_period_is_reported_once() {
             8,
             vec![],
             vec![Confirmed {
+                contract_id: 1,
                 contract_service_id: 11,
+                what: "pw_base_workstations".into(),
                 units: 8,
             }],
             0,
