@@ -32,8 +32,8 @@ pub struct PaygUdf {
 }
 
 /// Creates the UDF as a list with the items Yes and No when it is missing, and adds the
-/// items a list lacks (a run killed between the calls). A text UDF of that name, made by
-/// hand or by an older version, is left as it is: its "Yes"/"No" text reads the same.
+/// items a list lacks (a run killed between the calls). A text UDF of that name (made
+/// by hand, say) is left as it is: its "Yes"/"No" text reads the same.
 pub async fn ensure_payg_udf(
     ctx: &Context,
     autotask: &AutotaskClient,

@@ -286,7 +286,7 @@ async fn a_list_exporting_1_and_0_reads_through_its_yes_no_labels() {
     assert_eq!(workstations(&world, 195).await, Some(ItemBilling::Payg));
     assert_eq!(udf_requests(&world), 0);
 
-    // A cursor without them (written before lists were read) costs one read, once.
+    // A cursor that holds no translations costs one read, once.
     let stored = world
         .store
         .get_cursor(contract_poller::CURSOR_NAME)
