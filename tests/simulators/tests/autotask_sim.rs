@@ -832,6 +832,297 @@ async fn udf_definitions_extend_contracts() {
     assert_eq!(sim.records("UserDefinedFieldDefinitions").len(), 3);
 }
 
+/// The code of a picklist label of `UserDefinedFieldDefinitions` (`udfType`, `dataType`).
+async fn udf_code(api: &Api, field: &str, label: &str) -> i64 {
+    let (_, fields) = api
+        .get("UserDefinedFieldDefinitions/entityInformation/fields")
+        .await;
+    let field = fields["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == field)
+        .unwrap()
+        .clone();
+    field["picklistValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["label"] == label)
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn list_udfs_take_their_items_export_values() {
+    let (sim, api) = demo().await;
+    let contract = udf_code(&api, "udfType", "Contract").await;
+    let list = udf_code(&api, "dataType", "List").await;
+    let (s, body) = api
+        .post(
+            "UserDefinedFieldDefinitions",
+            json!({"name": "Acronis Tier", "udfType": contract, "dataType": list}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let udf = body["itemId"].as_i64().unwrap();
+    let items_url = format!("UserDefinedFields/{udf}/ListItems");
+    let (s, body) = api.get(&items_url).await;
+    assert_eq!((s, body["items"].clone()), (200, json!([])));
+
+    let (s, body) = api
+        .post(
+            &items_url,
+            json!({"valueForDisplay": "Gold", "valueForExport": "G", "isActive": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let gold = body["itemId"].as_i64().unwrap();
+    let (s, body) = api
+        .post(
+            &items_url,
+            json!({"valueForDisplay": "Silver", "valueForExport": "S"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let silver = body["itemId"].as_i64().unwrap();
+
+    // Both values required, at most 128 characters, unique within the UDF.
+    let refused = [
+        (
+            json!({"valueForDisplay": "Bronze"}),
+            "Missing Required Field: valueForExport",
+        ),
+        (
+            json!({"valueForDisplay": "", "valueForExport": "B"}),
+            "Missing Required Field: valueForDisplay",
+        ),
+        (
+            json!({"valueForDisplay": "x".repeat(129), "valueForExport": "B"}),
+            "maximum length of 128",
+        ),
+        (
+            json!({"valueForDisplay": "Gilded", "valueForExport": "g"}),
+            "valueForExport \"g\" is already used",
+        ),
+        (
+            json!({"valueForDisplay": "GOLD", "valueForExport": "Au"}),
+            "valueForDisplay \"GOLD\" is already used",
+        ),
+    ];
+    for (item, wanted) in refused {
+        let (s, body) = api.post(&items_url, item.clone()).await;
+        assert_eq!(s, 500, "{item}: {body}");
+        assert!(
+            first_error(&body).contains(wanted),
+            "{item}: {body}, wanted {wanted:?}"
+        );
+    }
+    // Items only exist on list UDFs (the demo's "Acronis PAYG" is text), and on UDFs
+    // that exist.
+    let (s, body) = api
+        .post(
+            "UserDefinedFields/1/ListItems",
+            json!({"valueForDisplay": "Yes", "valueForExport": "Yes"}),
+        )
+        .await;
+    assert_eq!(s, 500);
+    assert!(
+        first_error(&body).contains("list user-defined fields"),
+        "{body}"
+    );
+    let (s, body) = api
+        .post(
+            "UserDefinedFields/999/ListItems",
+            json!({"valueForDisplay": "Yes", "valueForExport": "Yes"}),
+        )
+        .await;
+    assert_eq!(s, 500);
+    assert!(first_error(&body).contains("udfFieldId"), "{body}");
+
+    let (s, body) = api.get(&items_url).await;
+    assert_eq!(s, 200);
+    let listed = body["items"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let mut keys: Vec<&str> = listed[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "createDate",
+            "id",
+            "isActive",
+            "udfFieldId",
+            "valueForDisplay",
+            "valueForExport"
+        ]
+    );
+    assert_eq!(
+        (
+            &listed[0]["valueForDisplay"],
+            &listed[0]["valueForExport"],
+            &listed[0]["isActive"],
+            &listed[0]["udfFieldId"]
+        ),
+        (&json!("Gold"), &json!("G"), &json!(true), &json!(udf))
+    );
+    let (s, one) = api.get(&format!("{items_url}/{silver}")).await;
+    assert_eq!((s, &one["item"]["valueForExport"]), (200, &json!("S")));
+    let queried = api
+        .items(
+            "UserDefinedFieldListItems",
+            json!([{"op": "eq", "field": "udfFieldId", "value": udf},
+                   {"op": "beginsWith", "field": "valueForDisplay", "value": "s"}]),
+        )
+        .await;
+    assert_eq!(queried.len(), 1);
+    assert_eq!(queried[0]["id"], json!(silver));
+    let (s, _) = api
+        .send(reqwest::Method::DELETE, format!("{items_url}/{gold}"), None)
+        .await;
+    assert_eq!(s, 405, "list items are never deleted");
+
+    // The UDF reads as a picklist: value = valueForExport, label = valueForDisplay.
+    let (_, udfs) = api
+        .get("Contracts/entityInformation/userDefinedFields")
+        .await;
+    let udfs = udfs["fields"].as_array().unwrap();
+    let tier = udfs.iter().find(|f| f["name"] == "Acronis Tier").unwrap();
+    assert_eq!(tier["isPickList"], true);
+    assert_eq!(
+        tier["picklistValues"],
+        json!([
+            {"value": "G", "label": "Gold", "isDefaultValue": false, "sortOrder": 0, "parentValue": "", "isActive": true, "isSystem": false},
+            {"value": "S", "label": "Silver", "isDefaultValue": false, "sortOrder": 1, "parentValue": "", "isActive": true, "isSystem": false}
+        ])
+    );
+    let payg = udfs.iter().find(|f| f["name"] == "Acronis PAYG").unwrap();
+    assert_eq!(
+        (&payg["isPickList"], &payg["picklistValues"]),
+        (&json!(false), &Value::Null)
+    );
+
+    // An entity stores an item's export value; a label or an unknown value is refused.
+    let set = |value: Value| json!({"id": 801, "userDefinedFields": [{"name": "Acronis Tier", "value": value}]});
+    let (s, body) = api.patch("Contracts", set(json!("Gold"))).await;
+    assert_eq!(s, 500);
+    assert!(
+        first_error(&body)
+            .contains("not an active item of the list user-defined field Acronis Tier")
+            && first_error(&body).contains("(G, S)"),
+        "{body}"
+    );
+    let (s, body) = api
+        .post(
+            "Contracts",
+            json!({"companyID": 174, "contractName": "Tiered", "contractType": 7, "status": 1,
+                   "startDate": "2026-01-01", "endDate": "2026-12-31",
+                   "timeReportingRequiresStartAndStopTimes": 0,
+                   "userDefinedFields": [{"name": "acronis tier", "value": "Platinum"}]}),
+        )
+        .await;
+    assert_eq!(s, 500, "creates are checked too: {body}");
+    assert!(first_error(&body).contains("\"Platinum\""), "{body}");
+    let (s, body) = api.patch("Contracts", set(json!("G"))).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, c) = api.get("Contracts/801").await;
+    assert_eq!(
+        c["item"]["userDefinedFields"],
+        json!([{"name": "Acronis PAYG", "value": "No"}, {"name": "Acronis Tier", "value": "G"}])
+    );
+    // Queries compare the stored value (without regard to case), never the label.
+    let tier_is =
+        |value: &str| json!([{"op": "eq", "field": "Acronis Tier", "udf": true, "value": value}]);
+    let found = api.items("Contracts", tier_is("g")).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], json!(801));
+    assert!(api.items("Contracts", tier_is("Gold")).await.is_empty());
+
+    // A deactivated item stays listed and readable but can no longer be chosen.
+    let (s, body) = api
+        .patch(&items_url, json!({"id": silver, "isActive": false}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, udfs) = api
+        .get("Contracts/entityInformation/userDefinedFields")
+        .await;
+    let tier = udfs["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Acronis Tier")
+        .unwrap()
+        .clone();
+    assert_eq!(tier["picklistValues"][1]["isActive"], false);
+    let (s, body) = api.patch("Contracts", set(json!("S"))).await;
+    assert_eq!(s, 500);
+    assert!(first_error(&body).contains("(G)"), "{body}");
+    let (s, body) = api.patch("Contracts", set(json!("G"))).await;
+    assert_eq!(s, 200, "the value it holds may be sent again: {body}");
+    // Null or an empty string clears it.
+    let (s, _) = api.patch("Contracts", set(json!(""))).await;
+    assert_eq!(s, 200);
+    let (_, c) = api.get("Contracts/801").await;
+    assert_eq!(
+        c["item"]["userDefinedFields"][1],
+        json!({"name": "Acronis Tier", "value": null})
+    );
+    assert_eq!(sim.records("UserDefinedFieldListItems").len(), 2);
+}
+
+#[tokio::test]
+async fn seeds_declare_list_udfs_with_items() {
+    let mut seed = Seed::generate(1);
+    let payg = &mut seed.user_defined_field_definitions[0];
+    payg.insert("dataType".into(), json!(4));
+    for (display, export) in [("Yes", "1"), ("No", "0")] {
+        seed.user_defined_field_list_items.push(
+            json!({"udfFieldId": 1, "valueForDisplay": display, "valueForExport": export})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+    }
+    seed.contracts[0].insert(
+        "userDefinedFields".into(),
+        json!([{"name": autotask::PAYG_UDF, "value": "0"}]),
+    );
+    let sim = autotask::start(seed.clone()).await.unwrap();
+    let api = Api::discover(&sim).await;
+    let (_, udfs) = api
+        .get("Contracts/entityInformation/userDefinedFields")
+        .await;
+    let values = udfs["fields"][0]["picklistValues"].clone();
+    assert_eq!(
+        (values[0]["value"].clone(), values[0]["label"].clone()),
+        (json!("1"), json!("Yes"))
+    );
+    let (_, c) = api.get("Contracts/1").await;
+    assert_eq!(c["item"]["userDefinedFields"][0]["value"], "0");
+
+    // An item on a text UDF, or a second item with the same value, is a seed mistake.
+    let mut text = Seed::generate(1);
+    text.user_defined_field_list_items = seed.user_defined_field_list_items.clone();
+    let err = autotask::start(text).await.err().unwrap().to_string();
+    assert!(
+        err.contains("UserDefinedFieldListItems[0]") && err.contains("list user-defined fields"),
+        "{err}"
+    );
+    let mut twice = seed;
+    let again = twice.user_defined_field_list_items[0].clone();
+    twice.user_defined_field_list_items.push(again);
+    let err = autotask::start(twice).await.err().unwrap().to_string();
+    assert!(err.contains("already used"), "{err}");
+}
+
 #[tokio::test]
 async fn picklists_and_entity_information() {
     let (_sim, api) = demo().await;

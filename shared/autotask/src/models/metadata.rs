@@ -85,6 +85,23 @@ impl FieldInfo {
             .filter(|v| v.is_active != Some(false))
     }
 
+    /// Whether this is a picklist: an integer picklist field, or a list UDF whose values
+    /// are its items' export values.
+    pub fn is_list(&self) -> bool {
+        self.is_pick_list == Some(true)
+    }
+
+    /// The label of a stored picklist value (exact match first, then without regard to
+    /// case), inactive values included: a record may still hold a value deactivated
+    /// since it was set.
+    pub fn picklist_label(&self, value: &str) -> Option<&str> {
+        let values = || self.picklist_values.iter().flatten();
+        values()
+            .find(|v| v.value == value)
+            .or_else(|| values().find(|v| v.value.eq_ignore_ascii_case(value)))
+            .and_then(|v| v.label.as_deref())
+    }
+
     /// The picklist code for a label (case-insensitive), active values only.
     pub fn picklist_code(&self, label: &str) -> Option<&str> {
         self.active_picklist()
@@ -129,4 +146,38 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 
 fn required_lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(lenient_string(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_list_udf_reads_as_a_picklist_of_its_items() {
+        // The shape of a list UDF in `entityInformation/userDefinedFields`.
+        let field: FieldInfo = serde_json::from_value(json!({
+            "name": "Acronis PAYG", "label": "Acronis PAYG", "type": "string",
+            "dataType": "string", "length": 1024, "isRequired": false, "isReadOnly": false,
+            "isQueryable": true, "isReference": false, "referenceEntityType": "",
+            "isPickList": true, "picklistParentValueField": "", "defaultValue": null,
+            "picklistValues": [
+                {"value": "1", "label": "Yes", "isDefaultValue": false, "sortOrder": 0,
+                 "isActive": true, "isSystem": false},
+                {"value": "0", "label": "No", "isDefaultValue": false, "sortOrder": 1,
+                 "isActive": false, "isSystem": false}
+            ]
+        }))
+        .expect("field info");
+        assert!(field.is_list());
+        assert_eq!(field.picklist_label("1"), Some("Yes"));
+        assert_eq!(field.picklist_label("0"), Some("No"), "inactive values too");
+        assert_eq!(field.picklist_label("2"), None);
+        let text: FieldInfo = serde_json::from_value(
+            json!({"name": "Notes", "isPickList": false, "picklistValues": null}),
+        )
+        .expect("text udf");
+        assert!(!text.is_list());
+        assert_eq!(text.picklist_label("1"), None);
+    }
 }

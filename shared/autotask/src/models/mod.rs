@@ -24,7 +24,7 @@ pub use tickets::{
     AssignedResource, Ticket, TicketCreate, TicketNote, TicketNoteCreate, bounded_text,
     external_id_for, limits, utf16_len,
 };
-pub use udf::{UserDefinedField, UserDefinedFieldDefinition};
+pub use udf::{UserDefinedField, UserDefinedFieldDefinition, UserDefinedFieldListItem};
 
 use serde::de::DeserializeOwned;
 
@@ -157,5 +157,9 @@ mod tests {
             "UserDefinedFieldDefinitions"
         );
         assert_eq!(TicketNote::NAME, "TicketNotes");
+        assert_eq!(
+            UserDefinedFieldListItem::NAME,
+            crate::child_entity("UserDefinedFields", "ListItems")
+        );
     }
 }

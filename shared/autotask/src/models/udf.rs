@@ -1,4 +1,4 @@
-//! User-defined fields: values on records and their definitions.
+//! User-defined fields: values on records, their definitions and the items of list UDFs.
 
 use super::model;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -69,5 +69,36 @@ model! {
         crm_to_project_udf_id: i64 = "crmToProjectUdfId",
         #[serde(with = "crate::datetime::opt")]
         create_date: chrono::DateTime<chrono::Utc> = "createDate",
+    }
+}
+
+model! {
+    /// One item of a list UDF (`/UserDefinedFieldListItems`, written through
+    /// `/UserDefinedFields/{udfId}/ListItems`). A record holding the UDF stores the
+    /// item's `valueForExport`; `valueForDisplay` is what users see, and what
+    /// `entityInformation/userDefinedFields` reports as the picklist label.
+    UserDefinedFieldListItem = "UserDefinedFieldListItems" {
+        /// The list UDF's definition id.
+        udf_field_id: i64 = "udfFieldId",
+        /// At most 128 characters, unique within the UDF.
+        value_for_display: String = "valueForDisplay",
+        /// At most 128 characters, unique within the UDF.
+        value_for_export: String = "valueForExport",
+        is_active: bool = "isActive",
+        #[serde(with = "crate::datetime::opt")]
+        create_date: chrono::DateTime<chrono::Utc> = "createDate",
+    }
+}
+
+impl UserDefinedFieldListItem {
+    /// A new active item of the list UDF `udf_id`.
+    pub fn new(udf_id: i64, display: impl Into<String>, export: impl Into<String>) -> Self {
+        Self {
+            udf_field_id: Some(udf_id),
+            value_for_display: Some(display.into()),
+            value_for_export: Some(export.into()),
+            is_active: Some(true),
+            ..Self::default()
+        }
     }
 }

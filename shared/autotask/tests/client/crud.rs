@@ -300,6 +300,94 @@ async fn entity_fields_carry_picklists() {
 }
 
 #[tokio::test]
+async fn list_udf_items_are_created_through_their_udf_and_read_as_a_picklist() {
+    let sim = sim(1).await;
+    let client = client(&sim);
+    let definitions = client
+        .entity_fields(UserDefinedFieldDefinition::NAME)
+        .await
+        .unwrap();
+    let code = |field: &str, label: &str| -> i64 {
+        definitions
+            .iter()
+            .find(|f| f.name == field)
+            .and_then(|f| f.picklist_code(label))
+            .and_then(|c| c.parse().ok())
+            .unwrap()
+    };
+    let udf = client
+        .create(
+            UserDefinedFieldDefinition::NAME,
+            &UserDefinedFieldDefinition {
+                name: Some("Acronis Tier".into()),
+                udf_type: Some(code("udfType", "Contract")),
+                data_type: Some(code("dataType", "List")),
+                ..UserDefinedFieldDefinition::default()
+            },
+        )
+        .await
+        .unwrap();
+    for (display, export) in [("Gold", "1"), ("Silver", "2")] {
+        client
+            .create_child(
+                "UserDefinedFields",
+                udf,
+                "ListItems",
+                &UserDefinedFieldListItem::new(udf, display, export),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(logged(&sim, "UserDefinedFieldListItems", "create"), 2);
+    let items: Vec<UserDefinedFieldListItem> = client
+        .list_child("UserDefinedFields", udf, "ListItems")
+        .await
+        .unwrap();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (
+                i.value_for_display.as_deref(),
+                i.value_for_export.as_deref()
+            ))
+            .collect::<Vec<_>>(),
+        [(Some("Gold"), Some("1")), (Some("Silver"), Some("2"))]
+    );
+    assert!(items.iter().all(|i| i.udf_field_id == Some(udf)
+        && i.is_active == Some(true)
+        && i.create_date.is_some()));
+    let queried: Vec<UserDefinedFieldListItem> = client
+        .query(&Query::new(Filter::eq("udfFieldId", udf)))
+        .await
+        .unwrap();
+    assert_eq!(queried, items);
+
+    let udfs = client.udf_fields("Contracts").await.unwrap();
+    let tier = udfs.iter().find(|f| f.name == "Acronis Tier").unwrap();
+    assert!(tier.is_list());
+    assert_eq!(tier.picklist_label("2"), Some("Silver"));
+    let payg = udfs.iter().find(|f| f.name == PAYG_UDF).unwrap();
+    assert!(!payg.is_list(), "the generated PAYG UDF is text");
+
+    // A contract stores the export value.
+    let patch = Contract {
+        id: 1,
+        user_defined_fields: vec![UserDefinedField::new("Acronis Tier", "2")],
+        ..Contract::default()
+    };
+    client.update("Contracts", &patch).await.unwrap();
+    let read: Contract = client.get("Contracts", 1).await.unwrap().unwrap();
+    assert_eq!(read.udf("Acronis Tier"), Some("2"));
+    let label = Contract {
+        id: 1,
+        user_defined_fields: vec![UserDefinedField::new("Acronis Tier", "Gold")],
+        ..Contract::default()
+    };
+    let err = client.update("Contracts", &label).await.unwrap_err();
+    assert!(err.to_string().contains("not an active item"), "{err}");
+}
+
+#[tokio::test]
 async fn bad_write_bodies_are_refused_without_a_request() {
     let sim = sim(1).await;
     let client = client(&sim);

@@ -5,6 +5,7 @@
 use crate::{Context, JobError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The cursor's name in the store.
 pub const NAME: &str = "contract-poller";
@@ -21,8 +22,12 @@ pub struct PollCursor {
     pub bundle_units_id: i64,
     /// When the last full sweep finished.
     pub last_sweep: Option<DateTime<Utc>>,
-    /// The "Acronis PAYG" UDF is known to exist: no request is spent on it again.
+    /// The "Acronis PAYG" UDF is known to exist (a list: with its Yes and No items): no
+    /// request is spent on it again.
     pub payg_udf_ready: bool,
+    /// Values of a list "Acronis PAYG" that are not Yes/No themselves (e.g. "1"), mapped
+    /// to their Yes/No label; empty for a text UDF or a list exported as Yes/No.
+    pub payg_labels: BTreeMap<String, String>,
     /// Companies whose change event could not be sent; the next run sends them again.
     pub unannounced: Vec<i64>,
     /// `bridge_core::policy::fingerprint` of the settings the last run used; a

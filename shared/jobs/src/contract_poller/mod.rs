@@ -169,9 +169,15 @@ impl Run<'_> {
         let now = self.ctx.clock.now();
         let today = now.date_naive();
         summary.read(if mode == Mode::Sweep { "sweep" } else { "poll" }, 1);
-        if mode == Mode::Sweep && !cursor.payg_udf_ready {
+        // Whether this run has read the UDF's field info (at most once per run).
+        let mut payg_read = false;
+        if mode == Mode::Sweep && (!cursor.payg_udf_ready || !cursor.payg_labels.is_empty()) {
             match udf::ensure_payg_udf(self.ctx, autotask, self.dry_run, summary).await {
-                Ok(ready) => cursor.payg_udf_ready = ready,
+                Ok(found) => {
+                    cursor.payg_udf_ready = found.ready;
+                    cursor.payg_labels = found.labels;
+                    payg_read = true;
+                }
                 // Without the UDF every contract reads as prepaid; the run goes on and
                 // the next sweep tries again.
                 Err(e) => summary.fail("udf:Acronis PAYG", e),
@@ -187,7 +193,7 @@ impl Run<'_> {
             .collect();
 
         // 1. What to look at, and its contracts.
-        let (inputs, mut companies, marks, mut mappings) = match mode {
+        let (mut inputs, mut companies, marks, mut mappings) = match mode {
             Mode::Poll => {
                 let changes = reader::detect_changes(autotask, cursor, summary).await?;
                 let mut companies = changes.companies;
@@ -215,6 +221,7 @@ impl Run<'_> {
             }
         };
         companies.remove(&0);
+        udf::resolve_payg_values(autotask, cursor, payg_read, &mut inputs.contracts).await?;
 
         // 2. Snapshots.
         let refreshed = snapshots::refresh(

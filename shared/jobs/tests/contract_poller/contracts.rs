@@ -1,5 +1,5 @@
 //! The contract model through the real reads: PAYG/prepaid conflicts, bundles, unit
-//! adjustments caught by the poll, the UDF, idle polls, dry runs.
+//! adjustments and UDF edits caught by the poll, idle polls, dry runs.
 
 use crate::support::*;
 use autotask::models::{ContractServiceAdjustment, ContractServiceBundleAdjustment};
@@ -255,40 +255,6 @@ async fn an_idle_poll_spends_three_autotask_requests_and_nothing_else() {
     ] {
         assert_eq!(counts.get(entity), Some(&1), "{counts:?}");
     }
-}
-
-#[tokio::test]
-async fn the_payg_udf_is_created_once_from_the_published_picklist_codes() {
-    let mut seed = simulators::autotask::Seed::generate(0);
-    seed.user_defined_field_definitions.clear();
-    let store = bridge_store::store::SqliteStore::open_in_memory()
-        .await
-        .expect("store");
-    let world = World::with(seed, settings(), std::sync::Arc::new(store)).await;
-    world.sweep().await;
-    let definitions = world.autotask.records("UserDefinedFieldDefinitions");
-    let payg: Vec<_> = definitions
-        .iter()
-        .filter(|d| d["name"] == "Acronis PAYG")
-        .collect();
-    assert_eq!(payg.len(), 1, "{definitions:?}");
-    assert_eq!(
-        payg[0]["udfType"], 10,
-        "the simulator's Contract code, read from its picklist"
-    );
-    assert_eq!(payg[0]["dataType"], 1, "Text");
-    assert_eq!(world.audit("udf.created").await.len(), 1);
-
-    world.clear_logs();
-    world.sweep().await;
-    let counts = world.autotask.core().log.counts();
-    assert!(
-        !counts
-            .keys()
-            .any(|k| k.starts_with("UserDefinedFieldDefinitions")
-                || k.ends_with("userDefinedFields")),
-        "no request spent on the UDF once it exists: {counts:?}"
-    );
 }
 
 #[tokio::test]

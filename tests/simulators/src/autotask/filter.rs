@@ -18,11 +18,23 @@ pub const MAX_RECORDS: usize = 500;
 /// Most OR conditions one query may hold (each `in` element and each `or` item counts).
 pub const MAX_OR_CONDITIONS: usize = 500;
 
-/// A user-defined field as the filter needs it: its name and how its values compare.
-#[derive(Debug, Clone, PartialEq)]
+/// A user-defined field as queries and writes need it: its name, how its values
+/// compare and, for a list UDF, its items.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UdfDef {
     pub name: String,
     pub data_type: i64,
+    /// A list UDF's items in id order (empty for other data types).
+    pub items: Vec<ListItem>,
+}
+
+/// One item of a list UDF: the value an entity stores (`valueForExport`) and the label
+/// users see (`valueForDisplay`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListItem {
+    pub value: String,
+    pub label: String,
+    pub active: bool,
 }
 
 /// How a UDF's string values compare.
@@ -34,6 +46,8 @@ pub enum UdfKind {
 }
 
 impl UdfKind {
+    /// A list UDF compares as text: the value stored on the entity (its item's
+    /// `valueForExport`) is what a filter names.
     pub fn of(data_type: i64) -> UdfKind {
         match data_type {
             super::schema::udf_data_type::NUMBER => UdfKind::Number,
@@ -523,10 +537,12 @@ mod tests {
             UdfDef {
                 name: "Customer Ranking".into(),
                 data_type: 1,
+                ..UdfDef::default()
             },
             UdfDef {
                 name: "Seats".into(),
                 data_type: 2,
+                ..UdfDef::default()
             },
         ]
     }

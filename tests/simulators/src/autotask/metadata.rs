@@ -1,7 +1,7 @@
 //! `entityInformation`, `entityInformation/fields` (with picklists) and
 //! `entityInformation/userDefinedFields` (reference 3.5).
 
-use super::picklists;
+use super::picklists::{self, PicklistValue};
 use super::schema::{Entity, Kind, udf_data_type};
 use super::state::State;
 use serde_json::{Value, json};
@@ -60,7 +60,9 @@ pub fn fields(state: &State, entity: &Entity) -> Value {
     json!({ "fields": fields })
 }
 
-/// `{"fields": [...]}` describing the entity's active UDFs.
+/// `{"fields": [...]}` describing the entity's active UDFs. A list UDF is a picklist
+/// whose values are its items: `value` = `valueForExport` (what an entity stores),
+/// `label` = `valueForDisplay`, inactive items included with `isActive: false`.
 pub fn udf_fields(state: &State, entity: &Entity) -> Value {
     let defs: Vec<Value> = state
         .store
@@ -69,7 +71,7 @@ pub fn udf_fields(state: &State, entity: &Entity) -> Value {
             entity.udf_type.is_some() && d.get("udfType").and_then(Value::as_i64) == entity.udf_type
         })
         .filter(|(_, d)| d.get("isActive") != Some(&Value::Bool(false)))
-        .map(|(_, d)| {
+        .map(|(id, d)| {
             let data_type = d
                 .get("dataType")
                 .and_then(Value::as_i64)
@@ -79,6 +81,8 @@ pub fn udf_fields(state: &State, entity: &Entity) -> Value {
                 udf_data_type::DATE => "datetime",
                 _ => "string",
             };
+            let picklist = (data_type == udf_data_type::LIST)
+                .then(|| list_values(state, *id, d.get("defaultValue")));
             json!({
                 "name": d.get("name"),
                 "label": d.get("name"),
@@ -92,12 +96,32 @@ pub fn udf_fields(state: &State, entity: &Entity) -> Value {
                 "isQueryable": true,
                 "isReference": false,
                 "referenceEntityType": "",
-                "isPickList": data_type == udf_data_type::LIST,
-                "picklistValues": null,
+                "isPickList": picklist.is_some(),
+                "picklistValues": picklist,
                 "picklistParentValueField": "",
                 "isSupportedWebhookField": entity.webhooks,
             })
         })
         .collect();
     json!({ "fields": defs })
+}
+
+/// A list UDF's items as picklist values, in id order.
+fn list_values(state: &State, udf_id: i64, default: Option<&Value>) -> Vec<PicklistValue> {
+    let default = default.and_then(Value::as_str);
+    state
+        .store
+        .list_items(udf_id)
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| PicklistValue {
+            is_default_value: default == Some(item.value.as_str()),
+            sort_order: i64::try_from(i).unwrap_or_default(),
+            parent_value: String::new(),
+            is_active: item.active,
+            is_system: false,
+            value: item.value,
+            label: item.label,
+        })
+        .collect()
 }

@@ -14,7 +14,8 @@
 //!   `/{id}`, create `POST`, update `PATCH`/`PUT` with `id` in the body, `DELETE /{id}`
 //!   where allowed, child collections (`/Companies/{id}/Contacts`, `/Contracts/{id}/Services`,
 //!   `/ServiceUnits`, `/ServiceAdjustments`, `/ServiceBundles`, `/ServiceBundleUnits`,
-//!   `/ServiceBundleAdjustments`, `/ServiceBundles/{id}/Services`, `/Tickets/{id}/Notes`),
+//!   `/ServiceBundleAdjustments`, `/ServiceBundles/{id}/Services`, `/Tickets/{id}/Notes`,
+//!   `/UserDefinedFields/{udfId}/ListItems`),
 //!   `entityInformation`, `entityInformation/fields`, `entityInformation/userDefinedFields`,
 //!   `ThresholdInformation`.
 //!

@@ -127,6 +127,13 @@ pub fn resolve(method: &Method, rest: &[&str]) -> Action {
             NotAllowed("ThresholdInformation")
         };
     }
+    // Child collections first: a parent's URL name need not be an entity
+    // (`/UserDefinedFields/{udfId}/ListItems`).
+    if let [parent, pid, seg, tail @ ..] = rest
+        && let (Some(pid), Some(route)) = (id_of(pid), schema::child_route(parent, seg))
+    {
+        return resolve_child(m, route, pid, tail);
+    }
     let Some(entity) = rest.first().and_then(|n| schema::find(n)) else {
         return NotFound;
     };
@@ -168,56 +175,55 @@ pub fn resolve(method: &Method, rest: &[&str]) -> Action {
             // No PATCH/PUT on /{Entity}/{id}: clients report 405.
             _ => NotAllowed(entity.name),
         },
-        [_, pid, seg, tail @ ..] => {
-            let (Some(pid), Some(route)) = (id_of(pid), schema::child_route(entity.name, seg))
-            else {
-                return NotFound;
-            };
-            let child = schema::get(route.entity);
-            let parent = Some((route, pid));
-            match (tail, m) {
-                ([], "GET") => {
-                    if route.list {
-                        List(route, pid)
-                    } else {
-                        NotAllowed(child.name)
-                    }
-                }
-                ([], "POST") => {
-                    if route.create {
-                        Create(child, parent)
-                    } else {
-                        NotAllowed(child.name)
-                    }
-                }
-                ([], "PATCH") => {
-                    if route.update {
-                        Update(child, parent, false)
-                    } else {
-                        NotAllowed(child.name)
-                    }
-                }
-                ([], "PUT") => {
-                    if route.update {
-                        Update(child, parent, true)
-                    } else {
-                        NotAllowed(child.name)
-                    }
-                }
-                ([cid], "GET") => match id_of(cid) {
-                    Some(cid) if route.list => Get(child, cid, parent),
-                    Some(_) => NotAllowed(child.name),
-                    None => NotFound,
-                },
-                ([cid], "DELETE") => match id_of(cid) {
-                    Some(cid) if route.delete => Delete(child, cid, parent),
-                    Some(_) => NotAllowed(child.name),
-                    None => NotFound,
-                },
-                ([_], _) => NotAllowed(child.name),
-                _ => NotFound,
+        _ => NotFound,
+    }
+}
+
+/// `/{parent}/{pid}/{segment}[/{cid}]`.
+fn resolve_child(m: &str, route: &'static ChildRoute, pid: i64, tail: &[&str]) -> Action {
+    use Action::*;
+    let child = schema::get(route.entity);
+    let parent = Some((route, pid));
+    match (tail, m) {
+        ([], "GET") => {
+            if route.list {
+                List(route, pid)
+            } else {
+                NotAllowed(child.name)
             }
         }
+        ([], "POST") => {
+            if route.create {
+                Create(child, parent)
+            } else {
+                NotAllowed(child.name)
+            }
+        }
+        ([], "PATCH") => {
+            if route.update {
+                Update(child, parent, false)
+            } else {
+                NotAllowed(child.name)
+            }
+        }
+        ([], "PUT") => {
+            if route.update {
+                Update(child, parent, true)
+            } else {
+                NotAllowed(child.name)
+            }
+        }
+        ([cid], "GET") => match id_of(cid) {
+            Some(cid) if route.list => Get(child, cid, parent),
+            Some(_) => NotAllowed(child.name),
+            None => NotFound,
+        },
+        ([cid], "DELETE") => match id_of(cid) {
+            Some(cid) if route.delete => Delete(child, cid, parent),
+            Some(_) => NotAllowed(child.name),
+            None => NotFound,
+        },
+        ([_], _) => NotAllowed(child.name),
         _ => NotFound,
     }
 }
@@ -683,6 +689,41 @@ mod tests {
         assert_eq!(
             c(Method::PATCH, "/zone1/ATServicesRest/V1.0/Companies/5"),
             s("Companies", "notAllowed")
+        );
+        assert_eq!(
+            c(
+                Method::POST,
+                "/zone1/ATServicesRest/V1.0/UserDefinedFields/3/ListItems"
+            ),
+            s("UserDefinedFieldListItems", "create")
+        );
+        assert_eq!(
+            c(
+                Method::GET,
+                "/zone1/ATServicesRest/V1.0/userdefinedfields/3/listitems/9"
+            ),
+            s("UserDefinedFieldListItems", "get")
+        );
+        assert_eq!(
+            c(
+                Method::POST,
+                "/zone1/ATServicesRest/V1.0/UserDefinedFieldListItems/query"
+            ),
+            s("UserDefinedFieldListItems", "query")
+        );
+        assert_eq!(
+            c(
+                Method::DELETE,
+                "/zone1/ATServicesRest/V1.0/UserDefinedFields/3/ListItems/9"
+            ),
+            s("UserDefinedFieldListItems", "notAllowed")
+        );
+        assert_eq!(
+            c(
+                Method::GET,
+                "/zone1/ATServicesRest/V1.0/UserDefinedFields/query"
+            ),
+            s("unknown", "notFound")
         );
         assert_eq!(
             c(

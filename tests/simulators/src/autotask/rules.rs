@@ -1,8 +1,9 @@
 //! Business rules that go beyond field validation: recurring-service contracts and their
-//! adjustments (reference 5.4-5.8), service billing codes, UDF definitions, tickets.
+//! adjustments (reference 5.4-5.8), service billing codes, UDF definitions and list
+//! items, tickets.
 
 use super::error::ApiError;
-use super::schema::Entity;
+use super::schema::{Entity, udf_data_type};
 use super::seed::USE_TYPE_RECURRING;
 use super::state::State;
 use super::store::Record;
@@ -163,6 +164,55 @@ fn check_udf_definition(state: &State, row: &Record, own_id: Option<i64>) -> Res
     Ok(())
 }
 
+/// A list item belongs to a list UDF, and its display and export values are set and
+/// unique within that UDF (compared without regard to case, like the database's
+/// collation; unconfirmed).
+pub fn check_list_item(state: &State, row: &Record, own_id: Option<i64>) -> Result<(), ApiError> {
+    let udf_id = int(row, "udfFieldId").unwrap_or_default();
+    let udf = state
+        .store
+        .row("UserDefinedFieldDefinitions", udf_id)
+        .ok_or_else(|| {
+            ApiError::server(format!(
+                "Reference value on field: udfFieldId of type: UserDefinedFieldDefinition does not exist or is invalid. (value {udf_id})"
+            ))
+        })?;
+    let name = udf.get("name").and_then(Value::as_str).unwrap_or_default();
+    if int(udf, "dataType") != Some(udf_data_type::LIST) {
+        return Err(ApiError::server(format!(
+            "List items can only be added to list user-defined fields; {name} is not one."
+        )));
+    }
+    let mut errors = Vec::new();
+    for field in ["valueForDisplay", "valueForExport"] {
+        let value = row.get(field).and_then(Value::as_str).unwrap_or_default();
+        if value.trim().is_empty() {
+            errors.push(format!("Missing Required Field: {field}"));
+            continue;
+        }
+        let taken = state
+            .store
+            .rows("UserDefinedFieldListItems")
+            .any(|(id, r)| {
+                Some(*id) != own_id
+                    && int(r, "udfFieldId") == Some(udf_id)
+                    && r.get(field)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            });
+        if taken {
+            errors.push(format!(
+                "The {field} {value:?} is already used by another item of the user-defined field {name}."
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::many(errors))
+    }
+}
+
 /// A primary resource needs its role, and the ticket's contact and contract must
 /// belong to its company.
 fn check_ticket(state: &State, row: &Record, old: Option<&Record>) -> Result<(), ApiError> {
@@ -236,6 +286,7 @@ pub fn before_create(
         "Services" | "ServiceBundles" => check_billing_code(state, row),
         "Contracts" => check_dates(row),
         "UserDefinedFieldDefinitions" => check_udf_definition(state, row, None),
+        "UserDefinedFieldListItems" => check_list_item(state, row, None),
         "ServiceBundleServices" => {
             let dup = state.store.rows("ServiceBundleServices").any(|(_, r)| {
                 int(r, "serviceBundleID") == int(row, "serviceBundleID")
@@ -310,6 +361,7 @@ pub fn before_update(
     match entity.name {
         "Contracts" => check_dates(row),
         "UserDefinedFieldDefinitions" => check_udf_definition(state, row, int(old, "id")),
+        "UserDefinedFieldListItems" => check_list_item(state, row, int(old, "id")),
         // An existing service may keep an inactive code but cannot switch to a bad one.
         "Services" | "ServiceBundles" if old.get("billingCodeID") != row.get("billingCodeID") => {
             check_billing_code(state, row)

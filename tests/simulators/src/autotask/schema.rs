@@ -68,10 +68,14 @@ pub struct Ops {
     pub delete: bool,
 }
 
-/// A child collection URL: `/{parent}/{id}/{segment}` reaches `entity`.
+/// A child collection URL: `/{parent_path}/{id}/{segment}` reaches `entity`.
 #[derive(Debug, Clone, Copy)]
 pub struct ChildRoute {
+    /// The parent entity.
     pub parent: &'static str,
+    /// The parent's name in the URL: the entity's own name, except for list items
+    /// (`/UserDefinedFields/{udfId}/ListItems` under UserDefinedFieldDefinitions).
+    pub parent_path: &'static str,
     pub segment: &'static str,
     pub entity: &'static str,
     /// The child's field holding the parent id.
@@ -124,6 +128,8 @@ pub mod udf_data_type {
     pub const TEXT: i64 = 1;
     pub const NUMBER: i64 = 2;
     pub const DATE: i64 = 3;
+    /// A list UDF: an entity holds the `valueForExport` of one of its
+    /// `UserDefinedFieldListItems`.
     pub const LIST: i64 = 4;
 }
 
@@ -245,6 +251,10 @@ const UDF_DEFINITIONS: &str = "id i64 ro, createDate dt created, crmToProjectUdf
     isPrivate bool =false, isProtected bool =false, isRequired bool =false, \
     isVisibleToClientPortal bool =false, mergeVariableName str, name str req, \
     numberOfDecimalPlaces i32, sortOrder i32, udfType i32 req once";
+
+const UDF_LIST_ITEMS: &str = "id i64 ro, createDate dt created, isActive bool =true, \
+    udfFieldId i64 req once ->UserDefinedFieldDefinitions, valueForDisplay str req max=128, \
+    valueForExport str req max=128";
 
 const TICKETS: &str = "id i64 ro, apiVendorID i32 ro, assignedResourceID i32 ->Resources, \
     assignedResourceRoleID i32, billingCodeID i32 ->BillingCodes, changeApprovalBoard i32, \
@@ -373,6 +383,19 @@ pub static CHILD_ROUTES: &[ChildRoute] = &[
         true,
         false,
     ),
+    ChildRoute {
+        parent_path: "UserDefinedFields",
+        ..child(
+            "UserDefinedFieldDefinitions",
+            "ListItems",
+            "UserDefinedFieldListItems",
+            "udfFieldId",
+            true,
+            true,
+            true,
+            false,
+        )
+    },
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -388,6 +411,7 @@ const fn child(
 ) -> ChildRoute {
     ChildRoute {
         parent,
+        parent_path: parent,
         segment,
         entity,
         parent_field,
@@ -475,6 +499,13 @@ static CATALOGUE: LazyLock<Vec<Entity>> = LazyLock::new(|| {
             "UserDefinedFieldDefinitions",
             UDF_DEFINITIONS,
             ALL,
+            None,
+            false,
+        ),
+        entity(
+            "UserDefinedFieldListItems",
+            UDF_LIST_ITEMS,
+            READ,
             None,
             false,
         ),
@@ -571,11 +602,11 @@ pub fn get(name: &str) -> &'static Entity {
     }
 }
 
-/// A child route under `parent` reached by URL segment `segment` (case-insensitive).
-pub fn child_route(parent: &str, segment: &str) -> Option<&'static ChildRoute> {
-    CHILD_ROUTES
-        .iter()
-        .find(|r| r.parent.eq_ignore_ascii_case(parent) && r.segment.eq_ignore_ascii_case(segment))
+/// The child route `/{parent_path}/{id}/{segment}` (case-insensitive).
+pub fn child_route(parent_path: &str, segment: &str) -> Option<&'static ChildRoute> {
+    CHILD_ROUTES.iter().find(|r| {
+        r.parent_path.eq_ignore_ascii_case(parent_path) && r.segment.eq_ignore_ascii_case(segment)
+    })
 }
 
 #[cfg(test)]
@@ -634,6 +665,10 @@ mod tests {
         assert_eq!(
             child_route("contracts", "serviceadjustments").map(|r| r.entity),
             Some("ContractServiceAdjustments")
+        );
+        assert_eq!(
+            child_route("userdefinedfields", "listitems").map(|r| r.parent),
+            Some("UserDefinedFieldDefinitions")
         );
         assert_eq!(
             get("Contacts").field("isActive").map(|f| f.kind),

@@ -105,6 +105,10 @@ pub struct Seed {
     pub billing_codes: Vec<Record>,
     #[serde(default, rename = "UserDefinedFieldDefinitions")]
     pub user_defined_field_definitions: Vec<Record>,
+    /// Items of list UDFs (`dataType` 4): `udfFieldId`, `valueForDisplay`,
+    /// `valueForExport`, optional `isActive`.
+    #[serde(default, rename = "UserDefinedFieldListItems")]
+    pub user_defined_field_list_items: Vec<Record>,
     #[serde(default, rename = "Companies")]
     pub companies: Vec<Record>,
     #[serde(default, rename = "Contacts")]
@@ -156,13 +160,17 @@ pub const CATALOGUE: &[(i64, &str, f64)] = &[
 
 impl Seed {
     /// Entity records in load order (referenced entities first).
-    pub fn records(&self) -> [(&'static str, &Vec<Record>); 13] {
+    pub fn records(&self) -> [(&'static str, &Vec<Record>); 14] {
         [
             ("Resources", &self.resources),
             ("BillingCodes", &self.billing_codes),
             (
                 "UserDefinedFieldDefinitions",
                 &self.user_defined_field_definitions,
+            ),
+            (
+                "UserDefinedFieldListItems",
+                &self.user_defined_field_list_items,
             ),
             ("Companies", &self.companies),
             ("Contacts", &self.contacts),

@@ -1,8 +1,8 @@
 //! The simulated database: one table per entity, rendering rows the way the API shows
 //! them, and keyset scans for queries.
 
-use super::filter::{self, Cond, Projection, Row, UdfDef};
-use super::schema::{self, Entity};
+use super::filter::{self, Cond, ListItem, Projection, Row, UdfDef};
+use super::schema::{self, Entity, udf_data_type};
 use super::units::{self, UnitTable, UnitView};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -116,7 +116,7 @@ impl Store {
         self.tables.get_mut(entity)?.rows.remove(&id)
     }
 
-    /// The active UDF definitions of an entity, in id order.
+    /// The active UDF definitions of an entity, in id order, list UDFs with their items.
     pub fn udf_defs(&self, entity: &Entity) -> Vec<UdfDef> {
         let Some(code) = entity.udf_type else {
             return Vec::new();
@@ -124,11 +124,39 @@ impl Store {
         self.rows("UserDefinedFieldDefinitions")
             .filter(|(_, d)| d.get("udfType").and_then(Value::as_i64) == Some(code))
             .filter(|(_, d)| d.get("isActive") != Some(&Value::Bool(false)))
-            .filter_map(|(_, d)| {
+            .filter_map(|(id, d)| {
+                let data_type = d
+                    .get("dataType")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(udf_data_type::TEXT);
+                let items = if data_type == udf_data_type::LIST {
+                    self.list_items(*id)
+                } else {
+                    Vec::new()
+                };
                 Some(UdfDef {
                     name: d.get("name")?.as_str()?.to_string(),
-                    data_type: d.get("dataType").and_then(Value::as_i64).unwrap_or(1),
+                    data_type,
+                    items,
                 })
+            })
+            .collect()
+    }
+
+    /// The items of the list UDF `udf_id`, in id order (inactive ones included).
+    pub fn list_items(&self, udf_id: i64) -> Vec<ListItem> {
+        let text = |row: &Record, field: &str| {
+            row.get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        self.rows("UserDefinedFieldListItems")
+            .filter(|(_, r)| r.get("udfFieldId").and_then(Value::as_i64) == Some(udf_id))
+            .map(|(_, r)| ListItem {
+                value: text(r, "valueForExport"),
+                label: text(r, "valueForDisplay"),
+                active: r.get("isActive") != Some(&Value::Bool(false)),
             })
             .collect()
     }

@@ -7,7 +7,7 @@
 //! fields (e.g. `contractType`) are ignored on update.
 
 use super::error::ApiError;
-use super::filter::{UdfDef, prop};
+use super::filter::{Row, UdfDef, prop};
 use super::rules;
 use super::schema::{self, ChildRoute, Entity, Field, Kind, udf_data_type};
 use super::state::State;
@@ -216,6 +216,49 @@ fn bind_udfs(
     }
 }
 
+/// Values sent for list UDFs: the `valueForExport` of one of the UDF's active items,
+/// or nothing (null or an empty string clears it). A value the row already holds may be
+/// sent again after its item was deactivated, as with picklist fields.
+fn check_list_values(
+    udfs: &[UdfDef],
+    values: &mut Option<Vec<(String, Option<String>)>>,
+    old: Option<&Record>,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (name, value) in values.iter_mut().flatten() {
+        let Some(def) = udfs
+            .iter()
+            .find(|u| u.name == *name && u.data_type == udf_data_type::LIST)
+        else {
+            continue;
+        };
+        if value.as_deref().is_some_and(str::is_empty) {
+            *value = None;
+        }
+        let Some(v) = value.as_deref() else { continue };
+        if old.and_then(|o| o.udf(name)).as_deref() == Some(v) {
+            continue;
+        }
+        if !def.items.iter().any(|i| i.active && i.value == v) {
+            let allowed: Vec<&str> = def
+                .items
+                .iter()
+                .filter(|i| i.active)
+                .map(|i| i.value.as_str())
+                .collect();
+            errors.push(format!(
+                "The value {v:?} is not an active item of the list user-defined field {name}: send the valueForExport of one of its items ({}) or null.",
+                if allowed.is_empty() { "it has none".to_string() } else { allowed.join(", ") }
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::many(errors))
+    }
+}
+
 /// Sets UDF values on a record; `replace` first clears every value (PUT).
 fn apply_udfs(record: &mut Record, values: &[(String, Option<String>)], replace: bool) {
     let mut list: Vec<Value> = if replace {
@@ -345,7 +388,8 @@ pub fn create(
 ) -> Result<i64, ApiError> {
     let obj = body_object(body)?;
     let udfs = state.store.udf_defs(entity);
-    let bound = bind(entity, obj, Source::Api, &udfs)?;
+    let mut bound = bind(entity, obj, Source::Api, &udfs)?;
+    check_list_values(&udfs, &mut bound.udfs, None)?;
     let mut record = defaults(entity);
     record.extend(bound.fields);
     if let Some((route, parent_id)) = parent {
@@ -411,7 +455,8 @@ pub fn update(
         )));
     }
     let udfs = state.store.udf_defs(entity);
-    let bound = bind(entity, obj, Source::Api, &udfs)?;
+    let mut bound = bind(entity, obj, Source::Api, &udfs)?;
+    check_list_values(&udfs, &mut bound.udfs, Some(&old))?;
     let mut record = if put {
         old.iter()
             .filter(|(k, _)| {
@@ -517,7 +562,8 @@ fn units_flavor_of_owner(entity: &str) -> Option<&'static super::units::Flavor> 
 
 /// Inserts a row as a seed or test would: any field may be set (ids, timestamps,
 /// read-only ones), no required/picklist checks; unknown fields are errors. Contract
-/// services get their unit rows (`units`, `postedThrough`).
+/// services get their unit rows (`units`, `postedThrough`); list items must belong to a
+/// list UDF and be unique within it, as through the API.
 pub fn raw_insert(
     state: &mut State,
     entity_name: &str,
@@ -561,6 +607,9 @@ pub fn raw_insert(
         row.entry(f.name).or_insert_with(|| at.clone());
     }
     rules::fill_defaults(state, entity, &mut row);
+    if entity.name == "UserDefinedFieldListItems" {
+        rules::check_list_item(state, &row, None).map_err(|e| e.errors.join("; "))?;
+    }
     if let Some(flavor) = units_flavor_of_owner(entity.name) {
         rules::check_contract_item(state, flavor, &row).map_err(|e| e.errors.join("; "))?;
     }
