@@ -104,3 +104,39 @@ async fn corrupt_items_are_reported_with_their_key() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn usage_days_carry_the_ttl_of_their_retention() {
+    use bridge_core::records::UsageDay;
+    use bridge_store::store::USAGE_HISTORY_DAYS;
+    use chrono::{NaiveDate, TimeDelta};
+
+    let (_moto, client, table) = client_and_table().await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let day = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    let record = UsageDay {
+        tenant_id: "t-1".to_owned(),
+        day,
+        figures: Vec::new(),
+        seen_at: day.and_hms_opt(23, 59, 0).expect("time").and_utc(),
+    };
+    store.put_usage_days(&[record]).await.expect("put");
+
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", AttributeValue::S("USAGEDAY#t-1".to_owned()))
+        .key("SK", AttributeValue::S("DAY#2026-10-01".to_owned()))
+        .send()
+        .await
+        .expect("raw get")
+        .item
+        .expect("stored under its key");
+    let expiry =
+        day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + TimeDelta::days(USAGE_HISTORY_DAYS);
+    assert_eq!(
+        item.get("ttl"),
+        Some(&AttributeValue::N(expiry.timestamp().to_string())),
+        "the day plus {USAGE_HISTORY_DAYS} days, in epoch seconds"
+    );
+}

@@ -13,6 +13,7 @@ mod mappings;
 mod quota_syncs;
 mod settings;
 mod snapshots;
+mod usage_history;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,9 @@ use super::{StoreError, StoreResult};
 ///
 /// 2 added `job_statuses`, 3 added `quota_syncs`; an older file gains them through
 /// `CREATE TABLE IF NOT EXISTS`. 4 added `alert_tickets` (listed by company, so they
-/// left `documents`: [`move_alert_tickets`]) and `skipped_alerts`.
-const SCHEMA_VERSION: i64 = 4;
+/// left `documents`: [`move_alert_tickets`]) and `skipped_alerts`. 5 added `usage_days`
+/// and `usage_reports`.
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -93,6 +95,17 @@ CREATE TABLE IF NOT EXISTS skipped_alerts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS skipped_alerts_by_time ON skipped_alerts (at_key, alert_key);
 CREATE INDEX IF NOT EXISTS skipped_alerts_by_expiry ON skipped_alerts (expires_ms);
+CREATE TABLE IF NOT EXISTS usage_days (
+    tenant_id TEXT NOT NULL,
+    day       TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_days_by_day ON usage_days (day);
+CREATE TABLE IF NOT EXISTS usage_reports (
+    company_id INTEGER PRIMARY KEY,
+    body       TEXT    NOT NULL
+);
 ";
 
 /// Kinds of single versioned documents in the `documents` table.
@@ -381,6 +394,9 @@ mod tests {
         tables == 1
     }
 
+    /// Tables that schemas before 5 did not have.
+    const SCHEMA_5_TABLES: &str = "DROP TABLE usage_days; DROP TABLE usage_reports;";
+
     /// Tables that schemas before 4 did not have.
     const SCHEMA_4_TABLES: &str = "DROP TABLE alert_tickets; DROP TABLE skipped_alerts;";
 
@@ -389,7 +405,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            "DROP TABLE job_statuses; DROP TABLE quota_syncs; {SCHEMA_4_TABLES}
+            "DROP TABLE job_statuses; DROP TABLE quota_syncs; {SCHEMA_5_TABLES} {SCHEMA_4_TABLES}
              PRAGMA user_version = 1;"
         ))
         .expect("back to schema 1");
@@ -405,7 +421,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            "DROP TABLE quota_syncs; {SCHEMA_4_TABLES} PRAGMA user_version = 2;
+            "DROP TABLE quota_syncs; {SCHEMA_5_TABLES} {SCHEMA_4_TABLES} PRAGMA user_version = 2;
              INSERT INTO job_statuses (job, body) VALUES ('quota-push', '{{}}');
              INSERT INTO documents (kind, key, version, body)
                  VALUES ('contract_snapshot', '174', 3, '{{}}');"
@@ -435,7 +451,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            r#"{SCHEMA_4_TABLES} PRAGMA user_version = 3;
+            r#"{SCHEMA_5_TABLES} {SCHEMA_4_TABLES} PRAGMA user_version = 3;
             INSERT INTO documents (kind, key, version, body) VALUES
               ('alert_ticket', 't-1/a-1', 3,
                '{{"alert_key":"t-1/a-1","ticket_id":42,"company_id":174,
