@@ -207,17 +207,55 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<Page<AuditEntry>>;
 }
 
-/// The usage ledger: write-once, so a rerun of usage reporting changes nothing.
+/// The usage ledger: what was reported per contract service and period, so a rerun of
+/// usage reporting changes nothing.
+///
+/// Versioned like the other records: a correction inside an open period replaces the
+/// entry at the version it was read. Entries of one period are read in batches.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
-    /// Records a period's report; a second write for the same contract service and
-    /// period is [`StoreError::AlreadyExists`] and the first stays.
-    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()>;
     async fn get_usage(
         &self,
         contract_service_id: i64,
         period: &str,
-    ) -> StoreResult<Option<UsageLedgerEntry>>;
+    ) -> StoreResult<Option<Versioned<UsageLedgerEntry>>>;
+    /// The entries of these contract services for one period ([`MAX_LEDGER_IDS`] per
+    /// call; more, or a negative id, is [`StoreError::Invalid`]): missing ones are absent
+    /// from the map, a repeated id is read once. DynamoDB: one `BatchGetItem`; SQLite:
+    /// one query.
+    async fn get_usages(
+        &self,
+        period: &str,
+        contract_service_ids: &[i64],
+    ) -> StoreResult<BTreeMap<i64, Versioned<UsageLedgerEntry>>>;
+    /// `None` = must not exist yet, `Some(v)` = must still be at `v`; returns the new
+    /// version. Stale → [`StoreError::Conflict`] with the current version; `Some(_)` for
+    /// an absent entry → [`StoreError::NotFound`].
+    async fn put_usage(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+}
+
+/// Most contract service ids one [`LedgerStore::get_usages`] call takes: DynamoDB's
+/// `BatchGetItem` limit.
+pub const MAX_LEDGER_IDS: usize = 100;
+
+/// A ledger entry as stored: its ids and period checked like every key.
+fn usage_ledger_body(entry: &UsageLedgerEntry) -> StoreResult<String> {
+    validate::id("contract_service_id", entry.contract_service_id)?;
+    validate::name("period", &entry.period)?;
+    validate::id("company_id", entry.company_id)?;
+    serde_json::to_string(entry).map_err(|e| {
+        StoreError::invalid(
+            "usage_ledger_entry",
+            format!(
+                "{}: {e}",
+                usage_what(entry.contract_service_id, &entry.period)
+            ),
+        )
+    })
 }
 
 /// Alert → ticket: which Autotask ticket an Acronis alert opened, and the alerts the
