@@ -1,11 +1,13 @@
 //! Plain records the store persists for the jobs: versions, ledgers, alert tickets and
-//! skipped alerts, leases, audit, job runs, quota sync.
+//! skipped alerts, leases, audit, job runs, quota sync, usage history and reports.
 //!
 //! Pure data with serde, so jobs and planners can use them without depending on the
 //! store crate. The store decides how they are keyed; these types only say what they are.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::usage::{Overuse, SkippedUsage, UsageFigure};
 
 /// A value with the version the store holds it at.
 ///
@@ -29,7 +31,8 @@ pub struct Page<T> {
 
 /// What was reported for one PAYG contract service and one billing period.
 ///
-/// Written once: the ledger is what makes a rerun of usage reporting change nothing.
+/// One versioned entry per contract service and period: a rerun that finds the same
+/// units changes nothing, and a correction inside an open period replaces the entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsageLedgerEntry {
@@ -281,7 +284,7 @@ pub struct JobRunRecord {
 }
 
 /// When a job last failed, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobErrorRecord {
     pub at: DateTime<Utc>,
@@ -334,6 +337,49 @@ pub struct QuotaBaseRecord {
     /// What was allowed above it.
     #[serde(default)]
     pub overage: Option<u64>,
+}
+
+/// What the usage job read of one tenant on one UTC day: the last figures seen that day.
+///
+/// One record per tenant and day, replaced by a later read of the same day. A past
+/// reporting period is reported from the last record inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageDay {
+    /// Acronis tenant uuid.
+    pub tenant_id: String,
+    /// The UTC date of `seen_at`.
+    pub day: NaiveDate,
+    #[serde(default)]
+    pub figures: Vec<UsageFigure>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The outcome of the last usage report of one company (shown by the config API's
+/// accounts route).
+///
+/// One record per company, replaced by each run (last write wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageReport {
+    /// Autotask `Companies.id`.
+    pub company_id: i64,
+    /// The tenant whose usage was reported.
+    pub tenant_id: String,
+    /// Ledger key of the period reported (`2026-11`, or `2026-10-15` for a custom
+    /// billing month); `None` when no period was due.
+    #[serde(default)]
+    pub period: Option<String>,
+    pub reported_at: DateTime<Utc>,
+    /// Contract service unit updates written in that run.
+    #[serde(default)]
+    pub written: u32,
+    #[serde(default)]
+    pub skipped: Vec<SkippedUsage>,
+    #[serde(default)]
+    pub overuse: Vec<Overuse>,
+    #[serde(default)]
+    pub last_error: Option<JobErrorRecord>,
 }
 
 #[cfg(test)]
@@ -414,6 +460,19 @@ mod tests {
                        "subject":"s","colour":"red"}"#;
         let err = serde_json::from_str::<AuditEntry>(json).expect_err("unknown field");
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn usage_report_lists_default_when_absent() {
+        let json = r#"{"company_id":174,"tenant_id":"t-1","reported_at":"2026-10-01T08:00:00Z"}"#;
+        let report: UsageReport = serde_json::from_str(json).expect("minimal report");
+        assert_eq!((report.period, report.written), (None, 0));
+        assert!(report.skipped.is_empty() && report.overuse.is_empty());
+        assert_eq!(report.last_error, None);
+        let json = r#"{"tenant_id":"t-1","day":"2026-10-01","seen_at":"2026-10-01T08:00:00Z"}"#;
+        let day: UsageDay = serde_json::from_str(json).expect("minimal day");
+        assert_eq!(day.day, NaiveDate::from_ymd_opt(2026, 10, 1).expect("date"));
+        assert!(day.figures.is_empty());
     }
 
     #[test]

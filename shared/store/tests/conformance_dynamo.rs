@@ -104,3 +104,105 @@ async fn corrupt_items_are_reported_with_their_key() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn usage_days_carry_the_ttl_of_their_retention() {
+    use bridge_core::records::UsageDay;
+    use bridge_store::store::USAGE_HISTORY_DAYS;
+    use chrono::{NaiveDate, TimeDelta};
+
+    let (_moto, client, table) = client_and_table().await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let day = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    let record = UsageDay {
+        tenant_id: "t-1".to_owned(),
+        day,
+        figures: Vec::new(),
+        seen_at: day.and_hms_opt(23, 59, 0).expect("time").and_utc(),
+    };
+    store.put_usage_days(&[record]).await.expect("put");
+
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", AttributeValue::S("USAGEDAY#t-1".to_owned()))
+        .key("SK", AttributeValue::S("DAY#2026-10-01".to_owned()))
+        .send()
+        .await
+        .expect("raw get")
+        .item
+        .expect("stored under its key");
+    let expiry =
+        day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + TimeDelta::days(USAGE_HISTORY_DAYS);
+    assert_eq!(
+        item.get("ttl"),
+        Some(&AttributeValue::N(expiry.timestamp().to_string())),
+        "the day plus {USAGE_HISTORY_DAYS} days, in epoch seconds"
+    );
+}
+
+#[tokio::test]
+async fn ledger_entries_written_without_a_version_are_at_version_1() {
+    let (_moto, client, table) = client_and_table().await;
+    let body = r#"{"contract_service_id":9001,"period":"2026-10","company_id":174,"units":12,
+                   "unit_change":2,"recorded_at":"2026-10-01T08:00:00Z"}"#;
+    client
+        .put_item()
+        .table_name(&table)
+        .item(
+            "PK",
+            AttributeValue::S("USAGE#00000000000000009001".to_owned()),
+        )
+        .item("SK", AttributeValue::S("PERIOD#2026-10".to_owned()))
+        .item("body", AttributeValue::S(body.to_owned()))
+        .send()
+        .await
+        .expect("raw put");
+    let store = DynamoStore::new(client, table);
+    let old = store
+        .get_usage(9001, "2026-10")
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!((old.version, old.value.units), (1, 12));
+    let batch = store.get_usages("2026-10", &[9001]).await.expect("batch");
+    assert_eq!(batch.get(&9001), Some(&old));
+
+    let err = store.put_usage(&old.value, None).await.expect_err("exists");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                current_version: Some(1),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = store
+        .put_usage(&old.value, Some(2))
+        .await
+        .expect_err("not at 2");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                current_version: Some(1),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let mut corrected = old.value.clone();
+    corrected.units = 14;
+    assert_eq!(
+        store.put_usage(&corrected, Some(1)).await.expect("update"),
+        2
+    );
+    let now = store
+        .get_usage(9001, "2026-10")
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!((now.version, now.value.units), (2, 14));
+}

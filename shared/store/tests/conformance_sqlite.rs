@@ -108,3 +108,53 @@ async fn in_memory_store_is_private() {
     assert!(b.get_cursor("x").await.expect("get").is_none());
     assert!(a.get_cursor("x").await.expect("get").is_some());
 }
+
+#[cfg(feature = "embedded")]
+#[tokio::test]
+async fn expired_usage_days_are_deleted_by_the_next_write() {
+    use bridge_core::records::UsageDay;
+    use bridge_store::store::USAGE_HISTORY_DAYS;
+    use chrono::{Days, NaiveDate};
+
+    let record = |tenant: &str, day: NaiveDate| UsageDay {
+        tenant_id: tenant.to_owned(),
+        day,
+        figures: Vec::new(),
+        seen_at: day.and_hms_opt(12, 0, 0).expect("noon").and_utc(),
+    };
+    let first = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+    let after = |n: i64| {
+        first
+            .checked_add_days(Days::new(n.unsigned_abs()))
+            .expect("date")
+    };
+    let store = SqliteStore::open_in_memory().await.expect("open");
+    store
+        .put_usage_days(&[record("a", first), record("b", after(1))])
+        .await
+        .expect("put");
+    let (from, to) = (first, after(USAGE_HISTORY_DAYS + 1));
+    let kept = async |store: &SqliteStore| {
+        let tenants = ["a".to_owned(), "b".to_owned()];
+        store
+            .latest_usage_days(&tenants, from, to)
+            .await
+            .expect("read")
+            .into_keys()
+            .collect::<Vec<_>>()
+    };
+
+    // Read on the last day of `a`'s retention: both are kept.
+    store
+        .put_usage_days(&[record("c", after(USAGE_HISTORY_DAYS - 1))])
+        .await
+        .expect("put");
+    assert_eq!(kept(&store).await, ["a", "b"]);
+
+    // A day later `a` has expired and goes with that write; `b` stays a day longer.
+    store
+        .put_usage_days(&[record("c", after(USAGE_HISTORY_DAYS))])
+        .await
+        .expect("put");
+    assert_eq!(kept(&store).await, ["b"]);
+}

@@ -2,9 +2,9 @@
 //!
 //! One narrow trait per record family ([`SettingsStore`], [`MappingStore`],
 //! [`SnapshotStore`], [`LeaseStore`], [`AuditStore`], [`LedgerStore`],
-//! [`AlertTicketStore`], [`JobRunStore`], [`QuotaSyncStore`]), so a piece of code can say
-//! which records it touches; [`Store`] is all of them, for the jobs that hold an
-//! `Arc<dyn Store>`.
+//! [`AlertTicketStore`], [`JobRunStore`], [`QuotaSyncStore`], [`UsageHistoryStore`]), so a
+//! piece of code can say which records it touches; [`Store`] is all of them, for the
+//! jobs that hold an `Arc<dyn Store>`.
 //!
 //! Jobs may be killed at any point and run twice at once, so every write here is either
 //! conditional (versions, "must not exist yet") or transactional; the two adapters —
@@ -28,10 +28,10 @@ use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
     AlertTicket, AlertTicketState, AuditEntry, AuditQuery, JobStatus, Lease, Page, QuotaSync,
-    SkippedAlert, UsageLedgerEntry, Versioned,
+    SkippedAlert, UsageDay, UsageLedgerEntry, UsageReport, Versioned,
 };
 use bridge_core::settings::Settings;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
@@ -47,7 +47,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AlertTicketStore, AuditStore, JobRunStore, LeaseStore, LedgerStore, MappingStore,
-        QuotaSyncStore, SettingsStore, SnapshotStore, Store,
+        QuotaSyncStore, SettingsStore, SnapshotStore, Store, UsageHistoryStore,
     };
 }
 
@@ -69,6 +69,7 @@ pub trait Store:
     + AlertTicketStore
     + JobRunStore
     + QuotaSyncStore
+    + UsageHistoryStore
     + Send
     + Sync
 {
@@ -84,6 +85,7 @@ impl<T> Store for T where
         + AlertTicketStore
         + JobRunStore
         + QuotaSyncStore
+        + UsageHistoryStore
         + Send
         + Sync
 {
@@ -205,17 +207,55 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<Page<AuditEntry>>;
 }
 
-/// The usage ledger: write-once, so a rerun of usage reporting changes nothing.
+/// The usage ledger: what was reported per contract service and period, so a rerun of
+/// usage reporting changes nothing.
+///
+/// Versioned like the other records: a correction inside an open period replaces the
+/// entry at the version it was read. Entries of one period are read in batches.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
-    /// Records a period's report; a second write for the same contract service and
-    /// period is [`StoreError::AlreadyExists`] and the first stays.
-    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()>;
     async fn get_usage(
         &self,
         contract_service_id: i64,
         period: &str,
-    ) -> StoreResult<Option<UsageLedgerEntry>>;
+    ) -> StoreResult<Option<Versioned<UsageLedgerEntry>>>;
+    /// The entries of these contract services for one period ([`MAX_LEDGER_IDS`] per
+    /// call; more, or a negative id, is [`StoreError::Invalid`]): missing ones are absent
+    /// from the map, a repeated id is read once. DynamoDB: one `BatchGetItem`; SQLite:
+    /// one query.
+    async fn get_usages(
+        &self,
+        period: &str,
+        contract_service_ids: &[i64],
+    ) -> StoreResult<BTreeMap<i64, Versioned<UsageLedgerEntry>>>;
+    /// `None` = must not exist yet, `Some(v)` = must still be at `v`; returns the new
+    /// version. Stale → [`StoreError::Conflict`] with the current version; `Some(_)` for
+    /// an absent entry → [`StoreError::NotFound`].
+    async fn put_usage(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+}
+
+/// Most contract service ids one [`LedgerStore::get_usages`] call takes: DynamoDB's
+/// `BatchGetItem` limit.
+pub const MAX_LEDGER_IDS: usize = 100;
+
+/// A ledger entry as stored: its ids and period checked like every key.
+fn usage_ledger_body(entry: &UsageLedgerEntry) -> StoreResult<String> {
+    validate::id("contract_service_id", entry.contract_service_id)?;
+    validate::name("period", &entry.period)?;
+    validate::id("company_id", entry.company_id)?;
+    serde_json::to_string(entry).map_err(|e| {
+        StoreError::invalid(
+            "usage_ledger_entry",
+            format!(
+                "{}: {e}",
+                usage_what(entry.contract_service_id, &entry.period)
+            ),
+        )
+    })
 }
 
 /// Alert → ticket: which Autotask ticket an Acronis alert opened, and the alerts the
@@ -595,22 +635,24 @@ fn quota_sync_body(record: &QuotaSync) -> StoreResult<String> {
     Ok(body)
 }
 
-/// The ids of one batch read: at most [`MAX_QUOTA_SYNC_IDS`], none negative; returned
-/// once each, in order.
+/// The ids of one batch read of quota syncs: see [`batch_ids`].
 fn quota_sync_ids(company_ids: &[i64]) -> StoreResult<Vec<i64>> {
-    if company_ids.len() > MAX_QUOTA_SYNC_IDS {
+    batch_ids("company_ids", company_ids, MAX_QUOTA_SYNC_IDS)
+}
+
+/// The ids of one batch read: at most `max`, none negative; returned once each, in
+/// order (`BatchGetItem` refuses a request that names a key twice).
+fn batch_ids(field: &'static str, ids: &[i64], max: usize) -> StoreResult<Vec<i64>> {
+    if ids.len() > max {
         return Err(StoreError::invalid(
-            "company_ids",
-            format!(
-                "{} ids, over the limit of {MAX_QUOTA_SYNC_IDS} per call",
-                company_ids.len()
-            ),
+            field,
+            format!("{} ids, over the limit of {max} per call", ids.len()),
         ));
     }
-    for &id in company_ids {
-        validate::id("company_ids", id)?;
+    for &id in ids {
+        validate::id(field, id)?;
     }
-    Ok(company_ids
+    Ok(ids
         .iter()
         .copied()
         .collect::<BTreeSet<_>>()
@@ -620,6 +662,314 @@ fn quota_sync_ids(company_ids: &[i64]) -> StoreResult<Vec<i64>> {
 
 fn quota_sync_what(company_id: i64) -> String {
     format!("quota sync of company {company_id}")
+}
+
+/// What usage reporting remembers beside the ledger: the figures it read of each tenant
+/// per UTC day (so a past period is reported from the last day inside it) and the
+/// outcome of each company's last report (shown by the accounts route).
+///
+/// Unversioned, last write wins: the usage job writes them while it holds its lease.
+/// Every record is checked before anything is written (see [`MAX_USAGE_FIGURES`],
+/// [`MAX_USAGE_NAME_CHARS`], [`MAX_USAGE_REPORT_ENTRIES`], [`MAX_USAGE_WHAT_CHARS`],
+/// [`MAX_USAGE_REASON_CHARS`], [`MAX_USAGE_RECORD_BYTES`]): one refused record is
+/// [`StoreError::Invalid`] naming the field, and nothing of that call is written.
+#[async_trait]
+pub trait UsageHistoryStore: Send + Sync {
+    /// Stores each record, replacing the one of the same tenant and day (of two in one
+    /// call, the later stays). Any number of records: DynamoDB writes them
+    /// `BatchWriteItem` by `BatchWriteItem` (25 each, unprocessed items sent again with a
+    /// growing pause), so a backend failure may leave the earlier ones written; SQLite
+    /// writes them in one transaction.
+    ///
+    /// Records are kept [`USAGE_HISTORY_DAYS`] after their day: DynamoDB items carry the
+    /// table's `ttl` (the day plus that many days, epoch seconds), and SQLite deletes the
+    /// rows expired at the newest `seen_at` of the call in the same transaction. The
+    /// store does not check that `day` is the date of `seen_at`; records are ordered by
+    /// `day`.
+    async fn put_usage_days(&self, days: &[UsageDay]) -> StoreResult<()>;
+    /// The latest record of each tenant whose day is within `from..=to`: at most
+    /// [`MAX_USAGE_HISTORY_KEYS`] tenants a call (more, or a blank one, is
+    /// [`StoreError::Invalid`], as is `from` after `to`). Tenants with none are absent
+    /// from the map; a repeated tenant is read once.
+    ///
+    /// DynamoDB: one `BatchGetItem` of every tenant's day `to` (most tenants were read
+    /// that day), then, for the tenants it did not find, one `Query` each (newest first,
+    /// one item), a few at a time.
+    async fn latest_usage_days(
+        &self,
+        tenant_ids: &[String],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<BTreeMap<String, UsageDay>>;
+    /// Replaces each company's report record (last write wins; of two in one call, the
+    /// later stays). Any number, written like [`put_usage_days`](Self::put_usage_days).
+    async fn put_usage_reports(&self, reports: &[UsageReport]) -> StoreResult<()>;
+    /// At most [`MAX_USAGE_HISTORY_KEYS`] companies a call (more, or a negative id, is
+    /// [`StoreError::Invalid`]); missing ones are absent from the map, a repeated id is
+    /// read once.
+    async fn get_usage_reports(
+        &self,
+        company_ids: &[i64],
+    ) -> StoreResult<BTreeMap<i64, UsageReport>>;
+}
+
+/// How many days a usage day record is kept after its day.
+pub const USAGE_HISTORY_DAYS: i64 = 120;
+/// Most tenants (or companies) one read of [`UsageHistoryStore`] takes: DynamoDB's
+/// `BatchGetItem` limit.
+pub const MAX_USAGE_HISTORY_KEYS: usize = 100;
+/// Most figures one usage day holds: a cheap first guard, as [`MAX_USAGE_RECORD_BYTES`]
+/// binds first for long names (a figure is about 150 bytes of JSON).
+pub const MAX_USAGE_FIGURES: usize = 2_000;
+/// Longest offering item name or infra id of a figure, in characters.
+pub const MAX_USAGE_NAME_CHARS: usize = 200;
+/// Most entries of each of a usage report's `skipped` and `overuse` lists.
+pub const MAX_USAGE_REPORT_ENTRIES: usize = 500;
+/// Longest `what` of a skipped or overused line, in characters.
+pub const MAX_USAGE_WHAT_CHARS: usize = 500;
+/// Longest `reason` of a skipped line, and `last_error.message`, in characters.
+pub const MAX_USAGE_REASON_CHARS: usize = 2_000;
+/// Largest usage day or usage report accepted, as serialized JSON: room for 2,000
+/// figures of usual names, below DynamoDB's 400 KB item limit with the keys, and 25 of
+/// them fit one `BatchWriteItem` request (16 MB).
+pub const MAX_USAGE_RECORD_BYTES: usize = 320 * 1024;
+
+/// A usage day's key in both adapters: `yyyy-mm-dd` (years are checked to have four
+/// digits, so string order is date order).
+fn usage_day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn usage_day_what(tenant_id: &str, day: NaiveDate) -> String {
+    format!("usage of tenant {tenant_id} on {}", usage_day_key(day))
+}
+
+fn usage_report_what(company_id: i64) -> String {
+    format!("usage report of company {company_id}")
+}
+
+/// The instant (epoch seconds) a usage day expires: its day plus [`USAGE_HISTORY_DAYS`],
+/// at midnight UTC.
+fn usage_day_expiry(day: NaiveDate) -> StoreResult<i64> {
+    day.checked_add_days(chrono::Days::new(USAGE_HISTORY_DAYS.unsigned_abs()))
+        .and_then(|expiry| expiry.and_hms_opt(0, 0, 0))
+        .map(|expiry| expiry.and_utc().timestamp())
+        .ok_or_else(|| StoreError::invalid("day", "out of range"))
+}
+
+/// The newest day that has expired at `now`: records of that day and before are gone.
+fn usage_history_cutoff(now: DateTime<Utc>) -> Option<NaiveDate> {
+    now.date_naive()
+        .checked_sub_days(chrono::Days::new(USAGE_HISTORY_DAYS.unsigned_abs()))
+}
+
+/// `true` if `value` is longer than `max` characters.
+fn too_long(value: &str, max: usize) -> bool {
+    value.chars().count() > max
+}
+
+/// A list's length within `max` (`field` names it).
+fn bounded_list<T>(field: &'static str, list: &[T], max: usize) -> StoreResult<()> {
+    if list.len() > max {
+        return Err(StoreError::invalid(
+            field,
+            format!("{} entries, over the limit of {max}", list.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// A text field of entry `index` of a list: not blank, at most `max` characters.
+fn bounded_entry(field: &'static str, index: usize, value: &str, max: usize) -> StoreResult<()> {
+    if value.trim().is_empty() {
+        return Err(StoreError::invalid(
+            field,
+            format!("[{index}]: must not be blank"),
+        ));
+    }
+    if too_long(value, max) {
+        return Err(StoreError::invalid(
+            field,
+            format!("[{index}]: longer than {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A record's JSON within [`MAX_USAGE_RECORD_BYTES`] (`field` names the record).
+fn usage_record_json<T: serde::Serialize>(
+    field: &'static str,
+    what: &str,
+    record: &T,
+) -> StoreResult<String> {
+    let body = serde_json::to_string(record)
+        .map_err(|e| StoreError::invalid(field, format!("{what}: {e}")))?;
+    if body.len() > MAX_USAGE_RECORD_BYTES {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "{what} is {} bytes as JSON, over the limit of {MAX_USAGE_RECORD_BYTES}",
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
+}
+
+/// A usage day as stored, after its checks: `tenant_id` like every key, `day` within
+/// years 1970–9999, at most [`MAX_USAGE_FIGURES`] figures whose item name and infra id
+/// are not blank and at most [`MAX_USAGE_NAME_CHARS`] characters, the JSON within
+/// [`MAX_USAGE_RECORD_BYTES`]. Both adapters store exactly this body.
+fn usage_day_body(record: &UsageDay) -> StoreResult<String> {
+    validate::name("tenant_id", &record.tenant_id)?;
+    validate::day("day", record.day)?;
+    bounded_list("figures", &record.figures, MAX_USAGE_FIGURES)?;
+    for (index, figure) in record.figures.iter().enumerate() {
+        bounded_entry(
+            "figures.item.name",
+            index,
+            &figure.item.name,
+            MAX_USAGE_NAME_CHARS,
+        )?;
+        if let Some(infra_id) = &figure.item.infra_id {
+            bounded_entry(
+                "figures.item.infra_id",
+                index,
+                infra_id,
+                MAX_USAGE_NAME_CHARS,
+            )?;
+        }
+    }
+    usage_record_json(
+        "usage_day",
+        &usage_day_what(&record.tenant_id, record.day),
+        record,
+    )
+}
+
+/// A usage report as stored, after its checks: `company_id` never negative, `tenant_id`
+/// and `period` like every key, at most [`MAX_USAGE_REPORT_ENTRIES`] skipped and as many
+/// overused lines, their `what` and `reason` not blank and at most
+/// [`MAX_USAGE_WHAT_CHARS`] / [`MAX_USAGE_REASON_CHARS`] characters, a
+/// `last_error.message` of at most [`MAX_USAGE_REASON_CHARS`], the JSON within
+/// [`MAX_USAGE_RECORD_BYTES`]. Both adapters store exactly this body.
+fn usage_report_body(record: &UsageReport) -> StoreResult<String> {
+    validate::id("company_id", record.company_id)?;
+    validate::name("tenant_id", &record.tenant_id)?;
+    if let Some(period) = &record.period {
+        validate::name("period", period)?;
+    }
+    bounded_list("skipped", &record.skipped, MAX_USAGE_REPORT_ENTRIES)?;
+    for (index, skipped) in record.skipped.iter().enumerate() {
+        bounded_entry("skipped.what", index, &skipped.what, MAX_USAGE_WHAT_CHARS)?;
+        bounded_entry(
+            "skipped.reason",
+            index,
+            &skipped.reason,
+            MAX_USAGE_REASON_CHARS,
+        )?;
+    }
+    bounded_list("overuse", &record.overuse, MAX_USAGE_REPORT_ENTRIES)?;
+    for (index, overuse) in record.overuse.iter().enumerate() {
+        bounded_entry("overuse.what", index, &overuse.what, MAX_USAGE_WHAT_CHARS)?;
+    }
+    if let Some(error) = &record.last_error
+        && too_long(&error.message, MAX_USAGE_REASON_CHARS)
+    {
+        return Err(StoreError::invalid(
+            "last_error.message",
+            format!("longer than {MAX_USAGE_REASON_CHARS} characters; shorten it"),
+        ));
+    }
+    usage_record_json(
+        "usage_report",
+        &usage_report_what(record.company_id),
+        record,
+    )
+}
+
+/// The records of one write, checked and encoded: each with its key, the later of two
+/// with the same key kept (a batch write refuses a key twice). In key order.
+fn latest_by_key<R, K: Ord>(
+    records: &[R],
+    key: impl Fn(&R) -> K,
+    body: impl Fn(&R) -> StoreResult<String>,
+) -> StoreResult<Vec<(K, &R, String)>> {
+    let mut out = BTreeMap::new();
+    for record in records {
+        out.insert(key(record), (record, body(record)?));
+    }
+    Ok(out
+        .into_iter()
+        .map(|(key, (record, body))| (key, record, body))
+        .collect())
+}
+
+/// The tenants of one read of usage days: at most [`MAX_USAGE_HISTORY_KEYS`], each
+/// checked like every key; returned once each, in order.
+fn usage_tenant_ids(tenant_ids: &[String]) -> StoreResult<Vec<String>> {
+    if tenant_ids.len() > MAX_USAGE_HISTORY_KEYS {
+        return Err(StoreError::invalid(
+            "tenant_ids",
+            format!(
+                "{} tenants, over the limit of {MAX_USAGE_HISTORY_KEYS} per call",
+                tenant_ids.len()
+            ),
+        ));
+    }
+    for tenant_id in tenant_ids {
+        validate::name("tenant_ids", tenant_id)?;
+    }
+    Ok(tenant_ids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+/// The day range of a read, checked, as keys.
+fn usage_day_range(from: NaiveDate, to: NaiveDate) -> StoreResult<(String, String)> {
+    validate::day("from", from)?;
+    validate::day("to", to)?;
+    if from > to {
+        return Err(StoreError::invalid(
+            "from",
+            format!("{from} is after to ({to})"),
+        ));
+    }
+    Ok((usage_day_key(from), usage_day_key(to)))
+}
+
+/// A stored usage day as the caller sees it; the body must be of the key it is stored at.
+fn usage_day_record(tenant_id: &str, day_key: &str, body: &str) -> StoreResult<UsageDay> {
+    let what = format!("usage of tenant {tenant_id} on {day_key}");
+    let value: UsageDay = serde_json::from_str(body).map_err(|e| StoreError::corrupt(&what, e))?;
+    if value.tenant_id != tenant_id || usage_day_key(value.day) != day_key {
+        return Err(StoreError::corrupt(
+            what,
+            format!(
+                "body is of tenant {} on {}",
+                value.tenant_id,
+                usage_day_key(value.day)
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// A stored usage report as the caller sees it; the body must be of its company.
+fn usage_report_record(company_id: i64, body: &str) -> StoreResult<UsageReport> {
+    let what = usage_report_what(company_id);
+    let value: UsageReport =
+        serde_json::from_str(body).map_err(|e| StoreError::corrupt(&what, e))?;
+    if value.company_id != company_id {
+        return Err(StoreError::corrupt(
+            what,
+            format!("body is of company {}", value.company_id),
+        ));
+    }
+    Ok(value)
 }
 
 fn tenant_taken(tenant_id: &str, owner: i64) -> StoreError {

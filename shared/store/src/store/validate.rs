@@ -1,5 +1,7 @@
 //! Checks on what callers pass in, shared by both adapters so they reject the same input.
 
+use chrono::{Datelike, NaiveDate};
+
 use super::StoreError;
 
 /// Longest name or key accepted (DynamoDB allows 2 KB partition keys; keep well below).
@@ -51,4 +53,16 @@ pub(crate) fn limit(value: u32) -> Result<u32, StoreError> {
         ));
     }
     Ok(value)
+}
+
+/// A calendar day of years 1970–9999: keys hold it as `yyyy-mm-dd`, so string order is
+/// date order, and its epoch seconds are positive.
+pub(crate) fn day(field: &'static str, value: NaiveDate) -> Result<(), StoreError> {
+    if !(1970..=9999).contains(&value.year()) {
+        return Err(StoreError::invalid(
+            field,
+            format!("{value} is outside the years 1970 to 9999"),
+        ));
+    }
+    Ok(())
 }

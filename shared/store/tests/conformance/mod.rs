@@ -16,6 +16,7 @@ mod mappings;
 mod quota_syncs;
 mod settings;
 mod snapshots;
+mod usage_history;
 
 pub use alert_tickets::*;
 pub use audit::*;
@@ -26,6 +27,7 @@ pub use mappings::*;
 pub use quota_syncs::*;
 pub use settings::*;
 pub use snapshots::*;
+pub use usage_history::*;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -53,7 +55,10 @@ macro_rules! conformance_suite {
             lease_race_has_one_winner,
             lease_of_crashed_holder_is_taken_after_ttl,
             lease_renew_and_release_only_by_holder,
-            ledger_race_keeps_first_entry,
+            ledger_entries_are_versioned,
+            ledger_race_has_one_winner,
+            ledger_batch_read_of_one_period,
+            ledger_invalid_entries_write_nothing,
             mapping_both_directions_remap_conflict_delete,
             mapping_race_for_one_tenant_has_one_winner,
             mapping_list_pages_in_company_order,
@@ -85,6 +90,13 @@ macro_rules! conformance_suite {
             quota_syncs_batch_read_refuses_over_100_ids,
             quota_sync_invalid_records_write_nothing,
             quota_sync_over_the_size_limit_is_refused,
+            usage_days_replace_the_same_day,
+            usage_days_latest_within_the_range,
+            usage_days_read_refuses_bad_arguments,
+            usage_days_of_60_tenants_across_batch_write_chunks,
+            usage_day_invalid_records_write_nothing,
+            usage_reports_round_trip_batch_and_replace,
+            usage_report_invalid_records_write_nothing,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

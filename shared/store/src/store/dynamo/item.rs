@@ -45,6 +45,8 @@ pub(super) mod key {
     pub const CONTRACTS_SK: &str = "CONTRACTS";
     /// Beside the contract snapshot it was pushed from.
     pub const QUOTA_SYNC_SK: &str = "QUOTA_SYNC";
+    /// Beside the contract snapshot it was reported from.
+    pub const USAGE_REPORT_SK: &str = "USAGE_REPORT";
     pub const CURSOR_SK: &str = "CURSOR";
     pub const ALERT_SK: &str = "ALERT";
     /// `GSI1PK` of every alert ticket: the listing by company, then alert key.
@@ -83,6 +85,14 @@ pub(super) mod key {
     }
     pub fn period(period: &str) -> String {
         format!("PERIOD#{period}")
+    }
+    /// One partition per tenant, its days in date order.
+    pub fn usage_days(tenant_id: &str) -> String {
+        format!("USAGEDAY#{tenant_id}")
+    }
+    /// `day_key`: `yyyy-mm-dd`.
+    pub fn day(day_key: &str) -> String {
+        format!("DAY#{day_key}")
     }
     pub fn job(job: &str) -> String {
         format!("JOB#{job}")

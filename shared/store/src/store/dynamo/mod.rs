@@ -6,6 +6,7 @@
 
 mod alert_tickets;
 mod audit;
+mod batch;
 mod item;
 mod job_runs;
 mod leases;
@@ -15,6 +16,7 @@ mod quota_syncs;
 mod settings;
 mod snapshots;
 mod table;
+mod usage_history;
 
 use std::time::Duration;
 

@@ -1,52 +1,140 @@
-//! The usage ledger: write-once rows keyed by contract service and period.
+//! The usage ledger: versioned rows keyed by contract service and period; a batch read of
+//! one period is one query.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use bridge_core::records::UsageLedgerEntry;
-use rusqlite::{OptionalExtension, params};
+use bridge_core::records::{UsageLedgerEntry, Versioned};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use super::{SqlError, SqliteStore, decode, encode};
-use crate::store::{LedgerStore, StoreError, StoreResult, usage_what, validate};
+use super::{SqlError, SqliteStore, check_version, decode, to_sql_version, to_version};
+use crate::store::{
+    LedgerStore, MAX_LEDGER_IDS, StoreError, StoreResult, batch_ids, usage_ledger_body, usage_what,
+    validate,
+};
+
+/// A stored row as the caller sees it; the body must be of the row's key.
+fn row_entry(
+    contract_service_id: i64,
+    period: &str,
+    version: i64,
+    body: &str,
+) -> StoreResult<Versioned<UsageLedgerEntry>> {
+    let what = usage_what(contract_service_id, period);
+    let value: UsageLedgerEntry = decode(&what, body)?;
+    if value.contract_service_id != contract_service_id || value.period != period {
+        return Err(StoreError::corrupt(
+            what,
+            format!(
+                "body is of contract service {} for {}",
+                value.contract_service_id, value.period
+            ),
+        ));
+    }
+    Ok(Versioned {
+        value,
+        version: to_version(&what, version)?,
+    })
+}
+
+fn current_version(
+    conn: &Connection,
+    contract_service_id: i64,
+    period: &str,
+) -> Result<Option<u64>, SqlError> {
+    let version: Option<i64> = conn
+        .query_row(
+            "SELECT version FROM usage_ledger WHERE contract_service_id = ?1 AND period = ?2",
+            params![contract_service_id, period],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(version
+        .map(|v| to_version(&usage_what(contract_service_id, period), v))
+        .transpose()?)
+}
 
 #[async_trait]
 impl LedgerStore for SqliteStore {
-    async fn record_usage(&self, entry: &UsageLedgerEntry) -> StoreResult<()> {
-        validate::id("contract_service_id", entry.contract_service_id)?;
-        validate::name("period", &entry.period)?;
-        let body = encode("usage ledger entry", entry)?;
-        let (id, period) = (entry.contract_service_id, entry.period.clone());
-        self.write("record_usage", move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO usage_ledger (contract_service_id, period, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
-                params![id, period, body],
-            )?;
-            if inserted == 0 {
-                return Err(SqlError::Store(StoreError::AlreadyExists {
-                    what: usage_what(id, &period),
-                }));
-            }
-            Ok(())
-        })
-        .await
-    }
-
     async fn get_usage(
         &self,
         contract_service_id: i64,
         period: &str,
-    ) -> StoreResult<Option<UsageLedgerEntry>> {
+    ) -> StoreResult<Option<Versioned<UsageLedgerEntry>>> {
+        validate::id("contract_service_id", contract_service_id)?;
         validate::name("period", period)?;
         let period = period.to_owned();
         self.run("get_usage", move |conn| {
-            let body: Option<String> = conn
+            let row: Option<(i64, String)> = conn
                 .query_row(
-                    "SELECT body FROM usage_ledger WHERE contract_service_id = ?1 AND period = ?2",
+                    "SELECT version, body FROM usage_ledger
+                     WHERE contract_service_id = ?1 AND period = ?2",
                     params![contract_service_id, period],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
-            let what = usage_what(contract_service_id, &period);
-            Ok(body.map(|body| decode(&what, &body)).transpose()?)
+            Ok(row
+                .map(|(version, body)| row_entry(contract_service_id, &period, version, &body))
+                .transpose()?)
+        })
+        .await
+    }
+
+    async fn get_usages(
+        &self,
+        period: &str,
+        contract_service_ids: &[i64],
+    ) -> StoreResult<BTreeMap<i64, Versioned<UsageLedgerEntry>>> {
+        validate::name("period", period)?;
+        let ids = batch_ids("contract_service_ids", contract_service_ids, MAX_LEDGER_IDS)?;
+        if ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let period = period.to_owned();
+        self.run("get_usages", move |conn| {
+            let placeholders = vec!["?"; ids.len()].join(", ");
+            let mut stmt = conn.prepare(&format!(
+                "SELECT contract_service_id, version, body FROM usage_ledger
+                 WHERE period = ? AND contract_service_id IN ({placeholders})"
+            ))?;
+            let args = std::iter::once(rusqlite::types::Value::Text(period.clone()))
+                .chain(ids.iter().map(|&id| rusqlite::types::Value::Integer(id)));
+            let rows = stmt.query_map(params_from_iter(args), |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut out = BTreeMap::new();
+            for row in rows {
+                let (id, version, body) = row?;
+                out.insert(id, row_entry(id, &period, version, &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_usage(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        let body = usage_ledger_body(entry)?;
+        let (id, period) = (entry.contract_service_id, entry.period.clone());
+        self.write("put_usage", move |tx| {
+            let current = current_version(tx, id, &period)?;
+            check_version(&usage_what(id, &period), current, expected_version)?;
+            let next = current.unwrap_or(0) + 1;
+            tx.execute(
+                "INSERT INTO usage_ledger (contract_service_id, period, body, version)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (contract_service_id, period)
+                 DO UPDATE SET body = excluded.body, version = excluded.version",
+                params![id, period, body, to_sql_version(next)?],
+            )?;
+            Ok(next)
         })
         .await
     }

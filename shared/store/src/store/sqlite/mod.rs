@@ -13,6 +13,7 @@ mod mappings;
 mod quota_syncs;
 mod settings;
 mod snapshots;
+mod usage_history;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,10 @@ use super::{StoreError, StoreResult};
 ///
 /// 2 added `job_statuses`, 3 added `quota_syncs`; an older file gains them through
 /// `CREATE TABLE IF NOT EXISTS`. 4 added `alert_tickets` (listed by company, so they
-/// left `documents`: [`move_alert_tickets`]) and `skipped_alerts`.
-const SCHEMA_VERSION: i64 = 4;
+/// left `documents`: [`move_alert_tickets`]) and `skipped_alerts`. 5 versions the usage
+/// ledger ([`version_usage_ledger`]: rows of older files are at version 1) and added
+/// `usage_days` and `usage_reports`.
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
@@ -49,6 +52,7 @@ CREATE TABLE IF NOT EXISTS usage_ledger (
     contract_service_id INTEGER NOT NULL,
     period              TEXT    NOT NULL,
     body                TEXT    NOT NULL,
+    version             INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (contract_service_id, period)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leases (
@@ -93,6 +97,17 @@ CREATE TABLE IF NOT EXISTS skipped_alerts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS skipped_alerts_by_time ON skipped_alerts (at_key, alert_key);
 CREATE INDEX IF NOT EXISTS skipped_alerts_by_expiry ON skipped_alerts (expires_ms);
+CREATE TABLE IF NOT EXISTS usage_days (
+    tenant_id TEXT NOT NULL,
+    day       TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_days_by_day ON usage_days (day);
+CREATE TABLE IF NOT EXISTS usage_reports (
+    company_id INTEGER PRIMARY KEY,
+    body       TEXT    NOT NULL
+);
 ";
 
 /// Kinds of single versioned documents in the `documents` table.
@@ -254,6 +269,9 @@ fn migrate(conn: &mut Connection) -> Result<(), SqlError> {
     if version < 4 {
         move_alert_tickets(&tx)?;
     }
+    if version < 5 {
+        version_usage_ledger(&tx)?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
@@ -294,6 +312,20 @@ fn move_alert_tickets(tx: &Transaction<'_>) -> Result<(), SqlError> {
         "DELETE FROM documents WHERE kind = ?1",
         params![kind::ALERT_TICKET],
     )?;
+    Ok(())
+}
+
+/// Schema 5: the usage ledger gains its `version` column; the rows it holds are at
+/// version 1. A table created by this schema has the column already.
+fn version_usage_ledger(tx: &Transaction<'_>) -> Result<(), SqlError> {
+    let versioned: i64 = tx.query_row(
+        "SELECT count(*) FROM pragma_table_info('usage_ledger') WHERE name = 'version'",
+        [],
+        |row| row.get(0),
+    )?;
+    if versioned == 0 {
+        tx.execute_batch("ALTER TABLE usage_ledger ADD COLUMN version INTEGER NOT NULL DEFAULT 1")?;
+    }
     Ok(())
 }
 
@@ -381,6 +413,17 @@ mod tests {
         tables == 1
     }
 
+    /// Tables that schemas before 5 did not have, and the write-once ledger of those
+    /// schemas.
+    const SCHEMA_5_TABLES: &str = "DROP TABLE usage_days; DROP TABLE usage_reports;
+        DROP TABLE usage_ledger;
+        CREATE TABLE usage_ledger (
+            contract_service_id INTEGER NOT NULL,
+            period              TEXT    NOT NULL,
+            body                TEXT    NOT NULL,
+            PRIMARY KEY (contract_service_id, period)
+        ) WITHOUT ROWID;";
+
     /// Tables that schemas before 4 did not have.
     const SCHEMA_4_TABLES: &str = "DROP TABLE alert_tickets; DROP TABLE skipped_alerts;";
 
@@ -389,7 +432,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            "DROP TABLE job_statuses; DROP TABLE quota_syncs; {SCHEMA_4_TABLES}
+            "DROP TABLE job_statuses; DROP TABLE quota_syncs; {SCHEMA_5_TABLES} {SCHEMA_4_TABLES}
              PRAGMA user_version = 1;"
         ))
         .expect("back to schema 1");
@@ -405,7 +448,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            "DROP TABLE quota_syncs; {SCHEMA_4_TABLES} PRAGMA user_version = 2;
+            "DROP TABLE quota_syncs; {SCHEMA_5_TABLES} {SCHEMA_4_TABLES} PRAGMA user_version = 2;
              INSERT INTO job_statuses (job, body) VALUES ('quota-push', '{{}}');
              INSERT INTO documents (kind, key, version, body)
                  VALUES ('contract_snapshot', '174', 3, '{{}}');"
@@ -435,7 +478,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         migrated(&mut conn);
         conn.execute_batch(&format!(
-            r#"{SCHEMA_4_TABLES} PRAGMA user_version = 3;
+            r#"{SCHEMA_5_TABLES} {SCHEMA_4_TABLES} PRAGMA user_version = 3;
             INSERT INTO documents (kind, key, version, body) VALUES
               ('alert_ticket', 't-1/a-1', 3,
                '{{"alert_key":"t-1/a-1","ticket_id":42,"company_id":174,
@@ -530,6 +573,86 @@ mod tests {
             .expect("list");
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.items[0].value.alert_key, "t-1/a-1");
+    }
+
+    /// A schema-4 file with two write-once ledger entries.
+    fn schema_4_file_with_ledger_entries() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrated(&mut conn);
+        conn.execute_batch(&format!(
+            r#"{SCHEMA_5_TABLES} PRAGMA user_version = 4;
+            INSERT INTO usage_ledger (contract_service_id, period, body) VALUES
+              (9001, '2026-10',
+               '{{"contract_service_id":9001,"period":"2026-10","company_id":174,"units":12,
+                 "unit_change":2,"recorded_at":"2026-10-01T08:00:00Z"}}'),
+              (9002, '2026-10',
+               '{{"contract_service_id":9002,"period":"2026-10","company_id":174,"units":3,
+                 "unit_change":3,"recorded_at":"2026-10-01T08:00:00Z"}}');"#
+        ))
+        .expect("a schema-4 file with ledger entries");
+        conn
+    }
+
+    #[test]
+    fn a_version_4_file_versions_its_ledger_and_gains_the_usage_tables() {
+        let mut conn = schema_4_file_with_ledger_entries();
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
+        assert!(has_table(&conn, "usage_days"));
+        assert!(has_table(&conn, "usage_reports"));
+        let versions: Vec<(i64, i64)> = conn
+            .prepare("SELECT contract_service_id, version FROM usage_ledger ORDER BY 1")
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(versions, [(9001, 1), (9002, 1)]);
+        // Migrating again changes nothing.
+        migrated(&mut conn);
+        assert_eq!(user_version(&conn), SCHEMA_VERSION);
+    }
+
+    #[tokio::test]
+    async fn ledger_entries_of_a_version_4_file_update_from_version_1() {
+        use crate::store::LedgerStore;
+
+        let store = SqliteStore::init(schema_4_file_with_ledger_entries())
+            .await
+            .expect("open a schema-4 file");
+        let old = store
+            .get_usage(9001, "2026-10")
+            .await
+            .expect("get")
+            .expect("kept");
+        assert_eq!((old.version, old.value.units), (1, 12));
+        let err = store.put_usage(&old.value, None).await.expect_err("exists");
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    current_version: Some(1),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let mut corrected = old.value.clone();
+        corrected.units = 14;
+        assert_eq!(
+            store.put_usage(&corrected, Some(1)).await.expect("update"),
+            2
+        );
+        let both = store
+            .get_usages("2026-10", &[9001, 9002])
+            .await
+            .expect("batch");
+        assert_eq!(
+            both.iter()
+                .map(|(id, e)| (*id, e.version, e.value.units))
+                .collect::<Vec<_>>(),
+            [(9001, 2, 14), (9002, 1, 3)]
+        );
     }
 
     #[test]
