@@ -758,6 +758,7 @@ fn usage_day_expiry(day: NaiveDate) -> StoreResult<i64> {
 }
 
 /// The newest day that has expired at `now`: records of that day and before are gone.
+#[cfg(feature = "embedded")]
 fn usage_history_cutoff(now: DateTime<Utc>) -> Option<NaiveDate> {
     now.date_naive()
         .checked_sub_days(chrono::Days::new(USAGE_HISTORY_DAYS.unsigned_abs()))
