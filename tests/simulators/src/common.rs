@@ -109,6 +109,11 @@ pub struct FaultRule {
     /// Only this HTTP method, when set.
     #[serde(default)]
     pub method: Option<String>,
+    /// Case-insensitive substring of the query string; when set, the request must also
+    /// match it. The query is percent-decoded first, so `tenants=a,b` matches a
+    /// client that encodes the comma. A request without a query string never matches.
+    #[serde(default)]
+    pub query: Option<String>,
     #[serde(flatten)]
     pub kind: FaultKind,
     /// Apply to this many matching requests, then expire; `None` = until cleared.
@@ -117,18 +122,28 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        let route_ok = self.route.is_empty()
-            || self.route == "*"
-            || path
-                .to_ascii_lowercase()
-                .contains(&self.route.to_ascii_lowercase());
+    /// `query` is the request's raw query string (after `?`), if it has one.
+    fn matches(&self, method: &Method, path: &str, query: Option<&str>) -> bool {
+        let route_ok =
+            self.route.is_empty() || self.route == "*" || contains_ignoring_case(path, &self.route);
         let method_ok = self
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
-        route_ok && method_ok
+        let query_ok = self.query.as_deref().is_none_or(|wanted| {
+            query.is_some_and(|q| {
+                let decoded = urlencoding::decode(q).unwrap_or(std::borrow::Cow::Borrowed(q));
+                contains_ignoring_case(&decoded, wanted)
+            })
+        });
+        route_ok && method_ok && query_ok
     }
+}
+
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .to_ascii_lowercase()
+        .contains(&needle.to_ascii_lowercase())
 }
 
 #[derive(Default)]
@@ -144,9 +159,9 @@ impl Faults {
         lock(&self.rules).clear();
     }
     /// The first matching rule, consuming one of its `times`.
-    fn take(&self, method: &Method, path: &str) -> Option<FaultKind> {
+    fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<FaultKind> {
         let mut rules = lock(&self.rules);
-        let idx = rules.iter().position(|r| r.matches(method, path))?;
+        let idx = rules.iter().position(|r| r.matches(method, path, query))?;
         let kind = rules[idx].kind.clone();
         if let Some(times) = rules[idx].times.as_mut() {
             *times = times.saturating_sub(1);
@@ -205,7 +220,7 @@ pub async fn observe(State(core): State<Arc<SimCore>>, req: Request, next: Next)
         return next.run(req).await;
     }
     let (entity, verb) = (core.classify)(&method, &path);
-    let fault = core.faults.take(&method, &path);
+    let fault = core.faults.take(&method, &path, req.uri().query());
     let response = match fault {
         Some(FaultKind::Latency { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;

@@ -674,6 +674,48 @@ async fn usages_come_batched_with_limits_and_filters() {
     );
 }
 
+/// A fault can single out one tenant of a batched call by the query string.
+#[tokio::test]
+async fn a_fault_matching_the_query_fails_only_the_batches_naming_that_tenant() {
+    let api = Api::demo().await;
+    let (status, _) = api
+        .post(
+            "/_sim/faults",
+            json!({"route": "/tenants/usages", "query": FABRIKAM.to_uppercase(),
+                   "kind": "status", "status": 503}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let usages = |tenants: &str| format!("/api/2/tenants/usages?tenants={tenants}");
+
+    let (status, body) = api.get(&usages(&format!("{CONTOSO},{NORTHWIND}"))).await;
+    assert_eq!(status, StatusCode::OK, "a batch without the tenant: {body}");
+    let (status, _) = api.get(&usages(&format!("{CONTOSO},{FABRIKAM}"))).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the tenant in the batch"
+    );
+    let (status, _) = api.get(&usages(&format!("{NORTHWIND}%2C{FABRIKAM}"))).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "an encoded comma is decoded before matching"
+    );
+    // The same tenant on another route, or the route without a query, is served.
+    let (status, _) = api.get(&format!("/api/2/tenants/{FABRIKAM}/usages")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api.get(&format!("/api/2/tenants?uuids={FABRIKAM}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api.get("/api/2/tenants/usages").await;
+    assert_ne!(status, StatusCode::SERVICE_UNAVAILABLE, "no query string");
+
+    let (status, _) = api.delete("/_sim/faults").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api.get(&usages(FABRIKAM)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 async fn page_all(api: &Api, first: &str) -> (Vec<Value>, usize) {
     let mut items = Vec::new();
     let mut pages = 0;

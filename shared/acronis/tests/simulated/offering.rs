@@ -133,6 +133,7 @@ async fn quota_retry_gives_up_after_repeated_conflicts() {
     sim.core().faults.add(FaultRule {
         route: "/offering_items".into(),
         method: Some("PUT".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 426,
             retry_after: None,

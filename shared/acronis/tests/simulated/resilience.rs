@@ -7,6 +7,7 @@ fn fault(route: &str, method: &str, kind: FaultKind, times: Option<u32>) -> Faul
     FaultRule {
         route: route.into(),
         method: Some(method.into()),
+        query: None,
         kind,
         times,
     }

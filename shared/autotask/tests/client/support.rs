@@ -47,6 +47,7 @@ pub fn fault(route: &str, method: Option<&str>, kind: FaultKind, times: u32) -> 
     FaultRule {
         route: route.into(),
         method: method.map(str::to_string),
+        query: None,
         kind,
         times: Some(times),
     }

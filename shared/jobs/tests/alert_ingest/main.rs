@@ -293,6 +293,7 @@ async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
     world.autotask.core().faults.add(FaultRule {
         route: "Tickets".into(),
         method: Some("POST".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 429,
             retry_after: Some(0),

@@ -29,6 +29,7 @@ async fn provisioning_crash_and_resume_and_deprovisioning_clock_on_dynamodb() {
     world.acronis.core().faults.add(FaultRule {
         route: "/api/2/tenants".into(),
         method: Some("POST".into()),
+        query: None,
         kind: FaultKind::Drop,
         times: Some(1),
     });

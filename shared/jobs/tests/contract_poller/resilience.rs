@@ -17,6 +17,7 @@ async fn a_crash_right_after_tenant_creation_then_a_rerun_leaves_exactly_one_ten
     world.acronis.core().faults.add(FaultRule {
         route: "/api/2/tenants".into(),
         method: Some("POST".into()),
+        query: None,
         kind: FaultKind::Drop,
         times: Some(1),
     });
@@ -101,6 +102,7 @@ async fn a_lost_create_that_created_nothing_is_created_once_on_rerun() {
     world.acronis.core().faults.add(FaultRule {
         route: "/api/2/tenants".into(),
         method: Some("POST".into()),
+        query: None,
         kind: FaultKind::Drop,
         times: Some(1),
     });
@@ -130,6 +132,7 @@ async fn a_crash_after_the_tenant_id_is_recorded_resumes_by_id() {
     world.acronis.core().faults.add(FaultRule {
         route: "offering_items".into(),
         method: Some("PUT".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 400,
             retry_after: None,

@@ -310,6 +310,7 @@ async fn a_426_and_a_429_storm_in_the_middle_of_a_push_still_converge() {
     faults.add(FaultRule {
         route: "offering_items".into(),
         method: Some("PUT".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 426,
             retry_after: None,
@@ -322,6 +323,7 @@ async fn a_426_and_a_429_storm_in_the_middle_of_a_push_still_converge() {
     faults.add(FaultRule {
         route: "offering_items".into(),
         method: Some("GET".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 429,
             retry_after: Some(0),
@@ -365,6 +367,7 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
     world.acronis.core().faults.add(FaultRule {
         route: "offering_items".into(),
         method: Some("PUT".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 400,
             retry_after: None,
