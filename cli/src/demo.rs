@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::secret::Secret;
 use bridge_core::settings::Settings;
 use bridge_core::validation::SettingsErrors;
@@ -154,6 +154,7 @@ pub async fn seed_settings(store: &dyn Store) -> anyhow::Result<bool> {
                 origin: MappingOrigin::Manual,
                 created_at: now,
                 no_services_since: None,
+                tenant_kind: MappedTenantKind::Customer,
             })
             .await?;
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use chrono::{Duration, Utc};
 use common::Env;
 use serde_json::{Value, json};
@@ -492,6 +492,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
             origin: MappingOrigin::Automatic,
             created_at: started,
             no_services_since: Some(started),
+            tenant_kind: MappedTenantKind::Customer,
         })
         .await
         .expect("mapping");

@@ -19,7 +19,37 @@ pub enum MappingOrigin {
     Automatic,
 }
 
-/// One Autotask company mapped to one Acronis customer tenant.
+/// What kind of Acronis tenant a company is mapped to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MappedTenantKind {
+    /// A customer tenant: provisioned, deprovisioned and quota-pushed for the company.
+    #[default]
+    Customer,
+    /// A partner tenant under the MSP's own partner tenant (directly or not). Its usage
+    /// is reported in aggregate; the jobs that change tenants leave it alone
+    /// ([`SUB_PARTNER_LEFT_ALONE`]).
+    SubPartner,
+}
+
+impl MappedTenantKind {
+    pub fn is_customer(&self) -> bool {
+        *self == Self::Customer
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::SubPartner => "sub_partner",
+        }
+    }
+}
+
+/// Why provisioning, deprovisioning and quota push skip a sub-partner mapping.
+pub const SUB_PARTNER_LEFT_ALONE: &str = "sub-partner tenant: usage is aggregated; quotas, provisioning and deprovisioning apply to its customers' own mappings";
+
+/// One Autotask company mapped to one Acronis tenant: a customer tenant, or a
+/// sub-partner whose customers' usage is reported to the company in aggregate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerMapping {
@@ -33,6 +63,17 @@ pub struct CustomerMapping {
     /// services); `None` while the company has services.
     #[serde(default)]
     pub no_services_since: Option<DateTime<Utc>>,
+    /// Records without the field are customer mappings. A customer mapping is stored
+    /// without it too, so a build that does not know the field still reads it; the API
+    /// answers show it always.
+    #[serde(default, skip_serializing_if = "MappedTenantKind::is_customer")]
+    pub tenant_kind: MappedTenantKind,
+}
+
+impl CustomerMapping {
+    pub fn is_sub_partner(&self) -> bool {
+        self.tenant_kind == MappedTenantKind::SubPartner
+    }
 }
 
 /// The Autotask service a mapping row points at.
@@ -332,7 +373,27 @@ pub enum MappedTarget<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::cti_short_name;
+    use super::{CustomerMapping, MappedTenantKind, cti_short_name};
+    use serde_json::json;
+
+    #[test]
+    fn a_stored_mapping_without_a_kind_is_a_customer_mapping() {
+        let stored = json!({"company_id": 7, "tenant_id": "t", "origin": "manual",
+                            "created_at": "2026-01-01T00:00:00Z"});
+        let m: CustomerMapping = serde_json::from_value(stored.clone()).expect("reads");
+        assert_eq!(m.tenant_kind, MappedTenantKind::Customer);
+        let written = serde_json::to_value(&m).expect("writes");
+        assert_eq!(written["tenant_kind"], serde_json::Value::Null, "{written}");
+
+        let sub = CustomerMapping {
+            tenant_kind: MappedTenantKind::SubPartner,
+            ..m
+        };
+        let written = serde_json::to_value(&sub).expect("writes");
+        assert_eq!(written["tenant_kind"], "sub_partner");
+        let back: CustomerMapping = serde_json::from_value(written).expect("reads");
+        assert!(back.is_sub_partner());
+    }
 
     #[test]
     fn cti_short_names() {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::CompanySnapshot;
+use crate::mapping::{MappedTenantKind, SUB_PARTNER_LEFT_ALONE};
 
 /// Disable-after days when the operator turns disabling on (the guide's default).
 pub const DEFAULT_DISABLE_AFTER_DAYS: u32 = 10;
@@ -84,6 +85,9 @@ pub struct CurrentMapping {
     pub mapped_at: DateTime<Utc>,
     /// First sweep that saw no active Acronis services; `None` while it has some.
     pub no_services_since: Option<DateTime<Utc>>,
+    /// A sub-partner mapping is never provisioned nor deprovisioned.
+    #[serde(default)]
+    pub tenant_kind: MappedTenantKind,
 }
 
 /// Trial or production, as the tenant reports it.
@@ -176,6 +180,8 @@ pub enum SkipReason {
     TenantStateUnknown,
     MappedTenantDeleted,
     MspOwnCompany,
+    /// Mapped to a sub-partner: its usage is aggregated, its tenant never changed.
+    SubPartner,
 }
 
 impl fmt::Display for SkipReason {
@@ -202,6 +208,7 @@ impl fmt::Display for SkipReason {
                 "the mapped tenant was deleted in Acronis while the company still has services; remap it with the mapping API"
             }
             Self::MspOwnCompany => "company 0 is the MSP itself",
+            Self::SubPartner => SUB_PARTNER_LEFT_ALONE,
         })
     }
 }
@@ -404,6 +411,9 @@ fn plan_mapped(
     policy: &DeprovisioningPolicy,
     now: DateTime<Utc>,
 ) -> Vec<Action> {
+    if mapping.tenant_kind == MappedTenantKind::SubPartner {
+        return vec![skip(SkipReason::SubPartner)];
+    }
     let tenant_id = mapping.tenant_id.clone();
     let has_services = situation.snapshot.has_active_acronis_services();
     let (enabled, pricing) = match &situation.tenant {

@@ -123,10 +123,19 @@ fn mapped<'a>(
             tenant_id: TENANT.into(),
             mapped_at: long_ago(),
             no_services_since: since.map(at),
+            tenant_kind: MappedTenantKind::Customer,
         }),
         tenant: Some(tenant),
         ..unmapped(snapshot)
     }
+}
+
+/// The same situation with the company mapped to a sub-partner.
+fn sub_partner(mut situation: CompanySituation<'_>) -> CompanySituation<'_> {
+    if let Some(mapping) = situation.mapping.as_mut() {
+        mapping.tenant_kind = MappedTenantKind::SubPartner;
+    }
+    situation
 }
 
 fn deprovision_10_30() -> DeprovisioningPolicy {
@@ -465,6 +474,7 @@ fn the_trial_month_counts_from_the_mapping_when_it_is_later() {
             tenant_id: tid(),
             mapped_at: at(when),
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         }),
         ..mapped(&services, None, old_trial.clone())
     };
@@ -725,6 +735,7 @@ fn deprovisioning_story_never_deletes_before_disabling() {
                     tenant_id: tid(),
                     mapped_at: long_ago(),
                     no_services_since: clock,
+                    tenant_kind: MappedTenantKind::Customer,
                 }),
                 ..situation
             };
@@ -852,6 +863,34 @@ fn guarded_and_unreadable_tenants_are_never_changed() {
             mapped(&services, None, ObservedTenant::Deleted),
             vec![Action::Skip {
                 reason: SkipReason::MappedTenantDeleted,
+            }],
+        ),
+        (
+            "sub-partner without services, deletion long due",
+            sub_partner(mapped(&none, old_clock, tenant(true))),
+            vec![Action::Skip {
+                reason: SkipReason::SubPartner,
+            }],
+        ),
+        (
+            "sub-partner without services, clock not started",
+            sub_partner(mapped(&none, None, tenant(true))),
+            vec![Action::Skip {
+                reason: SkipReason::SubPartner,
+            }],
+        ),
+        (
+            "sub-partner with services, disabled, trial over",
+            sub_partner(mapped(&services, old_clock, guarded(true, false))),
+            vec![Action::Skip {
+                reason: SkipReason::SubPartner,
+            }],
+        ),
+        (
+            "sub-partner gone from Acronis",
+            sub_partner(mapped(&none, None, ObservedTenant::Deleted)),
+            vec![Action::Skip {
+                reason: SkipReason::SubPartner,
             }],
         ),
     ];

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each bench uses a part
 
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::settings::Settings;
 use bridge_jobs::{Clock, Context, SystemClock};
 use bridge_store::events::InProcessBus;
@@ -69,6 +69,7 @@ pub async fn bridge(
                 origin: MappingOrigin::Manual,
                 created_at: now,
                 no_services_since: None,
+                tenant_kind: MappedTenantKind::Customer,
             })
             .await?;
     }

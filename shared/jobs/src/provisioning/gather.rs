@@ -79,13 +79,20 @@ pub async fn gather<'a>(
         })
         .map(|(company, _)| *company)
         .collect();
-    let wants_acronis = !mappings.is_empty() || !pending.is_empty() || !needs_identity.is_empty();
+    let wants_acronis = mappings.values().any(|m| !m.is_sub_partner())
+        || !pending.is_empty()
+        || !needs_identity.is_empty();
     let partner = if wants_acronis {
         acronis.tenant_id().await?
     } else {
         String::new()
     };
-    let tenant_ids: Vec<String> = mappings.values().map(|m| m.tenant_id.clone()).collect();
+    // A sub-partner mapping is planned as a skip whatever its tenant's state: not read.
+    let tenant_ids: Vec<String> = mappings
+        .values()
+        .filter(|m| !m.is_sub_partner())
+        .map(|m| m.tenant_id.clone())
+        .collect();
     let mut observed = tenants::observe(acronis, &partner, &tenant_ids, summary).await;
     let (mut names, mut contacts) = match policy.provisioning.naming {
         TenantNaming::CompanyName { .. } => (

@@ -32,6 +32,7 @@ fn situation<'a>(company_id: i64, company: &Company<'a>) -> CompanySituation<'a>
             tenant_id: m.tenant_id.clone(),
             mapped_at: m.created_at,
             no_services_since: m.no_services_since,
+            tenant_kind: m.tenant_kind,
         }),
         tenant: company.tenant.clone(),
         pending: company.pending.as_ref().map(|p| p.value.clone()),

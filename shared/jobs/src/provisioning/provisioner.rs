@@ -16,7 +16,7 @@ use acronis::{
     AccessPolicy, AcronisClient, Contact, OfferingItem, TenantCreate, TenantKind, UserCreate,
 };
 use bridge_core::contracts::CompanySnapshot;
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::policy::Policy;
 use bridge_core::provisioning::{NewTenant, PendingProvisioning, PricingMode};
 use bridge_core::quota::wanted_items;
@@ -373,6 +373,7 @@ impl<'a> Provisioner<'a> {
             origin: self.origin,
             created_at: self.now,
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         };
         self.ctx.store.put_mapping(&mapping).await?;
         Audit {

@@ -12,6 +12,7 @@ use crate::{Context, JobError, JobRun, JobSummary};
 use acronis::{AcronisClient, OfferingItem};
 use autotask::AutotaskClient;
 use bridge_core::contracts::{CompanySnapshot, OfferingItemRef};
+use bridge_core::mapping::{MappedTenantKind, SUB_PARTNER_LEFT_ALONE};
 use bridge_core::policy::Policy;
 use bridge_core::provisioning::ObservedTenant;
 use bridge_core::quota::QuotaValue;
@@ -137,6 +138,7 @@ pub async fn plan_company(
     let target = Target {
         company_id,
         tenant_id: tenant_id.to_owned(),
+        tenant_kind: MappedTenantKind::Customer,
         read: None,
     };
     let tenant = observe_tenants(ctx, acronis, &partner, std::slice::from_ref(&target))
@@ -165,8 +167,19 @@ struct Outcome {
     items_read: u64,
 }
 
-/// Pushes every target, [`CONCURRENCY`] at a time.
+/// Pushes every target, [`CONCURRENCY`] at a time. Sub-partner targets are only
+/// reported as skipped: their tenant is not a customer's, and its customers' quotas
+/// follow their own mappings.
 pub async fn push_all(run: &mut JobRun<'_>, targets: Vec<Target>) -> Result<(), JobError> {
+    let (sub_partners, targets): (Vec<Target>, Vec<Target>) = targets
+        .into_iter()
+        .partition(|t| t.tenant_kind == MappedTenantKind::SubPartner);
+    for target in &sub_partners {
+        run.summary.skip(
+            format!("company:{}", target.company_id),
+            SUB_PARTNER_LEFT_ALONE,
+        );
+    }
     if targets.is_empty() {
         return Ok(());
     }

@@ -10,7 +10,9 @@
 //! of the version last pushed, or that was never pushed (a tenant mapped by hand). A
 //! run now checks every mapped company, and the nightly sweep of the poller announces
 //! every one, so a quota changed by hand in Acronis is seen within a day (at once with
-//! run now). A dry run, and `GET /plan`, show the same plan without applying it.
+//! run now). A dry run, and `GET /plan`, show the same plan without applying it. A
+//! company mapped to a sub-partner is reported as skipped and never pushed: the quotas
+//! of the sub-partner's customers follow their own mappings.
 
 mod company;
 mod scope;

@@ -4,13 +4,17 @@
 use crate::{Context, JobError, JobSummary, stored};
 use bridge_core::contracts::CompanySnapshot;
 use bridge_core::events::CompanyContractsChanged;
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind};
 use bridge_core::records::{QuotaSync, Versioned};
+use std::collections::BTreeMap;
 
 /// One mapped customer to push.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub company_id: i64,
     pub tenant_id: String,
+    /// A sub-partner target is reported as skipped, never pushed.
+    pub tenant_kind: MappedTenantKind,
     /// What the sweep already read to choose it (the push reads it otherwise).
     pub read: Option<AlreadyRead>,
 }
@@ -35,13 +39,21 @@ pub async fn for_event(
         .store
         .get_mapping_by_company(event.company_id)
         .await?
-        .map(|m| Target {
-            company_id: m.company_id,
-            tenant_id: m.tenant_id,
-            read: None,
-        })
+        .map(Target::unread)
         .into_iter()
         .collect())
+}
+
+impl Target {
+    /// A target whose snapshot and push record the push reads itself.
+    fn unread(mapping: CustomerMapping) -> Target {
+        Target {
+            company_id: mapping.company_id,
+            tenant_id: mapping.tenant_id,
+            tenant_kind: mapping.tenant_kind,
+            read: None,
+        }
+    }
 }
 
 /// Every mapped company (a run now: the operator asks for a full check, which also
@@ -49,23 +61,22 @@ pub async fn for_event(
 pub async fn all(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Target>, JobError> {
     let mappings = stored::all_mappings(ctx).await?;
     summary.read("mappings", mappings.len() as u64);
-    Ok(mappings
-        .into_values()
-        .map(|m| Target {
-            company_id: m.company_id,
-            tenant_id: m.tenant_id,
-            read: None,
-        })
-        .collect())
+    Ok(mappings.into_values().map(Target::unread).collect())
 }
 
 /// Every mapped company whose stored snapshot version differs from the one last pushed
 /// to its current tenant: a lost event, a tenant mapped by hand, a remapped company.
+/// Sub-partner mappings are never pushed, so never up to date: they come back as they
+/// are, for the push to report as skipped, without reading their records.
 pub async fn behind(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Target>, JobError> {
-    let mappings = stored::all_mappings(ctx).await?;
-    summary.read("mappings", mappings.len() as u64);
-    let ids: Vec<i64> = mappings.keys().copied().collect();
+    let (sub_partners, mappings): (BTreeMap<i64, CustomerMapping>, BTreeMap<_, _>) =
+        stored::all_mappings(ctx)
+            .await?
+            .into_iter()
+            .partition(|(_, m)| m.is_sub_partner());
+    summary.read("mappings", (sub_partners.len() + mappings.len()) as u64);
     let mut due = Vec::new();
+    let ids: Vec<i64> = mappings.keys().copied().collect();
     for chunk in ids.chunks(BATCH) {
         let mut pushed = ctx.store.get_quota_syncs(chunk).await?;
         let mut snapshots = stored::snapshots(ctx, chunk.iter().copied()).await?;
@@ -86,11 +97,13 @@ pub async fn behind(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Targe
                 due.push(Target {
                     company_id: *company,
                     tenant_id: mapping.tenant_id.clone(),
+                    tenant_kind: mapping.tenant_kind,
                     read: Some(AlreadyRead { snapshot, pushed }),
                 });
             }
         }
     }
     summary.read("customers behind", due.len() as u64);
+    due.extend(sub_partners.into_values().map(Target::unread));
     Ok(due)
 }

@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod support;
 
-use bridge_core::mapping::{AlertMapping, CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{AlertMapping, CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::records::{AlertTicket, AlertTicketState};
 use bridge_core::settings::Settings;
 use bridge_jobs::{JobSummary, Trigger, run_job};
@@ -58,6 +58,7 @@ async fn acme(world: &World) -> String {
             origin: MappingOrigin::Manual,
             created_at: chrono::Utc::now(),
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         })
         .await
         .expect("mapping");

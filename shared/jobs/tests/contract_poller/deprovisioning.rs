@@ -1,7 +1,7 @@
 //! Deprovisioning day counters, services coming back, trial → production, guards.
 
 use crate::support::*;
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::provisioning::production_due_on;
 use bridge_core::settings::{Deprovisioning, PricingMode};
 use chrono::{Duration, Utc};
@@ -168,6 +168,7 @@ async fn a_sub_partner_customer_mapped_by_hand_is_deprovisioned_like_a_direct_on
             origin: MappingOrigin::Manual,
             created_at: Utc::now(),
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         })
         .await
         .expect("map");
@@ -189,6 +190,92 @@ async fn a_sub_partner_customer_mapped_by_hand_is_deprovisioned_like_a_direct_on
         world.acronis.tenant(&customer).expect("tenant")["enabled"],
         false
     );
+}
+
+#[tokio::test]
+async fn a_company_mapped_to_a_sub_partner_is_never_deprovisioned() {
+    let mut settings = settings();
+    settings.deprovisioning = deprovisioning();
+    let world = World::start(settings).await;
+    let reseller = world
+        .acronis_tenant("Wingtip Reseller", "partner", PARTNER)
+        .await;
+    let customer = world
+        .acronis_tenant("Litware Inc", "customer", &reseller)
+        .await;
+    // The reseller's company has no contract at all, so no Acronis services; one of its
+    // customers is mapped to a company of its own, which has none either.
+    world.add_company(196, "Wingtip", ("Wanda", "Tip", "wanda@wingtip.example"));
+    world.add_company(197, "Litware Inc", ("Liz", "Ware", "liz@litware.example"));
+    for (company, tenant, kind) in [
+        (196, &reseller, MappedTenantKind::SubPartner),
+        (197, &customer, MappedTenantKind::Customer),
+    ] {
+        world
+            .store
+            .put_mapping(&CustomerMapping {
+                company_id: company,
+                tenant_id: tenant.clone(),
+                origin: MappingOrigin::Manual,
+                created_at: Utc::now(),
+                no_services_since: None,
+                tenant_kind: kind,
+            })
+            .await
+            .expect("map");
+    }
+    let items = world.acronis.offering_items(&reseller);
+
+    let first = world.sweep().await;
+    assert!(first.failed.is_empty(), "{}", notes(&first));
+    assert!(
+        notes(&first).contains(
+            "company:196: sub-partner tenant: usage is aggregated; quotas, provisioning and deprovisioning apply to its customers' own mappings"
+        ),
+        "{}",
+        notes(&first)
+    );
+    let clock = |company: i64| {
+        let store = world.store.clone();
+        async move {
+            store
+                .get_mapping_by_company(company)
+                .await
+                .expect("read")
+                .expect("still mapped")
+                .no_services_since
+        }
+    };
+    assert_eq!(clock(196).await, None, "no deprovisioning clock");
+    assert!(clock(197).await.is_some(), "the customer's own clock runs");
+
+    world.advance_days(10);
+    world.sweep().await;
+    world.advance_days(30);
+    let last = world.sweep().await;
+    assert!(last.failed.is_empty(), "{}", notes(&last));
+    let t = world.acronis.tenant(&reseller).expect("never deleted");
+    assert_eq!(t["enabled"], true, "never disabled");
+    assert_eq!(
+        world.acronis.offering_items(&reseller),
+        items,
+        "never zeroed"
+    );
+    assert_eq!(clock(196).await, None);
+    assert!(
+        world.acronis.tenant(&customer).is_none(),
+        "the customer mapped on its own is deprovisioned on its own days"
+    );
+    for kind in ["tenant.quotas_zeroed", "tenant.disabled", "tenant.deleted"] {
+        assert!(
+            world
+                .audit(kind)
+                .await
+                .iter()
+                .all(|a| a.subject != format!("tenant:{reseller}")),
+            "{kind}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -316,6 +403,7 @@ async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping()
             origin: MappingOrigin::Manual,
             created_at: mapped_at,
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         })
         .await
         .expect("map");

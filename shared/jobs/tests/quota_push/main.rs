@@ -8,7 +8,7 @@ mod support;
 
 use autotask::AutotaskClient;
 use bridge_core::events::CompanyContractsChanged;
-use bridge_core::mapping::{CustomerMapping, MappingOrigin, ServiceMapping};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin, ServiceMapping};
 use bridge_core::settings::{PeriodType, Settings};
 use bridge_jobs::{JobSummary, Trigger, run_job};
 use serde_json::{Value, json};
@@ -450,6 +450,7 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
             origin: MappingOrigin::Manual,
             created_at: chrono::Utc::now(),
             no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
         })
         .await
         .expect("mapping");
@@ -467,6 +468,96 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
     );
     let idle = push(&world, sweep()).await;
     assert_eq!(idle.applied, 0, "{idle}");
+}
+
+#[tokio::test]
+async fn a_company_mapped_to_a_sub_partner_is_skipped_and_its_tenant_never_touched() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    // A reseller whose company holds servers in a prepaid contract: a customer mapping
+    // would get a quota of 3.
+    const WINGTIP: i64 = 102;
+    world.add_company(
+        WINGTIP,
+        "Wingtip",
+        ("Wanda", "Tip", "wanda@wingtip.example"),
+    );
+    world.add_contract(13, WINGTIP, None);
+    world.add_service(13, SERVERS, 3);
+    let reseller = world
+        .acronis_tenant("Wingtip Reseller", "partner", PARTNER)
+        .await;
+    world
+        .store
+        .put_mapping(&CustomerMapping {
+            company_id: WINGTIP,
+            tenant_id: reseller.clone(),
+            origin: MappingOrigin::Manual,
+            created_at: chrono::Utc::now(),
+            no_services_since: None,
+            tenant_kind: MappedTenantKind::SubPartner,
+        })
+        .await
+        .expect("mapping");
+    let swept = world.sweep().await;
+    assert!(swept.failed.is_empty(), "{}", notes(&swept));
+    let announced = world
+        .drain_events()
+        .into_iter()
+        .find(|e| e.company_id == WINGTIP)
+        .expect("the sweep announces the mapped company");
+    let items_before = world.acronis.offering_items(&reseller);
+    world.clear_logs();
+
+    let skipped = format!("company:{WINGTIP}: sub-partner tenant: usage is aggregated");
+    for trigger in [sweep(), Trigger::Manual, event(announced)] {
+        let name = format!("{trigger:?}");
+        let summary = push(&world, trigger).await;
+        assert!(summary.failed.is_empty(), "{name}: {}", notes(&summary));
+        assert!(
+            notes(&summary).contains(&skipped),
+            "{name}: {}",
+            notes(&summary)
+        );
+        assert!(
+            !summary.plan.iter().any(|l| l.contains(&reseller)),
+            "{name}: {:?}",
+            summary.plan
+        );
+    }
+    assert_eq!(world.acronis.offering_items(&reseller), items_before);
+    let touched: Vec<String> = world
+        .acronis
+        .core()
+        .log
+        .entries()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .filter(|r| r.contains(&reseller))
+        .collect();
+    assert!(
+        touched.is_empty(),
+        "the sub-partner is not even read: {touched:?}"
+    );
+    assert!(
+        world
+            .audit("quota.changed")
+            .await
+            .iter()
+            .all(|a| a.subject != format!("tenant:{reseller}"))
+    );
+    assert!(
+        world
+            .store
+            .get_quota_sync(WINGTIP)
+            .await
+            .expect("read")
+            .is_none(),
+        "no push is recorded for it"
+    );
+    // The customer beside it is pushed as usual.
+    let acme = world.store.get_quota_sync(ACME).await.expect("read");
+    assert_eq!(acme.map(|p| p.value.tenant_id), Some(tenant));
 }
 
 /// The ledger paths on the deployed store: merge bases and pushed versions in DynamoDB
