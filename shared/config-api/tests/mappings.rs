@@ -3,16 +3,25 @@
 
 mod common;
 
+use acronis::{TenantCreate, TenantKind};
 use axum::http::{Method, StatusCode};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use chrono::{Duration, Utc};
 use common::Env;
 use serde_json::{Value, json};
+use simulators::acronis::TenantSeed;
+use simulators::scenario::Scenario;
 
 const CONTOSO: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10";
 const NORTHWIND_SELF_SERVICE: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e12";
 const TAILSPIN: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e13";
 const FOLDER: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e20";
+const MSP: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e01";
+/// A partner under the MSP, and one of its customers.
+const WINGTIP_RESELLER: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e30";
+const LITWARE: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e31";
+/// A partner beside the MSP, under the platform root (added to the demo scenario).
+const OTHER_MSP: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e90";
 const RECURRING_ALLOCATION_CODE: i64 = 29682801;
 
 fn fields(body: &Value) -> Vec<String> {
@@ -395,6 +404,147 @@ async fn mapping_an_existing_tenant_guards_every_rule() {
 }
 
 #[tokio::test]
+async fn a_sub_partner_is_mapped_with_its_kind_and_left_alone_by_the_push() {
+    let env = connected().await;
+    let (status, body) = env
+        .put(
+            "/customer-mappings/176",
+            json!({"tenant_id": WINGTIP_RESELLER}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mapping"]["tenant_kind"], "sub_partner", "{body}");
+    assert_eq!(body["mapping"]["tenant_id"], WINGTIP_RESELLER);
+    assert_eq!(body["previous"], Value::Null);
+    let audit = env.audit("mapping.created").await;
+    assert_eq!(audit[0]["subject"], "company:176");
+    assert_eq!(audit[0]["after"]["tenant_kind"], "sub_partner");
+    let stored = env
+        .store
+        .get_mapping_by_company(176)
+        .await
+        .expect("read")
+        .expect("mapped");
+    assert_eq!(stored.tenant_kind, MappedTenantKind::SubPartner);
+
+    // A customer of the mapped sub-partner can still be mapped to a company of its own.
+    let (status, body) = env
+        .put("/customer-mappings/180", json!({"tenant_id": LITWARE}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mapping"]["tenant_kind"], "customer");
+
+    // A partner deeper in the tree, under a folder, is a sub-partner too.
+    let acronis = env.ctx.acronis().await.expect("client");
+    let deep = acronis
+        .create_tenant(&TenantCreate::new(
+            "Deep Reseller",
+            TenantKind::Partner,
+            FOLDER,
+        ))
+        .await
+        .expect("partner under the folder")
+        .id;
+    let (status, body) = env
+        .put("/customer-mappings/177", json!({"tenant_id": deep}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mapping"]["tenant_kind"], "sub_partner");
+
+    let (_, body) = env.get("/accounts?mapped=mapped").await;
+    let kinds: Vec<(i64, &str)> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["company_id"].as_i64().expect("id"),
+                i["mapping"]["tenant_kind"].as_str().expect("kind"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (176, "sub_partner"),
+            (177, "sub_partner"),
+            (180, "customer")
+        ]
+    );
+
+    let (status, body) = env.get("/plan?company=176").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let plan = &body["items"][0];
+    assert_eq!(plan["tenant_kind"], "sub_partner");
+    assert!(
+        plan["skipped"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("sub-partner tenant: usage is aggregated")),
+        "{plan}"
+    );
+    assert_eq!(plan["changes"], json!([]));
+
+    let (status, body) = env
+        .call(Method::DELETE, "/customer-mappings/176", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["removed"]["tenant_kind"], "sub_partner");
+}
+
+#[tokio::test]
+async fn only_customers_and_partners_under_the_msp_can_be_mapped() {
+    let mut scenario = Scenario::demo().expect("demo scenario");
+    scenario.acronis.tenants.push(TenantSeed {
+        id: OTHER_MSP.into(),
+        name: "Other MSP".into(),
+        kind: "partner".into(),
+        ..TenantSeed::default()
+    });
+    let env = Env::sqlite_with(scenario).await;
+    env.connect().await;
+    let acronis = env.ctx.acronis().await.expect("client");
+    let unit = acronis
+        .create_tenant(&TenantCreate::new(
+            "Contoso Finance",
+            TenantKind::Unit,
+            CONTOSO,
+        ))
+        .await
+        .expect("unit")
+        .id;
+    let cases = [
+        (FOLDER, "is a folder tenant"),
+        (unit.as_str(), "is a unit tenant"),
+        (MSP, "is the MSP's own partner tenant"),
+        (OTHER_MSP, "is visible to the bridge's API client"),
+    ];
+    for (tenant, says) in cases {
+        let (status, body) = env
+            .put("/customer-mappings/176", json!({"tenant_id": tenant}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{tenant}: {body}");
+        assert_eq!(fields(&body), ["tenant_id"], "{tenant}: {body}");
+        assert!(body.to_string().contains(says), "{tenant}: {body}");
+    }
+    assert!(
+        env.store
+            .list_mappings(100, None)
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    assert!(env.audit("mapping.created").await.is_empty());
+
+    // A new tenant is always a customer tenant.
+    let (status, body) = env
+        .put("/customer-mappings/177", json!({"new_tenant": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["mapping"]["tenant_kind"], "customer");
+}
+
+#[tokio::test]
 async fn a_new_tenant_is_created_once_and_a_mapping_can_be_removed() {
     let env = connected().await;
     let (status, body) = env
@@ -504,8 +654,21 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
         json!({"version": 0, "deprovisioning": {"disable_customer": true, "delete_customer": true}}),
     )
     .await;
+    // A sub-partner's tenant is never deleted, whatever its mapping holds.
+    env.store
+        .put_mapping(&CustomerMapping {
+            company_id: 176,
+            tenant_id: WINGTIP_RESELLER.into(),
+            origin: MappingOrigin::Manual,
+            created_at: started,
+            no_services_since: Some(started),
+            tenant_kind: MappedTenantKind::SubPartner,
+        })
+        .await
+        .expect("mapping");
     let (status, body) = env.get("/deprovisioning/forecast?days=10").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(1), "{body}");
     assert_eq!(body["items"][0]["company_id"], 175);
     assert_eq!(
         body["items"][0]["delete_on"],

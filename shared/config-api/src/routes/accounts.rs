@@ -224,6 +224,7 @@ pub async fn get(
                 "active": c.is_active,
                 "mapping": m.map(|m| json!({
                     "tenant_id": m.tenant_id,
+                    "tenant_kind": m.tenant_kind.as_str(),
                     "origin": m.origin,
                     "created_at": m.created_at,
                     "no_services_since": m.no_services_since,

@@ -2,20 +2,23 @@
 //! `DELETE /customer-mappings/{companyId}`: the guide's manual customer mapping.
 //!
 //! The store keeps both directions in one transaction, so a tenant can never end up
-//! mapped to two companies; tenants the bridge may not manage (self-service, support
-//! access disabled) are refused with that reason.
+//! mapped to two companies; customer tenants the bridge may not manage (self-service,
+//! support access disabled) are refused with that reason. An existing partner tenant
+//! below the MSP's own partner tenant may be mapped too, as a sub-partner: its usage is
+//! reported in aggregate and the jobs that change tenants leave it alone, so the guards
+//! about changes do not apply to it. A new tenant is always a customer tenant.
 
 use crate::ApiState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, FieldError, upstream};
-use acronis::{AcronisClient, TenantKind};
+use acronis::{AcronisClient, Tenant, TenantKind};
 use autotask::models::Company;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bridge_core::mapping::{CustomerMapping, MappingOrigin};
+use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_jobs::JobError;
 use bridge_jobs::audit::Audit;
 use bridge_jobs::provisioning::{ProvisionError, provision_company};
@@ -135,10 +138,11 @@ pub async fn put(
         ))
         .with("company_id", Value::from(owner.company_id)));
     }
-    if current.as_ref().is_some_and(|m| m.tenant_id == tenant_id) {
+    if let Some(current) = current.as_ref().filter(|m| m.tenant_id == tenant_id) {
+        let current = to_json(current);
         return Ok(Json(json!({"mapping": current, "previous": current})));
     }
-    check_manageable(&acronis, &tenant_id, &ours).await?;
+    let tenant_kind = check_mappable(&acronis, &tenant_id, &ours).await?;
 
     let mapping = CustomerMapping {
         company_id,
@@ -146,6 +150,7 @@ pub async fn put(
         origin: MappingOrigin::Manual,
         created_at: state.ctx.clock.now(),
         no_services_since: None,
+        tenant_kind,
     };
     let previous = state
         .ctx
@@ -170,7 +175,10 @@ pub async fn put(
         Some(to_json(&mapping)),
     )
     .await?;
-    Ok(Json(json!({"mapping": mapping, "previous": previous})))
+    Ok(Json(json!({
+        "mapping": to_json(&mapping),
+        "previous": previous.as_ref().map(to_json),
+    })))
 }
 
 pub async fn delete(
@@ -199,16 +207,19 @@ pub async fn delete(
         None,
     )
     .await?;
-    Ok(Json(json!({"removed": removed})))
+    Ok(Json(json!({"removed": to_json(&removed)})))
 }
 
-/// 400 for a tenant that is not a customer of ours, 422 for one the bridge may not
-/// change (the guide: self-service mode or support access disabled).
-async fn check_manageable(
+/// How the tenant may be mapped: as a customer tenant the bridge may change, or as a
+/// sub-partner (a partner tenant below the MSP's own). 400 for any other tenant (not
+/// visible, folder, unit, the MSP's own tenant, a partner outside its tree), 422 for a
+/// customer tenant the bridge may not change (the guide: self-service mode or support
+/// access disabled).
+async fn check_mappable(
     acronis: &AcronisClient,
     tenant_id: &str,
     ours: &str,
-) -> Result<(), ApiError> {
+) -> Result<MappedTenantKind, ApiError> {
     let tenant = acronis.get_tenant(tenant_id).await.map_err(|e| match e {
         acronis::Error::NotFound { .. } | acronis::Error::Forbidden { .. } => ApiError::field(
             "tenant_id",
@@ -216,15 +227,65 @@ async fn check_manageable(
         ),
         other => upstream("Acronis", other),
     })?;
-    if tenant.kind != TenantKind::Customer {
-        return Err(ApiError::field(
+    match tenant.kind {
+        TenantKind::Customer => {
+            check_manageable(&tenant, ours)?;
+            Ok(MappedTenantKind::Customer)
+        }
+        TenantKind::Partner if tenant.id.eq_ignore_ascii_case(ours) => Err(ApiError::field(
             "tenant_id",
             format!(
-                "tenant {tenant_id} is a {} tenant; only customer tenants can be mapped",
-                tenant.kind.as_str()
+                "tenant {tenant_id} is the MSP's own partner tenant; map one of its customers or sub-partners"
             ),
-        ));
+        )),
+        TenantKind::Partner => {
+            check_below(acronis, &tenant, ours).await?;
+            Ok(MappedTenantKind::SubPartner)
+        }
+        other => Err(ApiError::field(
+            "tenant_id",
+            format!(
+                "tenant {tenant_id} is a {} tenant; only customer tenants and sub-partners (partner tenants under the MSP's own) can be mapped",
+                other.as_str()
+            ),
+        )),
     }
+}
+
+/// Parent levels followed up from a partner tenant before giving up: deeper than any
+/// tenant tree, and a bound should the parents ever form a loop.
+const MAX_DEPTH: usize = 32;
+
+/// 400 unless the partner tenant sits below `ours` (directly, or through folders and
+/// other partners). Its parents are read one by one; a parent the API client may not
+/// see is above the client's own tenant, so the partner is outside the MSP's tree.
+async fn check_below(acronis: &AcronisClient, tenant: &Tenant, ours: &str) -> Result<(), ApiError> {
+    let mut parent = tenant.parent_id.clone();
+    for _ in 0..MAX_DEPTH {
+        let Some(id) = parent else {
+            break;
+        };
+        if id.eq_ignore_ascii_case(ours) {
+            return Ok(());
+        }
+        parent = match acronis.get_tenant(&id).await {
+            Ok(t) => t.parent_id,
+            Err(acronis::Error::NotFound { .. } | acronis::Error::Forbidden { .. }) => break,
+            Err(other) => return Err(upstream("Acronis", other)),
+        };
+    }
+    Err(ApiError::field(
+        "tenant_id",
+        format!(
+            "partner tenant {} is not under the MSP's partner tenant {ours}; only its sub-partners can be mapped",
+            tenant.id
+        ),
+    ))
+}
+
+/// 422 for a customer tenant the bridge may not change.
+fn check_manageable(tenant: &Tenant, ours: &str) -> Result<(), ApiError> {
+    let tenant_id = &tenant.id;
     let refusal = |reason: &str, message: String| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).with("reason", Value::from(reason))
     };
@@ -276,11 +337,19 @@ async fn new_tenant(
         .get_mapping_by_company(company_id)
         .await?
         .filter(|m| m.tenant_id == tenant_id);
-    Ok(Json(json!({"mapping": mapping, "previous": null})))
+    Ok(Json(
+        json!({"mapping": mapping.as_ref().map(to_json), "previous": null}),
+    ))
 }
 
+/// A mapping as answers and audit entries show it: with its `tenant_kind` always (the
+/// store leaves a customer's out).
 fn to_json(m: &CustomerMapping) -> Value {
-    serde_json::to_value(m).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(m).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut value {
+        fields.insert("tenant_kind".into(), Value::from(m.tenant_kind.as_str()));
+    }
+    value
 }
 
 async fn audit(

@@ -37,6 +37,9 @@ pub async fn get(
     let mappings: Vec<ClockedMapping> = all_mappings(&state)
         .await?
         .into_values()
+        // A sub-partner's tenant is never deleted (a clock left from an earlier
+        // customer mapping of the company does not count).
+        .filter(|m| !m.is_sub_partner())
         .map(|m| ClockedMapping {
             company_id: m.company_id,
             tenant_id: m.tenant_id,

@@ -9,6 +9,7 @@ use crate::routes::envelope::current_or_default;
 use crate::routes::params;
 use axum::Json;
 use axum::extract::{Query, State};
+use bridge_core::mapping::SUB_PARTNER_LEFT_ALONE;
 use bridge_core::policy::Policy;
 use bridge_core::text::bounded;
 use bridge_jobs::quota_push::plan_company;
@@ -59,6 +60,24 @@ pub async fn get(
     let acronis = state.ctx.acronis().await?;
     let mut items = Vec::new();
     for mapping in mappings {
+        if mapping.is_sub_partner() {
+            // Quota push never pushes a sub-partner: nothing to plan, only why.
+            items.push(json!({
+                "company_id": mapping.company_id,
+                "tenant_id": mapping.tenant_id,
+                "tenant_kind": mapping.tenant_kind.as_str(),
+                "snapshot_version": null,
+                "skipped": SUB_PARTNER_LEFT_ALONE,
+                "changes": [],
+                "lines": [],
+                "unit_changes": [],
+                "unit_lines": [],
+                "skipped_lines": [],
+                "conflicts": [],
+                "skipped_items": [],
+            }));
+            continue;
+        }
         let planned = plan_company(
             &state.ctx,
             &acronis,
@@ -87,6 +106,7 @@ pub async fn get(
                 json!({
                     "company_id": planned.company_id,
                     "tenant_id": planned.tenant_id,
+                    "tenant_kind": mapping.tenant_kind.as_str(),
                     "snapshot_version": planned.snapshot_version,
                     "skipped": planned.plan.tenant_skip,
                     "changes": planned.plan.changes,
@@ -101,6 +121,7 @@ pub async fn get(
             Err(e) => json!({
                 "company_id": mapping.company_id,
                 "tenant_id": mapping.tenant_id,
+                "tenant_kind": mapping.tenant_kind.as_str(),
                 "error": bounded(&e.to_string(), 500),
             }),
         });

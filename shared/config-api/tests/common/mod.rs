@@ -61,17 +61,32 @@ pub fn temp_dir() -> PathBuf {
 impl Env {
     /// SQLite in memory and a secret file in a temp folder, with the bearer token.
     pub async fn sqlite() -> Env {
+        Env::sqlite_with(Scenario::demo().expect("demo scenario")).await
+    }
+
+    /// [`Env::sqlite`] on another scenario than the demo's.
+    pub async fn sqlite_with(scenario: Scenario) -> Env {
         let dir = temp_dir();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.expect("sqlite"));
         let secrets: Arc<dyn SecretSource> =
             Arc::new(FileSecretSource::new(dir.join("secrets.json")));
-        let mut env = Env::with(store, secrets, Auth::Bearer(Secret::new(TOKEN))).await;
+        let mut env =
+            Env::with_scenario(scenario, store, secrets, Auth::Bearer(Secret::new(TOKEN))).await;
         env.dir = Some(dir);
         env
     }
 
     pub async fn with(store: Arc<dyn Store>, secrets: Arc<dyn SecretSource>, auth: Auth) -> Env {
         let scenario = Scenario::demo().expect("demo scenario");
+        Env::with_scenario(scenario, store, secrets, auth).await
+    }
+
+    pub async fn with_scenario(
+        scenario: Scenario,
+        store: Arc<dyn Store>,
+        secrets: Arc<dyn SecretSource>,
+        auth: Auth,
+    ) -> Env {
         let autotask = simulators::autotask::start(scenario.autotask)
             .await
             .expect("autotask sim");
