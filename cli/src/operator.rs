@@ -91,7 +91,16 @@ pub async fn execute(
             }
             let mapping = answer.get("mapping");
             let tenant = cell(mapping.and_then(|m| m.get("tenant_id")));
-            return Ok(format!("company {company_id} is mapped to tenant {tenant}"));
+            let sub_partner = mapping
+                .and_then(|m| m.get("tenant_kind"))
+                .is_some_and(|k| k == "sub_partner");
+            return Ok(if sub_partner {
+                format!(
+                    "company {company_id} is mapped to sub-partner tenant {tenant} (usage aggregated; provisioning, deprovisioning and quota push leave it alone)"
+                )
+            } else {
+                format!("company {company_id} is mapped to tenant {tenant}")
+            });
         }
         Request::Unmap { company_id } => {
             let answer = client
@@ -402,12 +411,13 @@ fn mappings_table(accounts: &[Value]) -> String {
                 cell(a.get("company_name")),
                 cell(field("tenant_id")),
                 cell(field("tenant").and_then(|t| t.get("name"))),
+                cell(field("tenant_kind")),
                 cell(field("origin")),
             ]
         })
         .collect();
     render(
-        &["company", "name", "tenant", "tenant name", "origin"],
+        &["company", "name", "tenant", "tenant name", "kind", "origin"],
         &rows,
     )
 }

@@ -14,6 +14,8 @@ use serde_json::Value;
 /// customer Litware Inc (under the sub-partner Wingtip Reseller).
 const LITWARE: i64 = 180;
 const LITWARE_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e31";
+/// The demo's partner tenant under the MSP (Litware Inc is one of its customers).
+const WINGTIP_RESELLER: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e30";
 
 fn local(state: &TempState) -> ClientArgs {
     ClientArgs {
@@ -156,6 +158,7 @@ async fn mappings_map_list_unmap_and_forecast() {
             "Litware Prospects",
             LITWARE_TENANT,
             "Litware Inc",
+            "customer",
             "manual"
         ],
         "{list}"
@@ -186,6 +189,28 @@ async fn mappings_map_list_unmap_and_forecast() {
     assert!(unmapped.contains(LITWARE_TENANT), "{unmapped}");
     let after = run(Request::MappingsList).await.expect("list");
     assert_eq!(rows(&after), DEMO_MAPPINGS.len(), "{after}");
+
+    // A partner under the MSP is mapped as a sub-partner, and listed as one.
+    let mapped = run(Request::Map {
+        company_id: LITWARE,
+        target: MapTarget::Tenant(WINGTIP_RESELLER.into()),
+    })
+    .await
+    .expect("map a sub-partner");
+    assert!(
+        mapped.starts_with(&format!(
+            "company {LITWARE} is mapped to sub-partner tenant {WINGTIP_RESELLER}"
+        )),
+        "{mapped}"
+    );
+    let list = run(Request::MappingsList).await.expect("list");
+    let row = list.lines().last().expect("rows");
+    assert!(row.contains("  sub_partner  manual"), "{list}");
+    run(Request::Unmap {
+        company_id: LITWARE,
+    })
+    .await
+    .expect("unmap");
 
     let audit = run(Request::Audit {
         since: None,
