@@ -179,6 +179,7 @@ async fn a_list_left_without_items_is_completed_by_the_next_sweep() {
     world.autotask.core().faults.add(FaultRule {
         route: "UserDefinedFields/".into(),
         method: Some("POST".into()),
+        query: None,
         kind: FaultKind::Status {
             status: 503,
             retry_after: None,
