@@ -235,10 +235,11 @@ fn list_of(answer: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
-/// `bridge plan`: per customer, what the next push would change and why.
+/// `bridge plan`: per customer, what the next quota push and usage report would change,
+/// and why.
 fn plan_text(items: &[Value]) -> String {
     if items.is_empty() {
-        return "no company is mapped yet: nothing to push".into();
+        return "no company is mapped yet: nothing to push or report".into();
     }
     let mut out = Vec::new();
     for item in items {
@@ -247,26 +248,63 @@ fn plan_text(items: &[Value]) -> String {
             cell(item.get("company_id")),
             cell(item.get("tenant_id"))
         );
+        let field = |v: &Value, name: &str| list_of(v.get(name).unwrap_or(&Value::Null)).to_vec();
         if let Some(error) = item.get("error").and_then(Value::as_str) {
-            out.push(format!("{head}: could not plan: {error}"));
-            continue;
-        }
-        if let Some(skip) = item.get("skipped").and_then(Value::as_str) {
-            out.push(format!("{head}: skipped: {skip}"));
-            continue;
-        }
-        let field = |name: &str| list_of(item.get(name).unwrap_or(&Value::Null)).to_vec();
-        let (lines, units, skipped) = (field("lines"), field("unit_lines"), field("skipped_lines"));
-        if lines.is_empty() && units.is_empty() {
-            out.push(format!("{head}: up to date"));
+            out.push(format!("{head}: quotas: could not plan: {error}"));
+        } else if let Some(skip) = item.get("skipped").and_then(Value::as_str) {
+            out.push(format!("{head}: quotas: skipped: {skip}"));
         } else {
-            out.push(format!("{head}:"));
+            let (lines, units, skipped) = (
+                field(item, "lines"),
+                field(item, "unit_lines"),
+                field(item, "skipped_lines"),
+            );
+            if lines.is_empty() && units.is_empty() {
+                out.push(format!("{head}: quotas up to date"));
+            } else {
+                out.push(format!("{head}:"));
+            }
+            for line in &lines {
+                out.push(format!("  - {}", cell(Some(line))));
+            }
+            for line in &units {
+                out.push(format!("  - Autotask {}", cell(Some(line))));
+            }
+            for line in &skipped {
+                out.push(format!("  · left alone: {}", cell(Some(line))));
+            }
+        }
+        let usage = item.get("usage").unwrap_or(&Value::Null);
+        if usage.is_null() {
+            continue;
+        }
+        let period = usage
+            .pointer("/period/key")
+            .and_then(Value::as_str)
+            .unwrap_or("-");
+        if let Some(error) = usage.get("error").and_then(Value::as_str) {
+            out.push(format!("  usage: could not plan: {error}"));
+            continue;
+        }
+        if let Some(skip) = usage.get("skipped").and_then(Value::as_str) {
+            out.push(format!("  usage: skipped: {skip}"));
+            continue;
+        }
+        let (lines, overuse, skipped) = (
+            field(usage, "lines"),
+            field(usage, "overuse_lines"),
+            field(usage, "skipped_lines"),
+        );
+        if lines.is_empty() {
+            out.push(format!("  usage {period}: up to date"));
+        } else {
+            out.push(format!("  usage {period}:"));
         }
         for line in &lines {
-            out.push(format!("  - {}", cell(Some(line))));
-        }
-        for line in &units {
             out.push(format!("  - Autotask {}", cell(Some(line))));
+        }
+        for line in &overuse {
+            out.push(format!("  ! overuse: {}", cell(Some(line))));
         }
         for line in &skipped {
             out.push(format!("  · left alone: {}", cell(Some(line))));

@@ -95,6 +95,7 @@ pub trait Job: Send + Sync {
 pub static JOBS: &[&dyn Job] = &[
     &crate::contract_poller::ContractPoller,
     &crate::quota_push::QuotaPush,
+    &crate::usage_report::UsageReport,
     &crate::alert_ingest::AlertIngest,
 ];
 
@@ -105,6 +106,7 @@ pub static JOBS: &[&dyn Job] = &[
 pub static SPECS: &[&JobSpec] = &[
     &crate::contract_poller::SPEC,
     &crate::quota_push::SPEC,
+    &crate::usage_report::SPEC,
     &crate::alert_ingest::SPEC,
 ];
 

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod clock;
 pub mod context;
 pub mod contract_poller;
+pub mod contract_units;
 pub mod error;
 pub mod harness;
 pub mod job;
@@ -32,6 +33,7 @@ pub mod stored;
 pub mod summary;
 pub mod telemetry;
 pub mod trigger;
+pub mod usage_report;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::Context;

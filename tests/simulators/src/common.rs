@@ -184,6 +184,11 @@ impl SimClock {
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
     }
+    /// Puts the clock at `at` (past or future), as a test that replays a date does.
+    pub fn set(&self, at: DateTime<Utc>) {
+        let offset = (at - Utc::now()).num_milliseconds();
+        self.offset_ms.store(offset, Ordering::SeqCst);
+    }
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.offset_ms.fetch_add(ms, Ordering::SeqCst);

@@ -1,6 +1,6 @@
-//! `GET /plan`: what the next quota push would change, per mapped customer (item, from,
-//! to, why), and why a customer would be skipped — computed by the very planner the push
-//! runs, without changing anything.
+//! `GET /plan`: what the next quota push and the next usage report would change, per
+//! mapped customer (item, from, to, why), and why a customer or a line would be skipped
+//! — computed by the very planners the jobs run, without changing anything.
 
 use crate::ApiState;
 use crate::auth::Caller;
@@ -13,6 +13,7 @@ use bridge_core::mapping::SUB_PARTNER_LEFT_ALONE;
 use bridge_core::policy::Policy;
 use bridge_core::text::bounded;
 use bridge_jobs::quota_push::plan_company;
+use bridge_jobs::usage_report::{self, CompanyUsage, Unplanned};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -60,6 +61,9 @@ pub async fn get(
     let acronis = state.ctx.acronis().await?;
     let mut items = Vec::new();
     for mapping in mappings {
+        let usage = usage_json(
+            usage_report::plan_company(&state.ctx, &acronis, &settings, mapping.clone()).await,
+        );
         if mapping.is_sub_partner() {
             // Quota push never pushes a sub-partner: nothing to plan, only why.
             items.push(json!({
@@ -75,6 +79,7 @@ pub async fn get(
                 "skipped_lines": [],
                 "conflicts": [],
                 "skipped_items": [],
+                "usage": usage,
             }));
             continue;
         }
@@ -87,7 +92,7 @@ pub async fn get(
             &mapping.tenant_id,
         )
         .await;
-        items.push(match planned {
+        let mut item = match planned {
             Ok(planned) => {
                 let lines: Vec<String> =
                     planned.plan.changes.iter().map(|c| c.describe()).collect();
@@ -124,7 +129,9 @@ pub async fn get(
                 "tenant_kind": mapping.tenant_kind.as_str(),
                 "error": bounded(&e.to_string(), 500),
             }),
-        });
+        };
+        item["usage"] = usage;
+        items.push(item);
     }
     Ok(Json(json!({
         "billing": settings.features.billing,
@@ -132,4 +139,47 @@ pub async fn get(
         "items": items,
         "next_page_token": next_page_token,
     })))
+}
+
+/// The usage part of a customer's plan: `null` when no period is reported today.
+fn usage_json(planned: Result<Option<CompanyUsage>, bridge_jobs::JobError>) -> Value {
+    let planned = match planned {
+        Ok(Some(planned)) => planned,
+        Ok(None) => return Value::Null,
+        Err(e) => return json!({"error": bounded(&e.to_string(), 500)}),
+    };
+    match planned.outcome {
+        Ok(plan) => {
+            let lines: Vec<String> = plan.updates.iter().map(|u| u.describe()).collect();
+            let overuse_lines: Vec<String> = plan
+                .overuse
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}: {} used of {} prepaid units (not written)",
+                        o.what, o.used, o.quota
+                    )
+                })
+                .collect();
+            let skipped_lines: Vec<String> = plan
+                .skipped
+                .iter()
+                .map(|s| format!("{}: {}", s.what, s.reason))
+                .collect();
+            json!({
+                "period": plan.period,
+                "sub_partner": planned.sub_partner,
+                "updates": plan.updates,
+                "lines": lines,
+                "confirmed": plan.confirmed,
+                "already_reported": plan.already_reported,
+                "overuse": plan.overuse,
+                "overuse_lines": overuse_lines,
+                "skipped": plan.skipped,
+                "skipped_lines": skipped_lines,
+            })
+        }
+        Err(Unplanned::Skipped(why)) => json!({"sub_partner": planned.sub_partner, "skipped": why}),
+        Err(Unplanned::Failed(why)) => json!({"sub_partner": planned.sub_partner, "error": why}),
+    }
 }

@@ -6,13 +6,10 @@
 //! `unitChange = target − current` effective today. An adjustment cannot be read back,
 //! so the poller's next run sees its effect in the units and stores a new snapshot.
 
-use crate::JobError;
+use crate::{JobError, contract_units};
 use autotask::AutotaskClient;
-use autotask::models::ContractServiceUnit;
-use autotask::query::{Filter, Query};
 use bridge_core::quota_push::UnitChange;
 use chrono::NaiveDate;
-use serde_json::json;
 
 /// What was written: the units before and after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +26,7 @@ pub async fn apply(
     change: &UnitChange,
     today: NaiveDate,
 ) -> Result<Adjusted, JobError> {
-    let query = Query::new(Filter::eq("contractServiceID", change.contract_service_id))
-        .and(Filter::lte("startDate", today))
-        .and(Filter::gte("endDate", today));
-    let rows: Vec<ContractServiceUnit> = autotask.query(&query).await?;
+    let rows = contract_units::covering(autotask, change.contract_service_id, today).await?;
     let before = rows.iter().map(|r| r.units.unwrap_or(0)).max().unwrap_or(0);
     let delta = change.to_units - before;
     if delta == 0 {
@@ -42,15 +36,14 @@ pub async fn apply(
             adjustment_id: None,
         });
     }
-    let body = json!({
-        "contractID": change.contract_id,
-        "contractServiceID": change.contract_service_id,
-        "effectiveDate": format!("{today}T00:00:00Z"),
-        "unitChange": delta,
-    });
-    let id = autotask
-        .create_child("Contracts", change.contract_id, "ServiceAdjustments", &body)
-        .await?;
+    let id = contract_units::adjust(
+        autotask,
+        change.contract_id,
+        change.contract_service_id,
+        today,
+        delta,
+    )
+    .await?;
     Ok(Adjusted {
         before,
         after: change.to_units,

@@ -131,6 +131,7 @@ fn mapping(company_id: i64, tenant_id: &str) -> CustomerMapping {
         origin: MappingOrigin::Manual,
         created_at: t0(),
         no_services_since: None,
+        tenant_kind: bridge_core::mapping::MappedTenantKind::Customer,
     }
 }
 
