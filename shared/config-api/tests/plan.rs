@@ -150,3 +150,69 @@ async fn tickets_are_listed_by_company() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["errors"][0]["field"], "limit");
 }
+
+/// Contoso's PAYG contract in the demo scenario: the plan shows the usage each contract
+/// service would get, the job writes it, then the plan shows nothing pending and the
+/// accounts route shows the report.
+#[tokio::test]
+async fn the_plan_shows_pending_usage_and_the_accounts_route_the_report() {
+    const CONTOSO: i64 = 175;
+    let env = Env::sqlite().await;
+    env.connect().await;
+    let settings = json!({"version": 0, "features": {"billing": true},
+        "usage_reporting": {"period": "current_calendar_month"},
+        "service_mappings": [{"offering_item": "pw_base_o365_seats", "service": {"id": 504}}],
+        "storage_mappings": [{"offering_item": "pw_base_storage",
+            "infra_id": "9b8a7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c60", "class2_billed": {"id": 508}}],
+        "public_cloud_mappings": {"microsoft_azure": {"id": 509}}});
+    let (status, body) = env.put("/settings", settings).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = env
+        .put(
+            &format!("/customer-mappings/{CONTOSO}"),
+            json!({"tenant_id": "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    run(&env, "contract-poller").await;
+
+    let (status, plan) = env.get(&format!("/plan?company={CONTOSO}")).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let usage = &plan["items"][0]["usage"];
+    let lines: Vec<&str> = usage["lines"]
+        .as_array()
+        .unwrap_or_else(|| panic!("usage lines: {plan}"))
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    let expect = [
+        "contract service 904 (pw_base_o365_seats): 0 -> 12 units",
+        "contract service 905 (pw_base_storage@9b8a7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c60 class 2 (billed)): 0 -> 200 units",
+        "contract service 906 (public cloud Microsoft Azure): 0 -> 1 units",
+    ];
+    for want in expect {
+        assert!(lines.iter().any(|l| l.contains(want)), "{want}\n{lines:#?}");
+    }
+
+    let reported = run(&env, "usage-report").await;
+    assert_eq!(reported["summary"]["applied"], json!(3), "{reported}");
+    let (_, after) = env.get(&format!("/plan?company={CONTOSO}")).await;
+    assert_eq!(after["items"][0]["usage"]["lines"], json!([]), "{after}");
+    assert_eq!(
+        after["items"][0]["usage"]["already_reported"],
+        json!(3),
+        "{after}"
+    );
+
+    let (_, accounts) = env.get("/accounts?mapped=mapped").await;
+    let contoso = accounts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["company_id"] == CONTOSO)
+        .expect("Contoso listed");
+    let report = &contoso["mapping"]["usage_report"];
+    assert_eq!(report["written"], json!(3), "{contoso}");
+    assert!(report["period"].is_string(), "{contoso}");
+    assert!(report["last_error"].is_null(), "{contoso}");
+}

@@ -210,13 +210,16 @@ pub async fn get(
         .map(|(c, _)| c.id)
         .collect();
     let mut pushes = BTreeMap::new();
+    let mut reports = BTreeMap::new();
     for chunk in mapped.chunks(100) {
         pushes.extend(state.ctx.store.get_quota_syncs(chunk).await?);
+        reports.extend(state.ctx.store.get_usage_reports(chunk).await?);
     }
     let items: Vec<Value> = page
         .iter()
         .map(|(c, m)| {
             let push = pushes.get(&c.id).map(|p| &p.value);
+            let report = reports.get(&c.id);
             json!({
                 "company_id": c.id,
                 "company_name": c.company_name,
@@ -233,6 +236,14 @@ pub async fn get(
                         "pushed_at": p.pushed_at,
                         "pushed_snapshot_version": p.pushed_snapshot_version,
                         "last_error": p.last_error,
+                    })),
+                    "usage_report": report.filter(|r| r.tenant_id == m.tenant_id).map(|r| json!({
+                        "period": r.period,
+                        "reported_at": r.reported_at,
+                        "written": r.written,
+                        "overuse": r.overuse,
+                        "skipped": r.skipped,
+                        "last_error": r.last_error,
                     })),
                 })),
             })
