@@ -492,3 +492,70 @@ async fn in_the_demo_an_alert_becomes_a_ticket_and_its_dismissal_closes_it() {
         .expect("still there");
     assert_eq!(closed["status"], 5, "auto-closed");
 }
+
+/// The demo's usage reporting: Contoso's PAYG contract gets its usage right after the
+/// first poll; a usage change in the Acronis simulator reaches the contract with run
+/// now, and the terminal shows the unit change.
+#[tokio::test]
+async fn in_the_demo_a_usage_change_reaches_the_payg_contract_and_the_terminal() {
+    const CONTOSO_TENANT: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10";
+    const CONTOSO_SEATS_LINE: i64 = 904;
+    let state = TempState::new("demo-usage");
+    let mut running = demo_runner(&state, true).await;
+    let mut reports = running.reports();
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    let seats = || {
+        let today = chrono::Utc::now().date_naive().to_string();
+        sims.autotask
+            .records("ContractServiceUnits")
+            .into_iter()
+            .filter(|r| r["contractServiceID"] == CONTOSO_SEATS_LINE)
+            .find(|r| {
+                let day = |f: &str| r[f].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
+                day("startDate").is_some_and(|s| s <= today)
+                    && day("endDate").is_some_and(|e| e >= today)
+            })
+            .and_then(|r| r["units"].as_i64())
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while seats() != Some(12) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Contoso's seats: {:?}",
+            seats()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    sims.acronis.set_usage(
+        CONTOSO_TENANT,
+        json!({"name": "pw_base_o365_seats", "value": 15}),
+    );
+    let answer = reqwest::Client::new()
+        .post(format!("{}/jobs/usage-report/run", running.api_url))
+        .bearer_auth(running.token.value.expose())
+        .send()
+        .await
+        .expect("run now");
+    assert_eq!(answer.status(), 200);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        let event = tokio::time::timeout_at(deadline, reports.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no report of the usage in time:\n{}", seen.join("\n")))
+            .expect("channel open");
+        let RunnerEvent::Run(report) = event else {
+            continue;
+        };
+        let lines = report.lines().join("\n");
+        if report.job == "usage-report"
+            && report.trigger == "manual"
+            && lines.contains("contract service 904 (pw_base_o365_seats): 12 -> 15 units")
+        {
+            break;
+        }
+        seen.push(lines);
+    }
+    assert_eq!(seats(), Some(15));
+}

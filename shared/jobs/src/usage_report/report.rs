@@ -126,23 +126,17 @@ pub async fn gather(
     let mut customers = Vec::new();
     let mut without_lines = 0;
     for mapping in scope {
-        let Some(snapshot) = snapshots.remove(&mapping.company_id).flatten() else {
-            plans.push(CompanyUsage {
-                company_id: mapping.company_id,
-                tenant_id: mapping.tenant_id.clone(),
-                sub_partner: mapping.tenant_kind == MappedTenantKind::SubPartner,
-                outcome: Err(Unplanned::Skipped(
-                    "no contract snapshot stored yet; the contract poller makes one on its next sweep"
-                        .into(),
-                )),
-            });
-            continue;
-        };
-        let snapshot = snapshot.value;
-        if snapshot.items.is_empty() && snapshot.reporting_lines.is_empty() {
+        // No snapshot yet (the poller stores one for a company with contracts), or no
+        // Acronis line in its contracts: nothing to report.
+        let Some(snapshot) = snapshots
+            .remove(&mapping.company_id)
+            .flatten()
+            .map(|s| s.value)
+            .filter(|s| !s.items.is_empty() || !s.reporting_lines.is_empty())
+        else {
             without_lines += 1;
             continue;
-        }
+        };
         let tenants = match mapping.tenant_kind {
             MappedTenantKind::SubPartner => {
                 read::customers_under(acronis, &mapping.tenant_id, &own)
@@ -164,7 +158,7 @@ pub async fn gather(
         });
     }
     summary.read("customers with Acronis lines", customers.len() as u64);
-    summary.read("customers without Acronis lines", without_lines);
+    summary.read("customers without Acronis lines or snapshot", without_lines);
 
     let mut ids: Vec<String> = customers
         .iter()
@@ -413,10 +407,19 @@ pub async fn report(
         return Ok(());
     };
     let mut lines = Vec::new();
+    let mut notices = Vec::new();
     for company in &gathered.plans {
-        describe(company, &mut run.summary);
+        notices.extend(describe(company, &mut run.summary));
         let Ok(plan) = &company.outcome else { continue };
         for update in &plan.updates {
+            if run.dry_run {
+                run.summary.plan_line(format!(
+                    "company {} usage {}: {}",
+                    company.company_id,
+                    plan.period.key,
+                    update.describe()
+                ));
+            }
             lines.push(Line {
                 company_id: company.company_id,
                 contract_id: update.contract_id,
@@ -441,6 +444,7 @@ pub async fn report(
         }
     }
     if run.dry_run {
+        notices.into_iter().for_each(|n| run.summary.plan_line(n));
         return Ok(());
     }
     let mut written: BTreeMap<i64, u32> = BTreeMap::new();
@@ -456,10 +460,20 @@ pub async fn report(
                 line.company_id, line.contract_service_id
             );
             match outcome {
-                Outcome::Written { adjustment } => {
+                Outcome::Written { before, adjustment } => {
                     if adjustment.is_some() {
                         run.summary.applied += 1;
                         *written.entry(line.company_id).or_default() += 1;
+                        run.summary.plan_line(format!(
+                            "company {} usage {}: contract {} contract service {} ({}): {before} -> {} units; {}",
+                            line.company_id,
+                            period.key,
+                            line.contract_id,
+                            line.contract_service_id,
+                            line.what,
+                            line.to_units,
+                            line.reason
+                        ));
                     }
                 }
                 Outcome::Skipped(why) => {
@@ -478,6 +492,7 @@ pub async fn report(
             }
         }
     }
+    notices.into_iter().for_each(|n| run.summary.plan_line(n));
     record_reports(
         run.ctx,
         &gathered.plans,
@@ -491,25 +506,20 @@ pub async fn report(
     Ok(())
 }
 
-/// The summary lines of one customer's plan.
-fn describe(company: &CompanyUsage, summary: &mut JobSummary) {
+/// Counts one customer's plan into the summary, with its skips and failures; returns
+/// its overuse notices, shown after the writes.
+fn describe(company: &CompanyUsage, summary: &mut JobSummary) -> Vec<String> {
     let subject = company.subject();
+    let mut notices = Vec::new();
     match &company.outcome {
         Err(Unplanned::Skipped(why)) => summary.skip(subject, why.clone()),
         Err(Unplanned::Failed(why)) => summary.fail(subject, why),
         Ok(plan) => {
             summary.read("lines already reported", u64::from(plan.already_reported));
-            for update in &plan.updates {
-                summary.planned += 1;
-                summary.plan_line(format!(
-                    "company {} usage {}: {}",
-                    company.company_id,
-                    plan.period.key,
-                    update.describe()
-                ));
-            }
+            summary.planned += plan.updates.len() as u64;
+            summary.read("overuse notices", plan.overuse.len() as u64);
             for overuse in &plan.overuse {
-                summary.plan_line(format!(
+                notices.push(format!(
                     "company {} overuse (prepaid, not written): {} uses {} of {} units",
                     company.company_id, overuse.what, overuse.used, overuse.quota
                 ));
@@ -522,6 +532,7 @@ fn describe(company: &CompanyUsage, summary: &mut JobSummary) {
             }
         }
     }
+    notices
 }
 
 /// Keeps each tenant's figures of today in the daily history, writing only tenants

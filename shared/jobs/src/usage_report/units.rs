@@ -42,6 +42,8 @@ pub struct Line {
 pub enum Outcome {
     /// Units brought to the usage; `adjustment` is `None` when they already were.
     Written {
+        /// The units the re-read found.
+        before: i64,
         adjustment: Option<i64>,
     },
     /// Not written, with why (posted period, outside the contract's dates).
@@ -222,7 +224,7 @@ async fn write_one(
     if let Err(e) = audit.write(ctx).await {
         tracing::warn!(error = %e, "audit entry not written");
     }
-    Outcome::Written { adjustment }
+    Outcome::Written { before, adjustment }
 }
 
 #[cfg(test)]
