@@ -24,6 +24,7 @@ pub use units::placement;
 use crate::job::{Job, JobSchedule, JobSpec, Switch, Timing};
 use crate::{Context, JobError, JobRun, JobSummary, Trigger, stored};
 use acronis::AcronisClient;
+use bridge_core::events::ChangeReason;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::settings::{self, Settings};
 use bridge_core::usage::period_for;
@@ -75,15 +76,36 @@ impl Job for UsageReport {
                 ),
             );
         }
-        let all = stored::all_mappings(run.ctx).await?;
-        run.summary.read("mappings", all.len() as u64);
-        let scope: Vec<CustomerMapping> = match &run.trigger {
+        let (scope, all) = match &run.trigger {
+            Trigger::ChangeEvent(event) if event.reason == ChangeReason::Sweep => {
+                // The nightly sweep announces every company for quota push; the
+                // scheduled report already covers every customer.
+                run.summary.skip(
+                    format!("company:{}", event.company_id),
+                    "a nightly-sweep announcement; the scheduled report covers every customer",
+                );
+                return Ok(());
+            }
             Trigger::ChangeEvent(event) => {
                 run.summary.read("change events", 1);
-                all.get(&event.company_id).cloned().into_iter().collect()
+                let mapping = run
+                    .ctx
+                    .store
+                    .get_mapping_by_company(event.company_id)
+                    .await?;
+                // Only a sub-partner's aggregate needs the other mappings.
+                let all = if mapping
+                    .as_ref()
+                    .is_some_and(CustomerMapping::is_sub_partner)
+                {
+                    stored::all_mappings(run.ctx).await?
+                } else {
+                    BTreeMap::new()
+                };
+                (mapping.into_iter().collect(), all)
             }
-            Trigger::Schedule { name } if name == "report" => all.values().cloned().collect(),
-            Trigger::Manual => all.values().cloned().collect(),
+            Trigger::Schedule { name } if name == "report" => everyone(run).await?,
+            Trigger::Manual => everyone(run).await?,
             Trigger::Schedule { name } => {
                 return Err(JobError::Invalid(format!(
                     "{JOB} has no schedule {:?} (report)",
@@ -93,6 +115,15 @@ impl Job for UsageReport {
         };
         report::report(run, scope, &all, period.as_ref()).await
     }
+}
+
+/// Every mapping, as the scope and as the set sub-partner aggregates are checked against.
+async fn everyone(
+    run: &mut JobRun<'_>,
+) -> Result<(Vec<CustomerMapping>, BTreeMap<i64, CustomerMapping>), JobError> {
+    let all = stored::all_mappings(run.ctx).await?;
+    run.summary.read("mappings", all.len() as u64);
+    Ok((all.values().cloned().collect(), all))
 }
 
 /// What the next report would write for one customer, without writing anything (the
@@ -107,7 +138,7 @@ pub async fn plan_company(
     let Some(period) = period_for(&settings.usage_reporting, now.date_naive()) else {
         return Ok(None);
     };
-    let all = if mapping.tenant_kind == bridge_core::mapping::MappedTenantKind::SubPartner {
+    let all = if mapping.is_sub_partner() {
         stored::all_mappings(ctx).await?
     } else {
         BTreeMap::new()

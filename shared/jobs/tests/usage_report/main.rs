@@ -75,6 +75,16 @@ async fn payg_company(world: &mut World, company: i64, contract: i64, payg: &str
         .to_owned()
 }
 
+fn event_for_the_nightly_sweep() -> CompanyContractsChanged {
+    CompanyContractsChanged {
+        version: bridge_core::events::DETAIL_VERSION,
+        company_id: 100,
+        snapshot_version: 1,
+        changed_at: at(2026, 11, 12, 9),
+        reason: ChangeReason::Sweep,
+    }
+}
+
 fn set_usage(world: &World, tenant: &str, name: &str, value: u64) {
     let mut usage = json!({"name": name, "value": value});
     if name.contains("storage") {
@@ -175,12 +185,25 @@ async fn payg_usage_becomes_contract_units_and_a_rerun_or_duplicate_event_writes
         company_id: 100,
         snapshot_version: 1,
         changed_at: at(2026, 11, 12, 9),
-        reason: ChangeReason::Sweep,
+        reason: ChangeReason::ContractChanged,
     };
     let duplicate = report(&world, Trigger::ChangeEvent(event.clone())).await;
     let again = report(&world, Trigger::ChangeEvent(event)).await;
     assert_eq!(duplicate.applied + again.applied, 0);
     assert_eq!(adjustments(&world), 0, "no second adjustment");
+    let nightly = report(
+        &world,
+        Trigger::ChangeEvent(CompanyContractsChanged {
+            reason: ChangeReason::Sweep,
+            ..event_for_the_nightly_sweep()
+        }),
+    )
+    .await;
+    assert!(
+        notes(&nightly).contains("nightly-sweep announcement"),
+        "{}",
+        notes(&nightly)
+    );
 
     // Usage moves inside the open period: the value is corrected, and audited as such.
     set_time(&world, at(2026, 11, 13, 9));
