@@ -153,3 +153,67 @@ pub async fn storages(
         )
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn usage(name: &str, infra: Option<&str>, value: u64, updated_at: Option<&str>) -> Usage {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "infra_id": infra, "absolute_value": value, "value": value,
+            "updated_at": updated_at,
+        }))
+        .expect("usage")
+    }
+
+    #[test]
+    fn figures_keep_the_refresh_time_and_refuse_what_no_tenant_reports() {
+        let read_at = Utc
+            .with_ymd_and_hms(2026, 11, 12, 9, 0, 0)
+            .single()
+            .expect("time");
+        let long = "x".repeat(MAX_ITEM_NAME + 1);
+        let usages = vec![
+            usage(
+                "pw_base_workstations",
+                None,
+                3,
+                Some("2026-11-12T04:00:00Z"),
+            ),
+            usage("pw_base_storage", Some("infra-1"), 1 << 30, None),
+            usage("pw_base_servers", None, 1, Some("2026-11-13T00:00:00Z")),
+            usage("pw_base_vms", None, 2, Some("not a time")),
+            usage(&long, None, 9, None),
+            usage("", None, 9, None),
+        ];
+        let figures = figures(&usages, read_at).expect("figures");
+        let got: Vec<(String, u64, String)> = figures
+            .iter()
+            .map(|f| (f.item.to_string(), f.value, f.measured_at.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "pw_base_workstations".into(),
+                    3,
+                    "2026-11-12T04:00:00+00:00".into()
+                ),
+                (
+                    "pw_base_storage@infra-1".into(),
+                    1 << 30,
+                    read_at.to_rfc3339()
+                ),
+                // A refresh time in the future is not believed beyond the read.
+                ("pw_base_servers".into(), 1, read_at.to_rfc3339()),
+                ("pw_base_vms".into(), 2, read_at.to_rfc3339()),
+            ]
+        );
+        let flood: Vec<Usage> = (0..=MAX_FIGURES)
+            .map(|i| usage(&format!("item_{i}"), None, 1, None))
+            .collect();
+        let refused = super::figures(&flood, read_at).expect_err("too many");
+        assert!(refused.contains("at most 2000"), "{refused}");
+    }
+}
