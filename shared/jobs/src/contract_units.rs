@@ -46,18 +46,20 @@ pub async fn covering(
     Ok(autotask.query(&query).await?)
 }
 
-/// The units rows of many contract services that end on or after `from`, by contract
-/// service, read with as few queries as the API's OR-condition cap allows.
-pub async fn rows_from(
+/// The units rows of many contract services that overlap `from..=until`, by contract
+/// service, read with as few queries as the API's OR-condition cap allows (a contract
+/// service has a row per billing period; the bounds keep the years ahead unread).
+pub async fn rows_between(
     autotask: &AutotaskClient,
     contract_service_ids: &[i64],
     from: NaiveDate,
+    until: NaiveDate,
 ) -> Result<BTreeMap<i64, Vec<ContractServiceUnit>>, JobError> {
     let mut out: BTreeMap<i64, Vec<ContractServiceUnit>> = BTreeMap::new();
     if contract_service_ids.is_empty() {
         return Ok(out);
     }
-    let base = Query::new(Filter::gte("endDate", from));
+    let base = Query::new(Filter::gte("endDate", from)).and(Filter::lte("startDate", until));
     let rows: Vec<ContractServiceUnit> = autotask
         .query_in_chunks("contractServiceID", contract_service_ids, &base)
         .await?;

@@ -51,6 +51,12 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// The days whose units rows a line can land on: from the period's start (or today, if
+/// earlier) to its end (or today, if later). Only rows overlapping them are re-read.
+fn reach(period: &Period, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (period.start.min(today), period.end.max(today))
+}
+
 /// Where a change to a contract service lands: its effective date and the units the
 /// row holds there.
 pub fn placement(
@@ -90,9 +96,10 @@ pub fn placement(
         }
         (start, first)
     } else {
+        let (from, until) = reach(period, today);
         return Err(format!(
-            "no units row from {} on: the period {} is outside the contract's dates",
-            period.start, period.key
+            "no units row from {from} to {until}: the period {} is outside the contract's dates",
+            period.key
         ));
     };
     if let Some(posted) = row.approve_and_post_date {
@@ -119,7 +126,8 @@ pub async fn write_all(
     }
     let today = now.date_naive();
     let ids: Vec<i64> = lines.iter().map(|l| l.contract_service_id).collect();
-    let rows = match contract_units::rows_from(autotask, &ids, period.start.min(today)).await {
+    let (from, until) = reach(period, today);
+    let rows = match contract_units::rows_between(autotask, &ids, from, until).await {
         Ok(rows) => rows,
         Err(e) => {
             let why = format!("units could not be read: {}", bounded(&e.to_string(), 300));
@@ -289,7 +297,7 @@ mod tests {
                 "no rows",
                 vec![],
                 Err(
-                    "no units row from 2026-11-01 on: the period 2026-11 is outside the contract's dates",
+                    "no units row from 2026-11-01 to 2026-12-03: the period 2026-11 is outside the contract's dates",
                 ),
             ),
             (
