@@ -383,6 +383,7 @@ pub async fn report(
     scope: Vec<CustomerMapping>,
     all: &BTreeMap<i64, CustomerMapping>,
     period: Option<&Period>,
+    write_budget: std::time::Duration,
 ) -> Result<(), JobError> {
     if scope.is_empty() {
         return Ok(());
@@ -453,8 +454,10 @@ pub async fn report(
     if !lines.is_empty() {
         let autotask = run.autotask().await?;
         let actor = run.actor();
-        for (line, outcome) in units::write_all(run.ctx, &autotask, actor, period, now, lines).await
-        {
+        let mut deferred = 0_u64;
+        let outcomes =
+            units::write_all(run.ctx, &autotask, actor, period, now, lines, write_budget).await;
+        for (line, outcome) in outcomes {
             let subject = format!(
                 "company:{} contract service {}",
                 line.company_id, line.contract_service_id
@@ -489,7 +492,17 @@ pub async fn report(
                     run.summary.fail(subject, &why);
                     failures.entry(line.company_id).or_default().push(why);
                 }
+                Outcome::Deferred => deferred += 1,
             }
+        }
+        if deferred > 0 {
+            run.summary.skip(
+                "usage lines",
+                format!(
+                    "{deferred} lines deferred to the next run: this run's write budget ({} s) is spent",
+                    write_budget.as_secs()
+                ),
+            );
         }
     }
     notices.into_iter().for_each(|n| run.summary.plan_line(n));

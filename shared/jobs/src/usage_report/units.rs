@@ -23,6 +23,12 @@ use std::collections::BTreeMap;
 /// Adjustments in flight at once: Autotask serves three requests per endpoint at a time.
 const WRITE_CONCURRENCY: usize = 3;
 
+/// How long a run keeps starting writes. A first report of thousands of lines (or one
+/// slowed by Autotask's hourly threshold) outlasts a Lambda run; rather than be killed
+/// mid-write, the run stops starting new lines in time, and the next run carries on
+/// from the ledger. Stays well below the function's timeout and the job's lease.
+pub const WRITE_BUDGET: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// One contract service to bring to its usage.
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -49,6 +55,8 @@ pub enum Outcome {
     /// Not written, with why (posted period, outside the contract's dates).
     Skipped(String),
     Failed(String),
+    /// Not started: the run's write budget was spent; the next run writes it.
+    Deferred,
 }
 
 /// The days whose units rows a line can land on: from the period's start (or today, if
@@ -113,6 +121,7 @@ pub fn placement(
 
 /// Writes every line: one batched re-read of the units, then the adjustments
 /// [`WRITE_CONCURRENCY`] at a time, each followed by its ledger entry and audit entry.
+/// Lines not started within `budget` are [`Outcome::Deferred`].
 pub async fn write_all(
     ctx: &Context,
     autotask: &AutotaskClient,
@@ -120,6 +129,7 @@ pub async fn write_all(
     period: &Period,
     now: DateTime<Utc>,
     lines: Vec<Line>,
+    budget: std::time::Duration,
 ) -> Vec<(Line, Outcome)> {
     if lines.is_empty() {
         return Vec::new();
@@ -138,8 +148,12 @@ pub async fn write_all(
         }
     };
     let rows = &rows;
+    let deadline = tokio::time::Instant::now() + budget;
     futures_util::stream::iter(lines)
         .map(|line| async move {
+            if tokio::time::Instant::now() >= deadline {
+                return (line, Outcome::Deferred);
+            }
             let outcome = write_one(ctx, autotask, actor, period, now, rows, &line).await;
             (line, outcome)
         })

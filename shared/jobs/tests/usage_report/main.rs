@@ -10,7 +10,8 @@ mod support;
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_core::settings::{ReportingPeriod, Settings};
-use bridge_jobs::{JobSummary, Trigger, run_job};
+use bridge_jobs::usage_report::UsageReportWithin;
+use bridge_jobs::{Invocation, JobSummary, Trigger, harness, run_job};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 use simulators::common::{FaultKind, FaultRule};
@@ -533,4 +534,30 @@ async fn a_sub_partner_is_billed_the_sum_of_its_customers_less_those_mapped_on_t
         4,
         "reported on its own, never twice"
     );
+}
+
+#[tokio::test]
+async fn lines_left_when_the_write_budget_is_spent_are_written_by_the_next_run() {
+    let mut world = World::start(usage_settings(ReportingPeriod::CurrentCalendarMonth)).await;
+    set_time(&world, at(2026, 11, 12, 9));
+    let tenant = payg_company(&mut world, 100, 10, "Yes").await;
+    guide_usage(&world, &tenant);
+    world.clear_logs();
+    let out_of_time = UsageReportWithin(std::time::Duration::ZERO);
+    let invocation = Invocation::new(scheduled(), false);
+    let first = harness::run(&out_of_time, &world.ctx, &invocation)
+        .await
+        .expect("run");
+    assert_eq!(first.applied, 0);
+    assert!(
+        notes(&first).contains("5 lines deferred to the next run"),
+        "{}",
+        notes(&first)
+    );
+    assert_eq!(adjustments(&world), 0);
+    assert_eq!(units(&world, 10, WORKSTATIONS), 0);
+
+    let next = report(&world, scheduled()).await;
+    assert_eq!(next.applied, 4, "{:?}", next.plan);
+    assert_eq!(units(&world, 10, STORAGE_BILLED), 50);
 }
