@@ -7,11 +7,15 @@ use bridge_core::contracts::OfferingItemRef;
 use bridge_core::text::bounded;
 use bridge_core::usage::{TenantStorages, UsageFigure};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Tenants per batched usage request (the client's chunk size; the server limit is
 /// undocumented).
 const BATCH: usize = 100;
+
+/// Batched usage requests in flight at once.
+const READ_CONCURRENCY: usize = 4;
 
 /// More figures than this for one tenant is not a real tenant's usage list.
 pub const MAX_FIGURES: usize = 2_000;
@@ -35,14 +39,36 @@ pub struct UsageReads {
     pub requests: u64,
 }
 
-/// The usage of every tenant in `ids`, [`BATCH`] tenants per request. A refused batch is
+/// The usage of every tenant in `ids`, [`BATCH`] tenants per request, [`READ_CONCURRENCY`]
+/// requests at a time. A refused batch is
 /// split in halves until the tenant that makes it fail stands alone (Acronis refuses a
 /// whole batch for one tenant it will not show, e.g. one moved out of the MSP's tree),
 /// so one bad tenant costs only its own report. An outage (a transient error) is not
 /// split: every tenant of that batch fails this run.
 pub async fn usages(acronis: &AcronisClient, ids: &[String], read_at: DateTime<Utc>) -> UsageReads {
+    // Owned chunks: a borrowed one makes the future's lifetime too general for `Send`.
+    let owned: Vec<Vec<String>> = ids.chunks(BATCH).map(<[String]>::to_vec).collect();
+    let chunks: Vec<UsageReads> = futures_util::stream::iter(owned)
+        .map(|chunk| async move { read_chunk(acronis, &chunk, read_at).await })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
     let mut out = UsageReads::default();
-    let mut pending: Vec<&[String]> = ids.chunks(BATCH).rev().collect();
+    for chunk in chunks {
+        out.tenants.extend(chunk.tenants);
+        out.requests += chunk.requests;
+    }
+    out
+}
+
+/// One batch of tenants, split in halves while Acronis refuses it.
+async fn read_chunk(
+    acronis: &AcronisClient,
+    chunk: &[String],
+    read_at: DateTime<Utc>,
+) -> UsageReads {
+    let mut out = UsageReads::default();
+    let mut pending: Vec<&[String]> = vec![chunk];
     while let Some(batch) = pending.pop() {
         out.requests += 1;
         match acronis.usages_batch(batch).await {
