@@ -1,7 +1,7 @@
 //! Settings: one versioned item.
 
 use async_trait::async_trait;
-use bridge_core::records::Versioned;
+use bridge_core::records::{PauseState, Versioned};
 use bridge_core::settings::Settings;
 
 use super::DynamoStore;
@@ -26,6 +26,27 @@ impl SettingsStore for DynamoStore {
             sk,
             "settings".to_owned(),
             settings,
+            expected_version,
+        )
+        .await
+    }
+
+    async fn get_pause(&self) -> StoreResult<Option<Versioned<PauseState>>> {
+        let (pk, sk) = key::PAUSE;
+        self.get_doc(pk.to_owned(), sk, "pause switch").await
+    }
+
+    async fn put_pause(
+        &self,
+        pause: &PauseState,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        let (pk, sk) = key::PAUSE;
+        self.put_doc(
+            pk.to_owned(),
+            sk,
+            "pause switch".to_owned(),
+            pause,
             expected_version,
         )
         .await
