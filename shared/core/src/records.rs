@@ -293,6 +293,20 @@ impl PauseState {
     }
 }
 
+/// Which Autotask database the bridge works on: what the zone lookup answered at the
+/// first successful Autotask credential save. `ci` identifies the database; the zone
+/// may change when Autotask moves the database to another server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseIdentity {
+    pub ci: i64,
+    /// The zone's REST base when recorded.
+    pub zone_url: String,
+    pub recorded_at: DateTime<Utc>,
+    /// The operator whose credential save recorded it.
+    pub recorded_by: String,
+}
+
 /// One finished run of a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

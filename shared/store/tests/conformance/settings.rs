@@ -120,3 +120,45 @@ pub async fn pause_switch_is_versioned_and_apart_from_the_settings(store: Shared
         Some(1)
     );
 }
+
+/// The Autotask database identity: a versioned document of its own.
+pub async fn database_identity_is_versioned(store: SharedStore) {
+    use bridge_core::records::DatabaseIdentity;
+    assert!(store.get_database_identity().await.expect("get").is_none());
+    let first = DatabaseIdentity {
+        ci: 123_456,
+        zone_url: "https://webservices15.autotask.net/ATServicesRest/".to_owned(),
+        recorded_at: t0(),
+        recorded_by: "ops@example.com".to_owned(),
+    };
+    assert_eq!(
+        store
+            .put_database_identity(&first, None)
+            .await
+            .expect("create"),
+        1
+    );
+    let err = store
+        .put_database_identity(&first, None)
+        .await
+        .expect_err("exists");
+    assert_eq!(conflict_version(&err), Some(1));
+    let moved = DatabaseIdentity {
+        zone_url: "https://webservices2.autotask.net/ATServicesRest/".to_owned(),
+        ..first.clone()
+    };
+    assert_eq!(
+        store
+            .put_database_identity(&moved, Some(1))
+            .await
+            .expect("update"),
+        2
+    );
+    let read = store
+        .get_database_identity()
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!((read.version, &read.value), (2, &moved));
+    assert!(store.get_pause().await.expect("get").is_none());
+}

@@ -1,7 +1,7 @@
 //! Settings: one versioned item.
 
 use async_trait::async_trait;
-use bridge_core::records::{PauseState, Versioned};
+use bridge_core::records::{DatabaseIdentity, PauseState, Versioned};
 use bridge_core::settings::Settings;
 
 use super::DynamoStore;
@@ -47,6 +47,27 @@ impl SettingsStore for DynamoStore {
             sk,
             "pause switch".to_owned(),
             pause,
+            expected_version,
+        )
+        .await
+    }
+
+    async fn get_database_identity(&self) -> StoreResult<Option<Versioned<DatabaseIdentity>>> {
+        let (pk, sk) = key::DATABASE;
+        self.get_doc(pk.to_owned(), sk, "database identity").await
+    }
+
+    async fn put_database_identity(
+        &self,
+        identity: &DatabaseIdentity,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64> {
+        let (pk, sk) = key::DATABASE;
+        self.put_doc(
+            pk.to_owned(),
+            sk,
+            "database identity".to_owned(),
+            identity,
             expected_version,
         )
         .await
