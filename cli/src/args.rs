@@ -35,6 +35,8 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge tickets [--company ID]      alerts and their tickets (state, last action), and skipped alerts
   bridge jobs                        every job: on or off, schedules, last run, last error
   bridge jobs run JOB [--dry-run]    run a job now (deployed: started, result in `bridge jobs`)
+  bridge pause --reason TEXT         stop every write of every job (runs become dry runs)
+  bridge resume [--reason TEXT]      let the jobs write again
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
       --token TOKEN   bearer token (default for a loopback URL: DIR/token)
       --region R      AWS region for SigV4 (default: from the Function URL); any URL
@@ -111,6 +113,12 @@ pub enum Request {
         job: String,
         dry_run: bool,
     },
+    Pause {
+        reason: String,
+    },
+    Resume {
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +159,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--days",
     "--tenant",
     "--company",
+    "--reason",
 ];
 const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json"];
 const CLIENT_FLAGS: &[&str] = &["--state", "--url", "--token", "--region", "--json"];
@@ -350,6 +359,18 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
             },
             &["--dry-run"],
         ),
+        ["pause"] => {
+            let reason = p
+                .value("--reason")
+                .ok_or("pause needs --reason TEXT: say why, for the audit log and `bridge jobs`")?;
+            (Request::Pause { reason }, &["--reason"])
+        }
+        ["resume"] => (
+            Request::Resume {
+                reason: p.value("--reason"),
+            },
+            &["--reason"],
+        ),
         _ => {
             return Err(format!(
                 "unknown command {:?} (try bridge --help)",
@@ -480,6 +501,29 @@ mod tests {
             Ok(Request::Plan { company: Some(176) })
         );
         assert!(request("plan --company x").is_err_and(|e| e.contains("COMPANY must be")));
+        assert_eq!(
+            parse(
+                ["pause", "--reason", "Autotask clean-up tonight"]
+                    .map(str::to_owned)
+                    .to_vec()
+            )
+            .map(|c| match c {
+                Command::Client(_, r) => r,
+                other => panic!("{other:?}"),
+            }),
+            Ok(Request::Pause {
+                reason: "Autotask clean-up tonight".into()
+            })
+        );
+        assert!(request("pause").is_err_and(|e| e.contains("needs --reason")));
+        assert_eq!(request("resume"), Ok(Request::Resume { reason: None }));
+        assert_eq!(
+            request("resume --reason=done"),
+            Ok(Request::Resume {
+                reason: Some("done".into())
+            })
+        );
+        assert!(request("resume --dry-run").is_err_and(|e| e.contains("does not take")));
         assert_eq!(
             request("tickets --company 175"),
             Ok(Request::Tickets { company: Some(175) })

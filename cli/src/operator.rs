@@ -186,6 +186,26 @@ pub async fn execute(
             }
             return Ok(run_answer(&answer));
         }
+        Request::Pause { reason } => {
+            let answer = client
+                .post_json("/pause", &json!({ "reason": reason }))
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(pause_line(answer.get("pause")));
+        }
+        Request::Resume { reason } => {
+            let body = match reason {
+                Some(reason) => json!({ "reason": reason }),
+                None => json!({}),
+            };
+            let answer = client.post_json("/resume", &body).await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(pause_line(answer.get("pause")));
+        }
     };
     Ok(pretty(&answer))
 }
@@ -360,7 +380,34 @@ fn tickets_text(items: &[Value], skipped: &[Value]) -> String {
     out
 }
 
-/// `bridge jobs`: one row per job.
+/// The pause switch in one line: who paused or resumed last, when and why.
+fn pause_line(pause: Option<&Value>) -> String {
+    let Some(pause) = pause.filter(|p| !p.is_null()) else {
+        return String::new();
+    };
+    let reason = pause
+        .get("reason")
+        .and_then(Value::as_str)
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    match (
+        pause.get("paused").and_then(Value::as_bool),
+        pause.get("by").and_then(Value::as_str),
+    ) {
+        (Some(true), _) => format!(
+            "PAUSED by {} at {}{reason}; every run is a dry run until `bridge resume`\n",
+            cell(pause.get("by")),
+            cell(pause.get("at"))
+        ),
+        (_, Some(by)) => format!(
+            "running (resumed by {by} at {}{reason})\n",
+            cell(pause.get("at"))
+        ),
+        _ => "running (never paused)\n".to_owned(),
+    }
+}
+
+/// `bridge jobs`: the pause switch, then one row per job.
 fn jobs_table(answer: &Value) -> String {
     let rows: Vec<Vec<String>> = list_of(answer.get("jobs").unwrap_or(&Value::Null))
         .iter()
@@ -405,10 +452,11 @@ fn jobs_table(answer: &Value) -> String {
             ]
         })
         .collect();
-    render(
+    let table = render(
         &["job", "state", "schedules", "last run", "last error"],
         &rows,
-    )
+    );
+    format!("{}{table}", pause_line(answer.get("pause")))
 }
 
 /// `bridge jobs run`: the run's line, or where its result will show.

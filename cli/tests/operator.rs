@@ -315,6 +315,69 @@ async fn jobs_are_listed_and_run_now() {
     assert!(message.contains("contract-poller"), "{message}");
 }
 
+/// `bridge pause` and `bridge resume`: `bridge jobs` shows who paused, when and why; a
+/// run now while paused is a dry run; pausing twice is refused with who holds it.
+#[tokio::test]
+async fn pause_and_resume_from_the_cli() {
+    let state = TempState::new("op-pause");
+    let _running = demo_runner(&state, false).await;
+    let client = connect(&local(&state)).await.expect("runner");
+
+    let table = execute(&client, &Request::Jobs, false).await.expect("jobs");
+    assert!(table.starts_with("running (never paused)\n"), "{table}");
+
+    let pause = Request::Pause {
+        reason: "Autotask clean-up tonight".into(),
+    };
+    let paused = execute(&client, &pause, false).await.expect("pause");
+    assert!(
+        paused.starts_with("PAUSED by local-operator at ")
+            && paused.contains(": Autotask clean-up tonight;"),
+        "{paused}"
+    );
+    let table = execute(&client, &Request::Jobs, false).await.expect("jobs");
+    assert!(table.starts_with(paused.trim_end()), "{table}");
+
+    let again = execute(&client, &pause, false).await.expect_err("twice");
+    let (status, message) = refused(&again).expect("refused");
+    assert_eq!(status, 409);
+    assert!(
+        message.contains("already paused by local-operator"),
+        "{message}"
+    );
+
+    let run = execute(
+        &client,
+        &Request::RunJob {
+            job: "contract-poller".into(),
+            dry_run: false,
+        },
+        false,
+    )
+    .await
+    .expect("run now");
+    assert!(run.starts_with("contract-poller (dry run):"), "{run}");
+
+    let resumed = execute(
+        &client,
+        &Request::Resume {
+            reason: Some("done".into()),
+        },
+        false,
+    )
+    .await
+    .expect("resume");
+    assert!(
+        resumed.starts_with("running (resumed by local-operator at ")
+            && resumed.contains(": done)"),
+        "{resumed}"
+    );
+    let not_paused = execute(&client, &Request::Resume { reason: None }, false)
+        .await
+        .expect_err("not paused");
+    assert_eq!(refused(&not_paused).map(|r| r.0), Some(409));
+}
+
 /// `bridge plan` and `bridge tickets` against the demo: the plan per customer, and the
 /// alerts that became tickets once alert ingestion ran.
 #[tokio::test]

@@ -161,3 +161,38 @@ async fn acronis_credentials_are_proven_with_a_token() {
     let saved = env.secrets.get_acronis().await.expect("read").expect("set");
     assert_eq!(saved.client_secret.expose(), "demo-client-secret");
 }
+
+#[tokio::test]
+async fn the_first_save_records_the_database_and_a_move_is_followed() {
+    let env = Env::sqlite().await;
+    env.connect().await;
+    let (_, body) = env.get("/credentials").await;
+    let database = &body["autotask"]["database"];
+    let ci = database["ci"].as_i64().expect("the zone lookup's ci");
+    assert_eq!(database["zone_url"], env.autotask.api_url());
+    assert_eq!(database["recorded_by"], "local-operator");
+    assert_eq!(env.audit("autotask.database.recorded").await.len(), 1);
+
+    // The same database in the same zone: nothing to record.
+    let (status, _) = env.put("/credentials/autotask", autotask_creds()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(env.audit("autotask.database.recorded").await.len(), 1);
+    assert!(env.audit("autotask.database.moved").await.is_empty());
+
+    // Autotask moved the database to another server: same ci, new zone, followed.
+    let first_zone = env.autotask.api_url();
+    env.autotask.move_zone(7);
+    let (status, body) = env.put("/credentials/autotask", autotask_creds()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = env.get("/credentials").await;
+    let database = &body["autotask"]["database"];
+    assert_eq!(database["ci"], ci);
+    assert_eq!(database["zone_url"], env.autotask.api_url());
+    assert_ne!(database["zone_url"], first_zone);
+    let moved = env.audit("autotask.database.moved").await;
+    assert_eq!(moved.len(), 1);
+    assert_ne!(
+        moved[0]["before"]["zone_url"],
+        moved[0]["after"]["zone_url"]
+    );
+}

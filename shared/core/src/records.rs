@@ -266,6 +266,47 @@ pub struct JobStatus {
     pub last_error: Option<JobErrorRecord>,
 }
 
+/// The pause switch: while `paused`, every job runs as a dry run (reads and plans go
+/// on, nothing is written). The record keeps the last change: who paused or resumed,
+/// when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseState {
+    pub paused: bool,
+    /// The operator who made the last change.
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// Required to pause, optional to resume.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl PauseState {
+    /// The note a paused run carries in its summary.
+    pub fn note(&self) -> String {
+        format!(
+            "paused by {} at {}: {}",
+            self.by,
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            self.reason.as_deref().unwrap_or("no reason given")
+        )
+    }
+}
+
+/// Which Autotask database the bridge works on: what the zone lookup answered at the
+/// first successful Autotask credential save. `ci` identifies the database; the zone
+/// may change when Autotask moves the database to another server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseIdentity {
+    pub ci: i64,
+    /// The zone's REST base when recorded.
+    pub zone_url: String,
+    pub recorded_at: DateTime<Utc>,
+    /// The operator whose credential save recorded it.
+    pub recorded_by: String,
+}
+
 /// One finished run of a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

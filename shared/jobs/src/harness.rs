@@ -149,7 +149,8 @@ pub async fn run_job(
 }
 
 /// Runs `job` once. A run that finds no settings, finds the job switched off, or finds
-/// another run holding the lease does nothing and says why in its summary. Every run
+/// another run holding the lease does nothing and says why in its summary. While the
+/// bridge is paused every run is a dry run, its summary saying who paused it. Every run
 /// that did work is recorded for `GET /jobs`, failed ones with their error.
 pub async fn run(
     job: &dyn Job,
@@ -157,7 +158,29 @@ pub async fn run(
     invocation: &Invocation,
 ) -> Result<JobSummary, JobError> {
     let spec = job.spec();
+    // The pause switch is read before anything else: a store that cannot answer
+    // fails the run rather than let it write unchecked.
+    let pause = ctx
+        .store
+        .get_pause()
+        .await?
+        .map(|p| p.value)
+        .filter(|p| p.paused);
+    let paused_invocation;
+    let invocation = match &pause {
+        Some(_) if !invocation.dry_run => {
+            paused_invocation = Invocation {
+                dry_run: true,
+                ..invocation.clone()
+            };
+            &paused_invocation
+        }
+        _ => invocation,
+    };
     let mut summary = JobSummary::start(spec.name, invocation.dry_run, ctx.clock.now());
+    if let Some(pause) = &pause {
+        summary.skip("pause", pause.note());
+    }
     let settings = match ready(spec, ctx, &mut summary).await {
         Ok(Some(settings)) => settings,
         Ok(None) => {

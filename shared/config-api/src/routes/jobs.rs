@@ -5,6 +5,7 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::envelope::current_or_default;
+use crate::routes::pause::pause_document;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -62,7 +63,11 @@ pub async fn list(State(state): State<ApiState>, _caller: Caller) -> Result<Json
             })
         })
         .collect();
-    Ok(Json(json!({ "jobs": jobs })))
+    let pause = state.ctx.store.get_pause().await?;
+    Ok(Json(json!({
+        "pause": pause_document(pause.as_ref().map(|p| &p.value)),
+        "jobs": jobs,
+    })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,7 +105,8 @@ pub async fn run(
             StatusCode::OK,
             Json(json!({
                 "job": spec.name,
-                "dry_run": dry_run,
+                // A paused bridge runs it as a dry run whatever was asked.
+                "dry_run": summary.dry_run,
                 "status": "finished",
                 "text": summary.to_string(),
                 "summary": summary.bounded(ANSWERED_NOTES),

@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod openapi;
 mod params;
+mod pause;
 pub(crate) mod picklists;
 mod plan;
 mod save;
@@ -92,6 +93,8 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::GET, "/tickets", tickets::get),
         endpoint(Method::GET, "/jobs", jobs::list),
         endpoint(Method::POST, "/jobs/{job}/run", jobs::run),
+        endpoint(Method::POST, "/pause", pause::pause),
+        endpoint(Method::POST, "/resume", pause::resume),
     ]
 }
 

@@ -27,8 +27,8 @@ use bridge_core::contracts::CompanySnapshot;
 use bridge_core::mapping::CustomerMapping;
 use bridge_core::provisioning::PendingProvisioning;
 use bridge_core::records::{
-    AlertTicket, AlertTicketState, AuditEntry, AuditQuery, JobStatus, Lease, Page, QuotaSync,
-    SkippedAlert, UsageDay, UsageLedgerEntry, UsageReport, Versioned,
+    AlertTicket, AlertTicketState, AuditEntry, AuditQuery, DatabaseIdentity, JobStatus, Lease,
+    Page, PauseState, QuotaSync, SkippedAlert, UsageDay, UsageLedgerEntry, UsageReport, Versioned,
 };
 use bridge_core::settings::Settings;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -91,7 +91,8 @@ impl<T> Store for T where
 {
 }
 
-/// The bridge's settings: one versioned document.
+/// The bridge's settings: one versioned document; and beside it the pause switch,
+/// another versioned document, kept apart so pausing never races a settings save.
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn get_settings(&self) -> StoreResult<Option<Versioned<Settings>>>;
@@ -99,6 +100,22 @@ pub trait SettingsStore: Send + Sync {
     async fn put_settings(
         &self,
         settings: &Settings,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+    /// The pause switch's last change; `None` when it was never used (not paused).
+    async fn get_pause(&self) -> StoreResult<Option<Versioned<PauseState>>>;
+    /// Returns the new version; versioned like the settings.
+    async fn put_pause(
+        &self,
+        pause: &PauseState,
+        expected_version: Option<u64>,
+    ) -> StoreResult<u64>;
+    /// The Autotask database the bridge works on; `None` before the first credential save.
+    async fn get_database_identity(&self) -> StoreResult<Option<Versioned<DatabaseIdentity>>>;
+    /// Returns the new version; versioned like the settings.
+    async fn put_database_identity(
+        &self,
+        identity: &DatabaseIdentity,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
 }

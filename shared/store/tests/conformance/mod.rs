@@ -52,6 +52,8 @@ macro_rules! conformance_suite {
         conformance_suite!(@cases $fixture;
             settings_create_update_and_stale_conflict,
             settings_race_has_one_winner,
+            pause_switch_is_versioned_and_apart_from_the_settings,
+            database_identity_is_versioned,
             lease_race_has_one_winner,
             lease_of_crashed_holder_is_taken_after_ttl,
             lease_renew_and_release_only_by_holder,

@@ -40,6 +40,10 @@ pub(super) const GSI1: &str = "GSI1";
 /// Partition and sort keys of each item type.
 pub(super) mod key {
     pub const SETTINGS: (&str, &str) = ("SETTINGS", "SETTINGS");
+    /// Beside the settings, in their partition.
+    pub const PAUSE: (&str, &str) = ("SETTINGS", "PAUSE");
+    /// Beside the settings, in their partition.
+    pub const DATABASE: (&str, &str) = ("SETTINGS", "DATABASE");
     pub const MAPPINGS_PK: &str = "MAPPINGS";
     pub const TENANT_MAPPING_SK: &str = "MAPPING";
     pub const CONTRACTS_SK: &str = "CONTRACTS";

@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS usage_reports (
 /// Kinds of single versioned documents in the `documents` table.
 mod kind {
     pub const SETTINGS: &str = "settings";
+    pub const PAUSE: &str = "pause";
+    pub const DATABASE: &str = "database";
     pub const CURSOR: &str = "cursor";
     /// Before schema 4 only: alert tickets have their own table since.
     pub const ALERT_TICKET: &str = "alert_ticket";
