@@ -250,3 +250,20 @@ pub async fn release(
     }
     Ok(released)
 }
+
+/// A held company as the config API shows it (`GET /plan`, `GET /accounts`, the
+/// deletion forecast): `None` when nothing is held.
+pub fn held_json(mapping: &CustomerMapping) -> Option<serde_json::Value> {
+    let held = mapping.held.as_ref()?;
+    let lines: Vec<String> = held.actions.iter().map(super::describe).collect();
+    Some(json!({
+        "company_id": mapping.company_id,
+        "tenant_id": mapping.tenant_id,
+        "held_at": held.held_at,
+        "actions": held.actions,
+        "lines": lines,
+        "released": held.is_released(),
+        "released_at": held.released_at,
+        "released_by": held.released_by,
+    }))
+}

@@ -22,7 +22,7 @@ pub use describe::describe;
 pub use gather::{
     Companies, Company, CompanyContracts, Gathered, company_names, gather, primary_contacts,
 };
-pub use guard::{Release, clear as clear_holds, hold, release};
+pub use guard::{Release, clear as clear_holds, held_json, hold, release};
 pub use manual::{ProvisionError, provision_company};
 pub use plan::plan;
 pub use provisioner::Provisioner;
