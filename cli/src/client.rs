@@ -72,6 +72,10 @@ impl ApiClient {
         self.send(Method::POST, path, None).await
     }
 
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Result<Value, ClientError> {
         self.send(Method::DELETE, path, None).await
     }
