@@ -666,6 +666,9 @@ pub struct Guarded {
     /// go ahead this run, and ones with nothing left to deprovision (services returned).
     /// Their hold is dropped once their actions are applied.
     pub cleared: Vec<i64>,
+    /// Held or released companies the planner skipped this run (a tenant that could not be read, a
+    /// guarded tenant): their hold stays as stored, neither counted nor dropped.
+    pub untouched: Vec<i64>,
     /// Companies whose deprovisioning was new, held or released this run, and the limit.
     pub deprovisioning: usize,
     pub limit: usize,
@@ -691,11 +694,18 @@ pub fn guard_deprovisioning(
     let mut new = Vec::new();
     let mut still_held = Vec::new();
     let mut cleared = Vec::new();
+    let mut untouched = Vec::new();
     for (i, plan) in plans.iter().enumerate() {
         let hold = holds.get(&plan.company_id);
         if !deprovisions(plan) {
-            if hold.is_some() {
-                cleared.push(plan.company_id);
+            match hold {
+                // Skipped this run (e.g. its tenant could not be read): nothing was
+                // decided, so the hold stays as it is.
+                Some(_) if plan.skips().next().is_some() => {
+                    untouched.push(plan.company_id);
+                }
+                Some(_) => cleared.push(plan.company_id),
+                None => {}
             }
             continue;
         }
@@ -731,6 +741,7 @@ pub fn guard_deprovisioning(
     Guarded {
         held,
         cleared,
+        untouched,
         deprovisioning: counted,
         limit,
     }

@@ -1131,6 +1131,12 @@ mod guard {
             cleared: Vec<i64>,
         }
         let many = |n: i64| (1..=n).map(starting).collect::<Vec<_>>();
+        let skipped = |company: i64| Plan {
+            company_id: company,
+            actions: vec![Action::Skip {
+                reason: SkipReason::TenantStateUnknown,
+            }],
+        };
         let cases = vec![
             Case {
                 name: "at the limit everything goes ahead",
@@ -1197,6 +1203,14 @@ mod guard {
                 cleared: vec![1, 2, 3],
             },
             Case {
+                name: "a held or released company the planner skipped keeps its hold untouched",
+                plans: vec![skipped(1), starting(2), skipped(3)],
+                holds: vec![hold(1, false), hold(3, true)],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![],
+            },
+            Case {
                 name: "a hold with nothing left to deprovision is cleared",
                 plans: vec![switching(1), starting(2)],
                 holds: vec![hold(1, false)],
@@ -1212,6 +1226,12 @@ mod guard {
                 guard_deprovisioning(&mut plans, &holds, case.mapped, HoldThreshold::default());
             assert_eq!(ids(&guarded.held), case.held, "{}: held", case.name);
             assert_eq!(guarded.cleared, case.cleared, "{}: cleared", case.name);
+            let untouched: Vec<i64> = holds
+                .keys()
+                .copied()
+                .filter(|c| !case.held.contains(c) && !case.cleared.contains(c))
+                .collect();
+            assert_eq!(guarded.untouched, untouched, "{}: untouched", case.name);
             for plan in &plans {
                 let held = case.held.contains(&plan.company_id);
                 assert_eq!(

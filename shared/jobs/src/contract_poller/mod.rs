@@ -317,6 +317,7 @@ impl Run<'_> {
         let kept = provisioning::clear_holds(self.ctx, &guarded, self.dry_run, summary).await?;
         let mut held: Vec<i64> = guarded.held.iter().map(|p| p.company_id).collect();
         held.extend(kept);
+        held.extend(&guarded.untouched);
         held.sort_unstable();
         Ok(Some(held))
     }
