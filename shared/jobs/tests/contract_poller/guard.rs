@@ -218,3 +218,23 @@ async fn a_few_vanishing_contracts_are_deprovisioned_at_once() {
     }
     assert!(world.audit("deprovisioning.held").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_dry_run_shows_what_would_be_held_and_records_nothing() {
+    let (world, _tenants) = start().await;
+    let trigger = bridge_jobs::Trigger::Schedule {
+        name: "poll".into(),
+    };
+    let dry = bridge_jobs::contract_poller::run(&world.ctx, &trigger, true)
+        .await
+        .expect("dry run");
+    assert!(
+        dry.plan
+            .iter()
+            .any(|l| l.starts_with("company 300: held: set the quotas")),
+        "{:?}",
+        dry.plan
+    );
+    assert!(!held(&world, 300).await);
+    assert!(world.audit("deprovisioning.held").await.is_empty());
+}
