@@ -161,7 +161,22 @@ pub async fn execute(
             if as_json {
                 return Ok(pretty(&Value::Array(items)));
             }
-            return Ok(plan_text(&items));
+            // Held deprovisioning, from the forecast (which lists it without planning
+            // every customer again).
+            let forecast = client.get("/deprovisioning/forecast?days=0").await?;
+            let held: Vec<Value> = list_of(forecast.get("held").unwrap_or(&Value::Null))
+                .iter()
+                .filter(|h| company.is_none_or(|id| h.get("company_id") == Some(&json!(id))))
+                .cloned()
+                .collect();
+            let held = held_text(Some(&Value::Array(held)))
+                .map(|h| {
+                    format!(
+                        "\n\ndeprovisioning held by the blast-radius guard (bridge release):\n{h}"
+                    )
+                })
+                .unwrap_or_default();
+            return Ok(format!("{}{held}", plan_text(&items)));
         }
         Request::Tickets { company } => {
             let path = match company {

@@ -423,6 +423,15 @@ async fn release_lets_held_deprovisioning_go_ahead() {
         )),
         "{forecast}"
     );
+    let plan = run(Request::Plan {
+        company: Some(LITWARE),
+    })
+    .await
+    .expect("plan");
+    assert!(
+        plan.contains("deprovisioning held by the blast-radius guard"),
+        "{plan}"
+    );
     let released = run(Request::Release {
         company: Some(LITWARE),
     })
