@@ -31,6 +31,8 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge mappings unmap COMPANY
   bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
   bridge forecast [--days N]
+  bridge release (--company ID | --all)  let deprovisioning the blast-radius guard held go
+                                     ahead (the next contract poller run applies it)
   bridge plan [--company ID]         what the next quota push would change, per customer
   bridge tickets [--company ID]      alerts and their tickets (state, last action), and skipped alerts
   bridge jobs                        every job: on or off, schedules, last run, last error
@@ -102,6 +104,10 @@ pub enum Request {
     Forecast {
         days: Option<u32>,
     },
+    /// Held deprovisioning to release: one company, or `None` for every held one.
+    Release {
+        company: Option<i64>,
+    },
     Plan {
         company: Option<i64>,
     },
@@ -161,7 +167,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--company",
     "--reason",
 ];
-const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json"];
+const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json", "--all"];
 const CLIENT_FLAGS: &[&str] = &["--state", "--url", "--token", "--region", "--json"];
 
 /// The words and flags of one command line, before they are given meaning.
@@ -337,6 +343,14 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
             },
             &["--days"],
         ),
+        ["release"] => {
+            let company = match (p.value("--company"), p.has("--all")) {
+                (Some(c), false) => Some(company(&c)?),
+                (None, true) => None,
+                _ => return Err("release takes either --company ID or --all".into()),
+            };
+            (Request::Release { company }, &["--company", "--all"])
+        }
         ["plan"] => {
             let company = match p.value("--company") {
                 Some(c) => Some(company(&c)?),
@@ -431,6 +445,23 @@ mod tests {
         assert!(err("mappings unmap abc").contains("COMPANY must be"));
         assert!(err("config get --days 3").contains("config get does not take --days"));
         assert!(err("frobnicate").contains("unknown command"));
+        assert!(err("release").contains("--company ID or --all"));
+        assert!(err("release --all --company 3").contains("either"));
+        assert!(err("release --company x").contains("COMPANY must be"));
+        assert_eq!(
+            parse_line("release --company 174").map(|c| match c {
+                Command::Client(_, r) => r,
+                _ => Request::Jobs,
+            }),
+            Ok(Request::Release { company: Some(174) })
+        );
+        assert_eq!(
+            parse_line("release --all").map(|c| match c {
+                Command::Client(_, r) => r,
+                _ => Request::Jobs,
+            }),
+            Ok(Request::Release { company: None })
+        );
         assert!(err("credentials set github f.json").contains("autotask or acronis"));
     }
 

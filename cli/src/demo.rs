@@ -149,6 +149,7 @@ pub async fn seed_settings(store: &dyn Store) -> anyhow::Result<bool> {
     for (company_id, tenant_id, _) in DEMO_MAPPINGS {
         store
             .put_mapping(&CustomerMapping {
+                held: None,
                 company_id: *company_id,
                 tenant_id: (*tenant_id).to_owned(),
                 origin: MappingOrigin::Manual,

@@ -142,6 +142,17 @@ pub async fn execute(
             }
             return Ok(forecast_table(&answer));
         }
+        Request::Release { company } => {
+            let body = match company {
+                Some(id) => json!({"companies": [id]}),
+                None => json!({"all": true}),
+            };
+            let answer = client.post_json("/deprovisioning/release", &body).await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(release_text(&answer));
+        }
         Request::Plan { company } => {
             let items = match company {
                 Some(id) => list_of(&client.get(&format!("/plan?company={id}")).await?).to_vec(),
@@ -150,7 +161,22 @@ pub async fn execute(
             if as_json {
                 return Ok(pretty(&Value::Array(items)));
             }
-            return Ok(plan_text(&items));
+            // Held deprovisioning, from the forecast (which lists it without planning
+            // every customer again).
+            let forecast = client.get("/deprovisioning/forecast?days=0").await?;
+            let held: Vec<Value> = list_of(forecast.get("held").unwrap_or(&Value::Null))
+                .iter()
+                .filter(|h| company.is_none_or(|id| h.get("company_id") == Some(&json!(id))))
+                .cloned()
+                .collect();
+            let held = held_text(Some(&Value::Array(held)))
+                .map(|h| {
+                    format!(
+                        "\n\ndeprovisioning held by the blast-radius guard (bridge release):\n{h}"
+                    )
+                })
+                .unwrap_or_default();
+            return Ok(format!("{}{held}", plan_text(&items)));
         }
         Request::Tickets { company } => {
             let path = match company {
@@ -532,7 +558,67 @@ fn audit_table(answer: &Value) -> String {
     out
 }
 
+/// The held deprovisioning, one line per held action, or `None` when nothing is held.
+fn held_text(held: Option<&Value>) -> Option<String> {
+    let held = held.and_then(Value::as_array).filter(|h| !h.is_empty())?;
+    let mut out = String::new();
+    for h in held {
+        let state = if h.get("released") == Some(&Value::Bool(true)) {
+            "released, applied by the next contract poller run"
+        } else {
+            "held"
+        };
+        out.push_str(&format!(
+            "company {} (tenant {}), {state} since {}:\n",
+            cell(h.get("company_id")),
+            cell(h.get("tenant_id")),
+            cell(h.get("held_at"))
+        ));
+        for line in h
+            .get("lines")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push_str(&format!("  {}\n", line.as_str().unwrap_or_default()));
+        }
+    }
+    Some(out)
+}
+
+fn release_text(answer: &Value) -> String {
+    let released: Vec<String> = list_of(answer.get("released").unwrap_or(&Value::Null))
+        .iter()
+        .map(|c| cell(Some(c)))
+        .collect();
+    let mut out = if released.is_empty() {
+        "nothing released: no held company matched\n".to_owned()
+    } else {
+        format!(
+            "released companies {}: the next contract poller run applies their deprovisioning\n",
+            released.join(", ")
+        )
+    };
+    match held_text(answer.get("held")) {
+        Some(held) => {
+            out.push_str("still held:\n");
+            out.push_str(&held);
+        }
+        None => out.push_str("nothing else is held\n"),
+    }
+    out
+}
+
 fn forecast_table(answer: &Value) -> String {
+    let held = held_text(answer.get("held"))
+        .map(|h| {
+            format!("\n\ndeprovisioning held by the blast-radius guard (bridge release):\n{h}")
+        })
+        .unwrap_or_default();
+    format!("{}{held}", forecast_due(answer))
+}
+
+fn forecast_due(answer: &Value) -> String {
     let due = list_of(answer);
     let days = cell(answer.get("days"));
     if due.is_empty() {

@@ -438,3 +438,77 @@ async fn plan_and_tickets_print_per_customer() {
         "company 175 only: {listed}"
     );
 }
+
+#[tokio::test]
+async fn release_lets_held_deprovisioning_go_ahead() {
+    use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
+    use bridge_core::provisioning::{Action, DeprovisioningHold};
+    let state = TempState::new("op-release");
+    let running = demo_runner(&state, false).await;
+    let client = connect(&local(&state)).await.expect("client");
+    let run = |request: Request| {
+        let client = client.clone();
+        async move { execute(&client, &request, false).await }
+    };
+    let nothing = run(Request::Release { company: None })
+        .await
+        .expect("release");
+    assert!(nothing.starts_with("nothing released"), "{nothing}");
+
+    running
+        .local
+        .ctx
+        .store
+        .put_mapping(&CustomerMapping {
+            company_id: LITWARE,
+            tenant_id: LITWARE_TENANT.into(),
+            origin: MappingOrigin::Automatic,
+            created_at: chrono::Utc::now(),
+            no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
+            held: Some(DeprovisioningHold {
+                held_at: chrono::Utc::now(),
+                actions: vec![Action::ZeroQuotas {
+                    tenant_id: LITWARE_TENANT.into(),
+                }],
+                released_at: None,
+                released_by: None,
+            }),
+        })
+        .await
+        .expect("held mapping");
+    let forecast = run(Request::Forecast { days: Some(30) })
+        .await
+        .expect("forecast");
+    assert!(
+        forecast.contains(&format!(
+            "set the quotas of tenant {LITWARE_TENANT} to zero"
+        )),
+        "{forecast}"
+    );
+    let plan = run(Request::Plan {
+        company: Some(LITWARE),
+    })
+    .await
+    .expect("plan");
+    assert!(
+        plan.contains("deprovisioning held by the blast-radius guard"),
+        "{plan}"
+    );
+    let released = run(Request::Release {
+        company: Some(LITWARE),
+    })
+    .await
+    .expect("release");
+    assert!(
+        released.starts_with(&format!("released companies {LITWARE}")),
+        "{released}"
+    );
+    let forecast = run(Request::Forecast { days: Some(30) })
+        .await
+        .expect("forecast");
+    assert!(
+        forecast.contains("released, applied by the next contract poller run"),
+        "{forecast}"
+    );
+}

@@ -637,6 +637,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     let started = Utc::now() - Duration::days(25);
     env.store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: 175,
             tenant_id: CONTOSO.into(),
             origin: MappingOrigin::Automatic,
@@ -657,6 +658,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     // A sub-partner's tenant is never deleted, whatever its mapping holds.
     env.store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: 176,
             tenant_id: WINGTIP_RESELLER.into(),
             origin: MappingOrigin::Manual,

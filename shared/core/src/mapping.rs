@@ -6,6 +6,7 @@
 //! ticket fields an Acronis alert type gets. They are validated with the rest of the
 //! settings (`crate::validation`).
 
+use crate::provisioning::DeprovisioningHold;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,10 @@ pub struct CustomerMapping {
     /// answers show it always.
     #[serde(default, skip_serializing_if = "MappedTenantKind::is_customer")]
     pub tenant_kind: MappedTenantKind,
+    /// Deprovisioning held by the blast-radius guard; stored only while held, so records
+    /// without it read as not held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<DeprovisioningHold>,
 }
 
 impl CustomerMapping {

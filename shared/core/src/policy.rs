@@ -12,8 +12,10 @@ use crate::catalog::{self, Unit};
 use crate::contracts::{ItemKind, OfferingItemRef, ServiceMap};
 use crate::hash::json_fingerprint;
 use crate::mapping::{PublicCloudMappings, ServiceMapping, StorageMapping, StorageRow};
-use crate::provisioning::{DeprovisioningPolicy, PricingMode, ProvisioningPolicy, TenantNaming};
-use crate::settings::{self, AccountBasis, Deprovisioning, Provisioning, Settings};
+use crate::provisioning::{
+    DeprovisioningPolicy, HoldThreshold, PricingMode, ProvisioningPolicy, TenantNaming,
+};
+use crate::settings::{self, AccountBasis, Provisioning, Settings};
 
 /// Everything the planners decide with, read once per run.
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ pub struct Policy {
     pub service_map: ServiceMap,
     pub provisioning: ProvisioningPolicy,
     pub deprovisioning: DeprovisioningPolicy,
+    /// The blast-radius guard's threshold.
+    pub hold_above: HoldThreshold,
     /// Infra id of the storage new tenants get when no contract holds storage;
     /// `None` = the partner's default (the first storage Acronis offers).
     pub default_storage: Option<String>,
@@ -75,6 +79,7 @@ impl Policy {
                 },
             },
             deprovisioning: deprovisioning(&s.deprovisioning),
+            hold_above: s.deprovisioning.hold_above,
             default_storage: s.provisioning.default_storage.clone(),
             free_items: free_items(s),
             storage_locations: storage_locations(s),
@@ -106,7 +111,19 @@ struct Decisive<'a> {
     storage_mappings: &'a [StorageMapping],
     public_cloud_mappings: &'a PublicCloudMappings,
     provisioning: &'a Provisioning,
-    deprovisioning: &'a Deprovisioning,
+    deprovisioning: DecisiveDeprovisioning,
+}
+
+/// The deprovisioning settings that change what a sweep decides per company. The
+/// blast-radius threshold is left out: it decides over a run's plans, changes no
+/// snapshot, and so needs no sweep when it changes.
+#[derive(Serialize)]
+struct DecisiveDeprovisioning {
+    set_quotas_to_zero: bool,
+    disable_customer: bool,
+    disable_after_days: u32,
+    delete_customer: bool,
+    delete_after_days: u32,
 }
 
 /// A fingerprint of the settings the poller decides with (billing switch, mappings,
@@ -121,7 +138,13 @@ pub fn fingerprint(s: &Settings) -> String {
         storage_mappings: &s.storage_mappings,
         public_cloud_mappings: &s.public_cloud_mappings,
         provisioning: &s.provisioning,
-        deprovisioning: &s.deprovisioning,
+        deprovisioning: DecisiveDeprovisioning {
+            set_quotas_to_zero: s.deprovisioning.set_quotas_to_zero,
+            disable_customer: s.deprovisioning.disable_customer,
+            disable_after_days: s.deprovisioning.disable_after_days,
+            delete_customer: s.deprovisioning.delete_customer,
+            delete_after_days: s.deprovisioning.delete_after_days,
+        },
     })
 }
 

@@ -583,5 +583,169 @@ pub fn deletion_forecast(
     forecast
 }
 
+// ---------------------------------------------------------------------------------------
+// Blast-radius guard
+// ---------------------------------------------------------------------------------------
+
+/// A company's deprovisioning held by the blast-radius guard, kept on its mapping.
+///
+/// While held, none of the company's deprovisioning actions is applied, the start of
+/// its clock included: a company that has not started deprovisioning keeps
+/// `no_services_since` unset, one whose clock already ran keeps it unchanged. Days
+/// therefore count from the run that applies the released actions, never from the run
+/// that held them, so a release never makes a disable or delete due at once that the
+/// hold would have pushed back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeprovisioningHold {
+    /// The first run that held the company (kept while it stays held).
+    pub held_at: DateTime<Utc>,
+    /// The actions the latest run held.
+    pub actions: Vec<Action>,
+    /// Set by an operator's release: the next run applies the actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_by: Option<String>,
+}
+
+impl DeprovisioningHold {
+    pub fn is_released(&self) -> bool {
+        self.released_at.is_some()
+    }
+}
+
+/// The guard's threshold: a run holds its deprovisioning when more companies than the
+/// larger of `companies` and `percent` % of the mapped ones (rounded down) would start
+/// or continue it.
+///
+/// It is the settings' `deprovisioning.hold_above`; a document without it reads with
+/// the default, 5 companies and 10 %.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HoldThreshold {
+    pub companies: u32,
+    pub percent: u32,
+}
+
+impl Default for HoldThreshold {
+    fn default() -> Self {
+        Self {
+            companies: 5,
+            percent: 10,
+        }
+    }
+}
+
+impl HoldThreshold {
+    /// How many companies a run may deprovision at once.
+    pub fn limit(&self, mapped: usize) -> usize {
+        let share = mapped.saturating_mul(self.percent as usize) / 100;
+        share.max(self.companies as usize)
+    }
+}
+
+/// Actions the guard counts and holds: the ones that take something from a customer or
+/// start the clock that will.
+pub fn is_deprovisioning(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::ZeroQuotas { .. }
+            | Action::StartDeprovisioningClock { .. }
+            | Action::DisableTenant { .. }
+            | Action::DeleteTenant { .. }
+    )
+}
+
+/// What the guard decided for a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guarded {
+    /// Companies held this run, with the actions taken out of their plans.
+    pub held: Vec<Plan>,
+    /// Companies with a stored hold that no longer applies: released ones whose actions
+    /// go ahead this run, and ones with nothing left to deprovision (services returned).
+    /// Their hold is dropped once their actions are applied.
+    pub cleared: Vec<i64>,
+    /// Held or released companies the planner skipped this run (a tenant that could not be read, a
+    /// guarded tenant): their hold stays as stored, neither counted nor dropped.
+    pub untouched: Vec<i64>,
+    /// Companies whose deprovisioning was new, held or released this run, and the limit.
+    pub deprovisioning: usize,
+    pub limit: usize,
+}
+
+/// The blast-radius guard over one run's plans.
+///
+/// `holds` is each company's stored hold. A released company's actions go ahead and
+/// are not counted. A company still held stays held (its actions are taken out), and is
+/// counted. The other companies with deprovisioning actions go ahead only when, counted
+/// with the held ones, they are no more than `threshold.limit(mapped)`; otherwise they
+/// are held too. Held actions are removed from `plans`; other actions (a trial switch,
+/// an enable, a skip) stay.
+pub fn guard_deprovisioning(
+    plans: &mut [Plan],
+    holds: &std::collections::BTreeMap<i64, DeprovisioningHold>,
+    mapped: usize,
+    threshold: HoldThreshold,
+) -> Guarded {
+    let limit = threshold.limit(mapped);
+    let deprovisions = |p: &Plan| p.actions.iter().any(is_deprovisioning);
+    let mut counted = 0;
+    let mut new = Vec::new();
+    let mut still_held = Vec::new();
+    let mut cleared = Vec::new();
+    let mut untouched = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let hold = holds.get(&plan.company_id);
+        if !deprovisions(plan) {
+            match hold {
+                // Skipped this run (e.g. its tenant could not be read): nothing was
+                // decided, so the hold stays as it is.
+                Some(_) if plan.skips().next().is_some() => {
+                    untouched.push(plan.company_id);
+                }
+                Some(_) => cleared.push(plan.company_id),
+                None => {}
+            }
+            continue;
+        }
+        match hold {
+            Some(h) if h.is_released() => cleared.push(plan.company_id),
+            Some(_) => {
+                counted += 1;
+                still_held.push(i);
+            }
+            None => {
+                counted += 1;
+                new.push(i);
+            }
+        }
+    }
+    let mut to_hold = still_held;
+    if counted > limit {
+        to_hold.extend(new);
+        to_hold.sort_unstable();
+    }
+    let held = to_hold
+        .into_iter()
+        .map(|i| {
+            let plan = &mut plans[i];
+            let (taken, kept) = plan.actions.drain(..).partition(is_deprovisioning);
+            plan.actions = kept;
+            Plan {
+                company_id: plan.company_id,
+                actions: taken,
+            }
+        })
+        .collect();
+    Guarded {
+        held,
+        cleared,
+        untouched,
+        deprovisioning: counted,
+        limit,
+    }
+}
+
 #[cfg(test)]
 mod tests;

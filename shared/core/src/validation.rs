@@ -13,6 +13,10 @@ use std::ops::RangeInclusive;
 
 /// Bounds of the deprovisioning day counts (ten years).
 pub const DEPROVISIONING_DAYS: RangeInclusive<u32> = 1..=3650;
+/// Bounds of the blast-radius guard's company count.
+pub const HOLD_ABOVE_COMPANIES: RangeInclusive<u32> = 0..=100_000;
+/// Bounds of the blast-radius guard's share of the mapped companies.
+pub const HOLD_ABOVE_PERCENT: RangeInclusive<u32> = 0..=100;
 /// Bounds of the ticket re-opening window.
 pub const REOPEN_WINDOW_DAYS: RangeInclusive<u32> = 0..=365;
 /// Bounds of the custom billing month's first day (every month has it).
@@ -195,6 +199,16 @@ fn deprovisioning(settings: &Settings, problems: &mut Problems) {
         "deprovisioning.delete_after_days",
         d.delete_after_days,
         DEPROVISIONING_DAYS,
+    );
+    problems.in_range(
+        "deprovisioning.hold_above.companies",
+        d.hold_above.companies,
+        HOLD_ABOVE_COMPANIES,
+    );
+    problems.in_range(
+        "deprovisioning.hold_above.percent",
+        d.hold_above.percent,
+        HOLD_ABOVE_PERCENT,
     );
     if d.disable_customer && d.delete_customer && d.delete_after_days < d.disable_after_days {
         problems.push(

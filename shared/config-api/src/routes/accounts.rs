@@ -231,6 +231,7 @@ pub async fn get(
                     "origin": m.origin,
                     "created_at": m.created_at,
                     "no_services_since": m.no_services_since,
+                    "held": bridge_jobs::provisioning::held_json(m),
                     "tenant": tenants.get(&m.tenant_id),
                     "quota_push": push.filter(|p| p.tenant_id == m.tenant_id).map(|p| json!({
                         "pushed_at": p.pushed_at,

@@ -145,6 +145,7 @@ pub async fn put(
     let tenant_kind = check_mappable(&acronis, &tenant_id, &ours).await?;
 
     let mapping = CustomerMapping {
+        held: None,
         company_id,
         tenant_id: tenant_id.clone(),
         origin: MappingOrigin::Manual,

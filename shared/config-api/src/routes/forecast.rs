@@ -1,6 +1,7 @@
 //! `GET /deprovisioning/forecast?days=N`: the tenants the bridge will delete within N
 //! days (or is already due to), with their disable and delete dates. Deleting destroys
-//! the customer's backups; this is how the MSP sees it coming.
+//! the customer's backups; this is how the MSP sees it coming. `held` lists the companies
+//! whose deprovisioning the blast-radius guard holds.
 
 use crate::ApiState;
 use crate::auth::Caller;
@@ -10,6 +11,7 @@ use crate::routes::envelope::current_or_default;
 use axum::Json;
 use axum::extract::{Query, State};
 use bridge_core::provisioning::{ClockedMapping, deletion_forecast};
+use bridge_jobs::provisioning::held_json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,8 +36,11 @@ pub async fn get(
         Some(_) => return Err(ApiError::field("days", format!("must be 0..={MAX_DAYS}"))),
     };
     let settings = current_or_default(state.ctx.store.get_settings().await?).value;
-    let mappings: Vec<ClockedMapping> = all_mappings(&state)
-        .await?
+    let all = all_mappings(&state).await?;
+    // Held companies: their deprovisioning waits for an operator's release, so the
+    // dates below (if their clock runs) are not reached while they stay held.
+    let held: Vec<Value> = all.values().filter_map(held_json).collect();
+    let mappings: Vec<ClockedMapping> = all
         .into_values()
         // A sub-partner's tenant is never deleted (a clock left from an earlier
         // customer mapping of the company does not count).
@@ -52,5 +57,6 @@ pub async fn get(
         "days": days,
         "delete_customer": settings.deprovisioning.delete_customer,
         "items": items,
+        "held": held,
     })))
 }

@@ -17,6 +17,7 @@ mod params;
 mod pause;
 pub(crate) mod picklists;
 mod plan;
+mod release;
 mod save;
 mod service_mappings;
 mod services;
@@ -89,6 +90,7 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::PUT, "/alert-mappings", alert_mappings::put),
         endpoint(Method::GET, "/audit", audit::get),
         endpoint(Method::GET, "/deprovisioning/forecast", forecast::get),
+        endpoint(Method::POST, "/deprovisioning/release", release::post),
         endpoint(Method::GET, "/plan", plan::get),
         endpoint(Method::GET, "/tickets", tickets::get),
         endpoint(Method::GET, "/jobs", jobs::list),

@@ -1,6 +1,7 @@
 //! `GET /plan`: what the next quota push and the next usage report would change, per
 //! mapped customer (item, from, to, why), and why a customer or a line would be skipped
-//! — computed by the very planners the jobs run, without changing anything.
+//! — computed by the very planners the jobs run, without changing anything. `held`
+//! lists the deprovisioning the blast-radius guard holds until an operator releases it.
 
 use crate::ApiState;
 use crate::auth::Caller;
@@ -12,6 +13,7 @@ use axum::extract::{Query, State};
 use bridge_core::mapping::SUB_PARTNER_LEFT_ALONE;
 use bridge_core::policy::Policy;
 use bridge_core::text::bounded;
+use bridge_jobs::provisioning::held_json;
 use bridge_jobs::quota_push::plan_company;
 use bridge_jobs::usage_report::{self, CompanyUsage, Unplanned};
 use serde::Deserialize;
@@ -59,6 +61,16 @@ pub async fn get(
     let policy = Policy::from_settings(&settings);
     let two_way = settings.features.two_way_sync;
     let acronis = state.ctx.acronis().await?;
+    // Deprovisioning the blast-radius guard holds: every held company (or the one asked
+    // for), whatever page this is.
+    let held: Vec<Value> = match company {
+        Some(_) => mappings.iter().filter_map(held_json).collect(),
+        None => crate::routes::accounts::all_mappings(&state)
+            .await?
+            .values()
+            .filter_map(held_json)
+            .collect(),
+    };
     let mut items = Vec::new();
     for mapping in mappings {
         let usage = usage_json(
@@ -137,6 +149,7 @@ pub async fn get(
         "billing": settings.features.billing,
         "two_way_sync": two_way,
         "items": items,
+        "held": held,
         "next_page_token": next_page_token,
     })))
 }

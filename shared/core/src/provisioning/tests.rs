@@ -1034,3 +1034,234 @@ fn plan_serialises_with_tagged_actions() {
         "manual provisioning: map the company with the mapping API"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Blast-radius guard
+// ---------------------------------------------------------------------------------------
+
+mod guard {
+    use super::super::*;
+    use chrono::TimeZone;
+    use std::collections::BTreeMap;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap()
+    }
+
+    fn tenant(company: i64) -> String {
+        format!("t{company}")
+    }
+
+    /// A company starting deprovisioning: quotas to zero, clock started.
+    fn starting(company: i64) -> Plan {
+        Plan {
+            company_id: company,
+            actions: vec![
+                Action::ZeroQuotas {
+                    tenant_id: tenant(company),
+                },
+                Action::StartDeprovisioningClock {
+                    tenant_id: tenant(company),
+                    since: at(),
+                },
+            ],
+        }
+    }
+
+    fn disabling(company: i64) -> Plan {
+        Plan {
+            company_id: company,
+            actions: vec![Action::DisableTenant {
+                tenant_id: tenant(company),
+            }],
+        }
+    }
+
+    fn switching(company: i64) -> Plan {
+        Plan {
+            company_id: company,
+            actions: vec![Action::SwitchToProduction {
+                tenant_id: tenant(company),
+            }],
+        }
+    }
+
+    fn hold(company: i64, released: bool) -> (i64, DeprovisioningHold) {
+        (
+            company,
+            DeprovisioningHold {
+                held_at: at(),
+                actions: starting(company).actions,
+                released_at: released.then(at),
+                released_by: released.then(|| "operator".into()),
+            },
+        )
+    }
+
+    fn ids(plans: &[Plan]) -> Vec<i64> {
+        plans.iter().map(|p| p.company_id).collect()
+    }
+
+    #[test]
+    fn the_limit_is_the_larger_of_the_count_and_the_share() {
+        let default = HoldThreshold::default();
+        for (mapped, limit) in [(0, 5), (10, 5), (59, 5), (60, 6), (100, 10), (1000, 100)] {
+            assert_eq!(default.limit(mapped), limit, "{mapped} mapped");
+        }
+        let strict = HoldThreshold {
+            companies: 0,
+            percent: 0,
+        };
+        assert_eq!(strict.limit(1000), 0);
+        let share_only = HoldThreshold {
+            companies: 0,
+            percent: 50,
+        };
+        assert_eq!(share_only.limit(7), 3, "rounded down");
+    }
+
+    #[test]
+    fn table() {
+        struct Case {
+            name: &'static str,
+            plans: Vec<Plan>,
+            holds: Vec<(i64, DeprovisioningHold)>,
+            mapped: usize,
+            held: Vec<i64>,
+            cleared: Vec<i64>,
+        }
+        let many = |n: i64| (1..=n).map(starting).collect::<Vec<_>>();
+        let skipped = |company: i64| Plan {
+            company_id: company,
+            actions: vec![Action::Skip {
+                reason: SkipReason::TenantStateUnknown,
+            }],
+        };
+        let cases = vec![
+            Case {
+                name: "at the limit everything goes ahead",
+                plans: many(5),
+                holds: vec![],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![],
+            },
+            Case {
+                name: "one above the limit holds every deprovisioning company",
+                plans: many(6),
+                holds: vec![],
+                mapped: 20,
+                held: vec![1, 2, 3, 4, 5, 6],
+                cleared: vec![],
+            },
+            Case {
+                name: "the share of many mapped companies raises the limit",
+                plans: many(9),
+                holds: vec![],
+                mapped: 90,
+                held: vec![],
+                cleared: vec![],
+            },
+            Case {
+                name: "disables count like starts",
+                plans: (1..=6).map(disabling).collect(),
+                holds: vec![],
+                mapped: 20,
+                held: vec![1, 2, 3, 4, 5, 6],
+                cleared: vec![],
+            },
+            Case {
+                name: "other actions are neither counted nor held",
+                plans: (1..=10).map(switching).chain([starting(11)]).collect(),
+                holds: vec![],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![],
+            },
+            Case {
+                name: "a held company stays held below the limit until released",
+                plans: many(2),
+                holds: vec![hold(1, false)],
+                mapped: 20,
+                held: vec![1],
+                cleared: vec![],
+            },
+            Case {
+                name: "held companies count: with them the new ones exceed the limit",
+                plans: many(7),
+                holds: vec![hold(1, false), hold(2, false), hold(3, false)],
+                mapped: 20,
+                held: vec![1, 2, 3, 4, 5, 6, 7],
+                cleared: vec![],
+            },
+            Case {
+                name: "released companies go ahead and are not counted",
+                plans: many(8),
+                holds: vec![hold(1, true), hold(2, true), hold(3, true)],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![1, 2, 3],
+            },
+            Case {
+                name: "a held or released company the planner skipped keeps its hold untouched",
+                plans: vec![skipped(1), starting(2), skipped(3)],
+                holds: vec![hold(1, false), hold(3, true)],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![],
+            },
+            Case {
+                name: "a hold with nothing left to deprovision is cleared",
+                plans: vec![switching(1), starting(2)],
+                holds: vec![hold(1, false)],
+                mapped: 20,
+                held: vec![],
+                cleared: vec![1],
+            },
+        ];
+        for case in cases {
+            let mut plans = case.plans.clone();
+            let holds: BTreeMap<_, _> = case.holds.into_iter().collect();
+            let guarded =
+                guard_deprovisioning(&mut plans, &holds, case.mapped, HoldThreshold::default());
+            assert_eq!(ids(&guarded.held), case.held, "{}: held", case.name);
+            assert_eq!(guarded.cleared, case.cleared, "{}: cleared", case.name);
+            let untouched: Vec<i64> = holds
+                .keys()
+                .copied()
+                .filter(|c| !case.held.contains(c) && !case.cleared.contains(c))
+                .collect();
+            assert_eq!(guarded.untouched, untouched, "{}: untouched", case.name);
+            for plan in &plans {
+                let held = case.held.contains(&plan.company_id);
+                assert_eq!(
+                    plan.actions.iter().any(is_deprovisioning),
+                    !held
+                        && case.plans.iter().any(|p| p.company_id == plan.company_id
+                            && p.actions.iter().any(is_deprovisioning)),
+                    "{}: company {} keeps its deprovisioning actions only when not held",
+                    case.name,
+                    plan.company_id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn held_actions_are_taken_out_and_the_rest_stays() {
+        let mut plans: Vec<Plan> = (1..=6).map(starting).collect();
+        plans[0].actions.push(Action::Skip {
+            reason: SkipReason::TenantStateUnknown,
+        });
+        let guarded =
+            guard_deprovisioning(&mut plans, &BTreeMap::new(), 10, HoldThreshold::default());
+        assert_eq!(guarded.held[0], starting(1));
+        assert_eq!(
+            plans[0].actions,
+            vec![Action::Skip {
+                reason: SkipReason::TenantStateUnknown
+            }]
+        );
+        assert_eq!((guarded.deprovisioning, guarded.limit), (6, 5));
+    }
+}

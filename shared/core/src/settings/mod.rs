@@ -15,6 +15,7 @@ use crate::catalog;
 use crate::mapping::{
     AlertMapping, MappedTarget, PublicCloudMappings, ServiceMapping, StorageMapping,
 };
+use crate::provisioning::HoldThreshold;
 use crate::validation::SettingsErrors;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,9 @@ pub struct Deprovisioning {
     /// "Delete the customer" after `delete_after_days`; destroys its backups.
     pub delete_customer: bool,
     pub delete_after_days: u32,
+    /// The blast-radius guard: a run that would deprovision more companies than this
+    /// holds those actions until an operator releases them.
+    pub hold_above: HoldThreshold,
 }
 
 impl Default for Deprovisioning {
@@ -142,6 +146,7 @@ impl Default for Deprovisioning {
             disable_after_days: 10,
             delete_customer: false,
             delete_after_days: 30,
+            hold_above: HoldThreshold::default(),
         }
     }
 }

@@ -57,6 +57,27 @@ fn defaults_are_the_guides() {
 }
 
 #[test]
+fn saved_settings_without_the_guard_read_with_its_default() {
+    let parsed = Settings::parse(
+        r#"{"deprovisioning": {"set_quotas_to_zero": true, "disable_customer": false,
+            "disable_after_days": 10, "delete_customer": false, "delete_after_days": 30}}"#,
+    )
+    .expect("valid");
+    assert_eq!(
+        parsed.deprovisioning.hold_above,
+        crate::provisioning::HoldThreshold {
+            companies: 5,
+            percent: 10
+        }
+    );
+    let parsed =
+        Settings::parse(r#"{"deprovisioning": {"hold_above": {"percent": 20}}}"#).expect("valid");
+    assert_eq!(parsed.deprovisioning.hold_above.companies, 5);
+    assert_eq!(parsed.deprovisioning.hold_above.percent, 20);
+    assert!(Settings::parse(r#"{"deprovisioning": {"hold_above": {"share": 20}}}"#).is_err());
+}
+
+#[test]
 fn an_empty_document_and_missing_fields_take_the_defaults() {
     assert_eq!(Settings::parse("{}"), Ok(Settings::default()));
     let parsed =
@@ -117,6 +138,14 @@ fn each_rule_reports_its_field() {
             vec![
                 "deprovisioning.disable_after_days",
                 "deprovisioning.delete_after_days",
+            ],
+        ),
+        (
+            "the blast-radius guard's share is a percentage",
+            json!({"deprovisioning": {"hold_above": {"companies": 100001, "percent": 101}}}),
+            vec![
+                "deprovisioning.hold_above.companies",
+                "deprovisioning.hold_above.percent",
             ],
         ),
         (

@@ -64,6 +64,7 @@ pub async fn bridge(
     for i in 1..=mapped {
         store
             .put_mapping(&CustomerMapping {
+                held: None,
                 company_id: i as i64,
                 tenant_id: generated_customer_id(i),
                 origin: MappingOrigin::Manual,

@@ -30,6 +30,11 @@ pub struct PollCursor {
     pub payg_labels: BTreeMap<String, String>,
     /// Companies whose change event could not be sent; the next run sends them again.
     pub unannounced: Vec<i64>,
+    /// Companies whose deprovisioning the blast-radius guard holds: every poll reads
+    /// them again, so a release is applied (and services that return clear the hold)
+    /// within a minute, not at the nightly sweep.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<i64>,
     /// `bridge_core::policy::fingerprint` of the settings the last run used; a
     /// different one makes the next run a sweep.
     pub settings: Option<String>,

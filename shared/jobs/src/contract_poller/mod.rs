@@ -198,6 +198,7 @@ impl Run<'_> {
                 let changes = reader::detect_changes(autotask, cursor, summary).await?;
                 let mut companies = changes.companies;
                 companies.extend(pending.keys());
+                companies.extend(&cursor.held);
                 let inputs = reader::read_companies(autotask, &companies, today, summary).await?;
                 let mut mappings = BTreeMap::new();
                 for &company in &companies {
@@ -253,8 +254,12 @@ impl Run<'_> {
             mappings,
             pending,
         };
-        self.provision(companies, policy, autotask, acronis, now, summary)
+        let held = self
+            .provision(companies, policy, autotask, acronis, now, summary)
             .await?;
+        if let Some(held) = held {
+            cursor.held = held;
+        }
 
         // 4. Change events, then the cursor.
         let nightly = match mode {
@@ -272,7 +277,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Gathers what the planner needs, plans every company, applies the plans.
+    /// Gathers what the planner needs, plans every company, guards and applies the
+    /// plans. Returns the companies still held afterwards (`None`: nothing was planned,
+    /// the held ones stay as they were).
     async fn provision(
         &self,
         companies: Companies<'_>,
@@ -281,12 +288,22 @@ impl Run<'_> {
         acronis: &AcronisClient,
         now: DateTime<Utc>,
         summary: &mut JobSummary,
-    ) -> Result<(), JobError> {
+    ) -> Result<Option<Vec<i64>>, JobError> {
         if companies.contracts.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let gathered = provisioning::gather(autotask, acronis, companies, policy, summary).await?;
-        let plans = provisioning::plan(&gathered, policy, now);
+        let mut plans = provisioning::plan(&gathered, policy, now);
+        let guarded = provisioning::hold(
+            self.ctx,
+            &gathered,
+            &mut plans,
+            policy,
+            now,
+            self.dry_run,
+            summary,
+        )
+        .await?;
         Applier {
             ctx: self.ctx,
             acronis,
@@ -296,7 +313,13 @@ impl Run<'_> {
             dry_run: self.dry_run,
         }
         .apply(&gathered, &plans, summary)
-        .await
+        .await?;
+        let kept = provisioning::clear_holds(self.ctx, &guarded, self.dry_run, summary).await?;
+        let mut held: Vec<i64> = guarded.held.iter().map(|p| p.company_id).collect();
+        held.extend(kept);
+        held.extend(&guarded.untouched);
+        held.sort_unstable();
+        Ok(Some(held))
     }
 
     /// One event per company whose snapshot changed, one per mapped company of a sweep

@@ -10,6 +10,7 @@ mod actions;
 mod apply;
 mod describe;
 mod gather;
+mod guard;
 mod manual;
 mod plan;
 mod provisioner;
@@ -21,6 +22,7 @@ pub use describe::describe;
 pub use gather::{
     Companies, Company, CompanyContracts, Gathered, company_names, gather, primary_contacts,
 };
+pub use guard::{Release, clear as clear_holds, held_json, hold, release};
 pub use manual::{ProvisionError, provision_company};
 pub use plan::plan;
 pub use provisioner::Provisioner;

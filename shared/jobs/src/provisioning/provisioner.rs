@@ -368,6 +368,7 @@ impl<'a> Provisioner<'a> {
     /// Writes the mapping (both directions, one transaction), then drops the record.
     async fn map(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
         let mapping = CustomerMapping {
+            held: None,
             company_id: new.company_id,
             tenant_id: tenant_id.to_owned(),
             origin: self.origin,

@@ -53,6 +53,7 @@ async fn acme(world: &World) -> String {
     world
         .store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: ACME,
             tenant_id: tenant.clone(),
             origin: MappingOrigin::Manual,

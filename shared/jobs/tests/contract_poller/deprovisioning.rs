@@ -31,6 +31,7 @@ fn deprovisioning() -> Deprovisioning {
         disable_after_days: 10,
         delete_customer: true,
         delete_after_days: 30,
+        hold_above: Default::default(),
     }
 }
 
@@ -163,6 +164,7 @@ async fn a_sub_partner_customer_mapped_by_hand_is_deprovisioned_like_a_direct_on
     world
         .store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: 192,
             tenant_id: customer.clone(),
             origin: MappingOrigin::Manual,
@@ -214,6 +216,7 @@ async fn a_company_mapped_to_a_sub_partner_is_never_deprovisioned() {
         world
             .store
             .put_mapping(&CustomerMapping {
+                held: None,
                 company_id: company,
                 tenant_id: tenant.clone(),
                 origin: MappingOrigin::Manual,
@@ -398,6 +401,7 @@ async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping()
     world
         .store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: 195,
             tenant_id: tenant.clone(),
             origin: MappingOrigin::Manual,

@@ -5,6 +5,7 @@ mod demo;
 mod deprovisioning;
 mod dynamo;
 mod events;
+mod guard;
 mod payg_udf;
 mod provisioning;
 mod resilience;

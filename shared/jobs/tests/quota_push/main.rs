@@ -445,6 +445,7 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
     world
         .store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: 101,
             tenant_id: existing.clone(),
             origin: MappingOrigin::Manual,
@@ -490,6 +491,7 @@ async fn a_company_mapped_to_a_sub_partner_is_skipped_and_its_tenant_never_touch
     world
         .store
         .put_mapping(&CustomerMapping {
+            held: None,
             company_id: WINGTIP,
             tenant_id: reseller.clone(),
             origin: MappingOrigin::Manual,

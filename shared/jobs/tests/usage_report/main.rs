@@ -515,6 +515,7 @@ async fn a_sub_partner_is_billed_the_sum_of_its_customers_less_those_mapped_on_t
         world
             .store
             .put_mapping(&CustomerMapping {
+                held: None,
                 company_id: company,
                 tenant_id: tenant.clone(),
                 origin: MappingOrigin::Manual,

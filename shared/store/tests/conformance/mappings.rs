@@ -202,3 +202,47 @@ pub async fn mapping_list_pages_in_company_order(store: SharedStore) {
         "{err:?}"
     );
 }
+
+pub async fn mapping_keeps_a_deprovisioning_hold(store: SharedStore) {
+    use bridge_core::provisioning::{Action, DeprovisioningHold};
+    let t1 = "44444444-4444-4444-8444-444444444444";
+    let mut held = mapping(4, t1);
+    held.held = Some(DeprovisioningHold {
+        held_at: t0(),
+        actions: vec![
+            Action::ZeroQuotas {
+                tenant_id: t1.into(),
+            },
+            Action::StartDeprovisioningClock {
+                tenant_id: t1.into(),
+                since: t0(),
+            },
+        ],
+        released_at: None,
+        released_by: None,
+    });
+    store.put_mapping(&held).await.expect("hold");
+    assert_eq!(
+        store.get_mapping_by_company(4).await.expect("get"),
+        Some(held.clone())
+    );
+    assert_eq!(
+        store.get_mapping_by_tenant(t1).await.expect("get"),
+        Some(held.clone())
+    );
+    let mut released = held.clone();
+    if let Some(h) = released.held.as_mut() {
+        h.released_at = Some(t0() + secs(60));
+        h.released_by = Some("operator".into());
+    }
+    store.put_mapping(&released).await.expect("release");
+    let listed = store.list_mappings(10, None).await.expect("list");
+    assert_eq!(listed.items, vec![released.clone()]);
+    // Clearing the hold stores a record without it again.
+    let cleared = mapping(4, t1);
+    store.put_mapping(&cleared).await.expect("clear");
+    assert_eq!(
+        store.get_mapping_by_company(4).await.expect("get"),
+        Some(cleared)
+    );
+}

@@ -64,6 +64,7 @@ macro_rules! conformance_suite {
             mapping_both_directions_remap_conflict_delete,
             mapping_race_for_one_tenant_has_one_winner,
             mapping_list_pages_in_company_order,
+            mapping_keeps_a_deprovisioning_hold,
             cursors_are_versioned,
             alert_tickets_create_and_versioned_update,
             alert_tickets_intent_then_ticket_race_has_one_winner,
@@ -128,6 +129,7 @@ fn secs(n: i64) -> TimeDelta {
 
 fn mapping(company_id: i64, tenant_id: &str) -> CustomerMapping {
     CustomerMapping {
+        held: None,
         company_id,
         tenant_id: tenant_id.to_owned(),
         origin: MappingOrigin::Manual,
