@@ -413,25 +413,13 @@ async fn in_the_demo_a_contract_change_reaches_the_quota_and_the_terminal() {
     assert_eq!(answer.status(), 200);
 
     // The first runs' reports came before; the push of the change names it.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let event = tokio::time::timeout_at(deadline, reports.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no report of the change in time:\n{}", seen.join("\n")))
-            .expect("channel open");
-        let RunnerEvent::Run(report) = event else {
-            continue;
-        };
-        let lines = report.lines().join("\n");
-        if report.job == "quota-push"
-            && report.trigger == "change: company 176"
-            && lines.contains("pw_base_servers: 2 → 3")
-        {
-            break;
-        }
-        seen.push(lines);
-    }
+    wait_for_report(
+        &mut reports,
+        "quota-push",
+        "change: company 176",
+        "pw_base_servers: 2 → 3",
+    )
+    .await;
     assert_eq!(quota("pw_base_servers"), json!(3));
 }
 
@@ -538,24 +526,43 @@ async fn in_the_demo_a_usage_change_reaches_the_payg_contract_and_the_terminal()
         .await
         .expect("run now");
     assert_eq!(answer.status(), 200);
+    wait_for_report(
+        &mut reports,
+        "usage-report",
+        "manual",
+        "contract service 904 (pw_base_o365_seats): 12 -> 15 units",
+    )
+    .await;
+    assert_eq!(seats(), Some(15));
+}
+
+/// Waits (up to 30 s) for the runner's report of `job` run by `trigger` whose lines
+/// contain `line`; panics with every other report seen meanwhile.
+async fn wait_for_report(
+    reports: &mut tokio::sync::broadcast::Receiver<RunnerEvent>,
+    job: &str,
+    trigger: &str,
+    line: &str,
+) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut seen = Vec::new();
     loop {
         let event = tokio::time::timeout_at(deadline, reports.recv())
             .await
-            .unwrap_or_else(|_| panic!("no report of the usage in time:\n{}", seen.join("\n")))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no {job} report with {line:?} in time:\n{}",
+                    seen.join("\n")
+                )
+            })
             .expect("channel open");
         let RunnerEvent::Run(report) = event else {
             continue;
         };
         let lines = report.lines().join("\n");
-        if report.job == "usage-report"
-            && report.trigger == "manual"
-            && lines.contains("contract service 904 (pw_base_o365_seats): 12 -> 15 units")
-        {
-            break;
+        if report.job == job && report.trigger == trigger && lines.contains(line) {
+            return;
         }
         seen.push(lines);
     }
-    assert_eq!(seats(), Some(15));
 }

@@ -17,8 +17,6 @@ use bridge_core::mapping::{ServiceMapping, ServiceRef};
 use bridge_core::settings::{Features, Settings};
 use bridge_jobs::{Clock, SystemClock, Trigger, contract_poller, run_job};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
@@ -36,65 +34,9 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     if let Ok(n) = std::env::var(CHILD) {
-        return runtime.block_on(serve_simulators(n.parse()?));
+        return runtime.block_on(support::serve(simulators::scenario::generate(n.parse()?)));
     }
     runtime.block_on(bench())
-}
-
-/// The child: both simulators with the generated scenario, until stdin closes.
-async fn serve_simulators(companies: usize) -> anyhow::Result<()> {
-    let scenario = simulators::scenario::generate(companies);
-    let autotask = simulators::autotask::start(scenario.autotask).await?;
-    let acronis = simulators::acronis::start(scenario.acronis).await?;
-    println!(
-        "ready {} {} {}",
-        autotask.zone_lookup_url(),
-        autotask.base_url(),
-        acronis.base_url()
-    );
-    tokio::task::spawn_blocking(|| {
-        let mut sink = Vec::new();
-        let _ = std::io::stdin().read_to_end(&mut sink);
-    })
-    .await?;
-    Ok(())
-}
-
-struct Simulators {
-    child: Child,
-    zone_lookup: String,
-    acronis: String,
-}
-
-impl Drop for Simulators {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_simulators() -> anyhow::Result<Simulators> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .env(CHILD, COMPANIES.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let ["ready", zone_lookup, _autotask, acronis] = parts.as_slice() else {
-        anyhow::bail!("the simulators did not start: {line:?}");
-    };
-    Ok(Simulators {
-        zone_lookup: (*zone_lookup).to_owned(),
-        acronis: (*acronis).to_owned(),
-        child,
-    })
 }
 
 /// The simulator's request counts since the last reset: `(total, GET, other)`.
@@ -113,7 +55,7 @@ async fn acronis_requests(http: &reqwest::Client, base: &str) -> anyhow::Result<
 
 async fn bench() -> anyhow::Result<()> {
     let started = Instant::now();
-    let sims = start_simulators()?;
+    let sims = support::start_child(CHILD, COMPANIES)?;
     let http = reqwest::Client::new();
     let bridge = support::bridge(
         "quota",

@@ -28,8 +28,6 @@ use serde_json::{Value, json};
 use simulators::acronis::{GENERATED_STORAGE_ID, generated_customer_id};
 use simulators::autotask::{CATALOGUE, PAYG_UDF};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
@@ -65,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         Err(_) => TENANTS,
     };
     if let Ok(n) = std::env::var(CHILD) {
-        return runtime.block_on(serve_simulators(n.parse()?));
+        return runtime.block_on(support::serve(payg_scenario(n.parse()?)));
     }
     runtime.block_on(bench(tenants))
 }
@@ -122,64 +120,6 @@ fn payg_scenario(tenants: usize) -> simulators::scenario::Scenario {
         }
     }
     scenario
-}
-
-/// The child: both simulators with the PAYG scenario, until stdin closes.
-async fn serve_simulators(tenants: usize) -> anyhow::Result<()> {
-    let scenario = payg_scenario(tenants);
-    let autotask = simulators::autotask::start(scenario.autotask).await?;
-    let acronis = simulators::acronis::start(scenario.acronis).await?;
-    println!(
-        "ready {} {} {}",
-        autotask.zone_lookup_url(),
-        autotask.base_url(),
-        acronis.base_url()
-    );
-    tokio::task::spawn_blocking(|| {
-        let mut sink = Vec::new();
-        let _ = std::io::stdin().read_to_end(&mut sink);
-    })
-    .await?;
-    Ok(())
-}
-
-struct Simulators {
-    child: Child,
-    zone_lookup: String,
-    autotask: String,
-    acronis: String,
-}
-
-impl Drop for Simulators {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_simulators(tenants: usize) -> anyhow::Result<Simulators> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .env(CHILD, tenants.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let ["ready", zone_lookup, autotask, acronis] = parts.as_slice() else {
-        anyhow::bail!("the simulators did not start: {line:?}");
-    };
-    Ok(Simulators {
-        zone_lookup: (*zone_lookup).to_owned(),
-        autotask: (*autotask).to_owned(),
-        acronis: (*acronis).to_owned(),
-        child,
-    })
 }
 
 /// A simulator's requests since its log was last cleared.
@@ -261,7 +201,7 @@ struct Measured {
 async fn measure(
     ctx: &bridge_jobs::Context,
     http: &reqwest::Client,
-    sims: &Simulators,
+    sims: &support::ChildSimulators,
 ) -> anyhow::Result<Measured> {
     support::reset_peak();
     let started = Instant::now();
@@ -366,7 +306,7 @@ fn report(name: &str, run: &Measured, expected: &Expected) -> Vec<String> {
 
 async fn bench(tenants: usize) -> anyhow::Result<()> {
     let started = Instant::now();
-    let sims = start_simulators(tenants)?;
+    let sims = support::start_child(CHILD, tenants)?;
     let http = reqwest::Client::new();
     let bridge = support::bridge(
         "usage",

@@ -109,3 +109,67 @@ pub fn status_mib(field: &str) -> u64 {
 pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+/// Both simulators running in a child process (this bench binary started again), so
+/// the memory a bench prints is the bridge's alone. Stopped when dropped.
+pub struct ChildSimulators {
+    child: std::process::Child,
+    pub zone_lookup: String,
+    pub autotask: String,
+    pub acronis: String,
+}
+
+impl Drop for ChildSimulators {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts this binary again with `env_var` set to `n`; the child calls [`serve`].
+pub fn start_child(env_var: &str, n: usize) -> anyhow::Result<ChildSimulators> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe()?)
+        .env(env_var, n.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let ["ready", zone_lookup, autotask, acronis] = parts.as_slice() else {
+        anyhow::bail!("the simulators did not start: {line:?}");
+    };
+    Ok(ChildSimulators {
+        zone_lookup: (*zone_lookup).to_owned(),
+        autotask: (*autotask).to_owned(),
+        acronis: (*acronis).to_owned(),
+        child,
+    })
+}
+
+/// The child's side: both simulators with `scenario`, their URLs on stdout, until the
+/// parent closes stdin.
+pub async fn serve(scenario: simulators::scenario::Scenario) -> anyhow::Result<()> {
+    use std::io::Read;
+    let autotask = simulators::autotask::start(scenario.autotask).await?;
+    let acronis = simulators::acronis::start(scenario.acronis).await?;
+    println!(
+        "ready {} {} {}",
+        autotask.zone_lookup_url(),
+        autotask.base_url(),
+        acronis.base_url()
+    );
+    tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+    })
+    .await?;
+    Ok(())
+}

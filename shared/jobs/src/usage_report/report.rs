@@ -6,7 +6,7 @@ use super::units::{self, Line, Outcome};
 use crate::{Context, JobError, JobRun, JobSummary, stored};
 use acronis::AcronisClient;
 use bridge_core::contracts::{Billing, CompanySnapshot, Contribution, Origin};
-use bridge_core::mapping::{CustomerMapping, MappedTarget, MappedTenantKind};
+use bridge_core::mapping::{CustomerMapping, MappedTarget};
 use bridge_core::records::{JobErrorRecord, UsageDay, UsageLedgerEntry, UsageReport, Versioned};
 use bridge_core::settings::Settings;
 use bridge_core::text::bounded;
@@ -60,7 +60,7 @@ struct Customer {
 
 impl Customer {
     fn sub_partner(&self) -> bool {
-        self.mapping.tenant_kind == MappedTenantKind::SubPartner
+        self.mapping.is_sub_partner()
     }
 
     fn bills_public_cloud(&self, settings: &Settings) -> bool {
@@ -116,11 +116,10 @@ pub async fn gather(
     now: DateTime<Utc>,
     summary: &mut JobSummary,
 ) -> Result<Gathered, JobError> {
-    let mut plans = Vec::new();
     let mut snapshots = stored::snapshots(ctx, scope.iter().map(|m| m.company_id)).await?;
     let own: BTreeSet<String> = all
         .values()
-        .filter(|m| m.tenant_kind != MappedTenantKind::SubPartner)
+        .filter(|m| !m.is_sub_partner())
         .map(|m| m.tenant_id.clone())
         .collect();
     let mut customers = Vec::new();
@@ -137,19 +136,18 @@ pub async fn gather(
             without_lines += 1;
             continue;
         };
-        let tenants = match mapping.tenant_kind {
-            MappedTenantKind::SubPartner => {
-                read::customers_under(acronis, &mapping.tenant_id, &own)
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "the customers under sub-partner {} could not be listed: {}",
-                            mapping.tenant_id,
-                            bounded(&e.to_string(), 300)
-                        )
-                    })
-            }
-            _ => Ok(vec![mapping.tenant_id.clone()]),
+        let tenants = if mapping.is_sub_partner() {
+            read::customers_under(acronis, &mapping.tenant_id, &own)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the customers under sub-partner {} could not be listed: {}",
+                        mapping.tenant_id,
+                        bounded(&e.to_string(), 300)
+                    )
+                })
+        } else {
+            Ok(vec![mapping.tenant_id.clone()])
         };
         customers.push(Customer {
             mapping,
@@ -173,7 +171,7 @@ pub async fn gather(
     summary.read("usage batches", reads.requests);
     let Some(period) = period else {
         return Ok(Gathered {
-            plans,
+            plans: Vec::new(),
             ledger: BTreeMap::new(),
             reads,
         });
@@ -197,18 +195,21 @@ pub async fn gather(
     }
 
     let as_of = period.as_of(now);
+    let mut plans = Vec::with_capacity(customers.len());
     for customer in &customers {
-        let storages = if customer.bills_public_cloud(settings) {
-            Some(storages_of(acronis, customer).await)
-        } else {
-            None
-        };
-        let outcome =
-            figures_of(customer, &reads, history.as_ref(), period).map(|(figures, notes)| {
-                let storages = match (&storages, customer.sub_partner()) {
-                    (Some(read), false) => read.values().next().cloned().flatten(),
-                    (Some(read), true) => aggregate_storages(read),
-                    (None, _) => None,
+        let outcome = match figures_of(customer, &reads, history.as_ref(), period) {
+            Err(unplanned) => Err(unplanned),
+            Ok((figures, notes)) => {
+                // Storages cost two requests per tenant: only for public cloud products.
+                let storages = if customer.bills_public_cloud(settings) {
+                    let read = storages_of(acronis, customer).await;
+                    if customer.sub_partner() {
+                        aggregate_storages(&read)
+                    } else {
+                        read.into_values().next().flatten()
+                    }
+                } else {
+                    None
                 };
                 let reported: Vec<_> = customer
                     .payg_contract_services()
@@ -230,8 +231,9 @@ pub async fn gather(
                     stale_after: Duration::hours(STALE_AFTER_HOURS),
                 });
                 plan.skipped.extend(notes);
-                plan
-            });
+                Ok(plan)
+            }
+        };
         plans.push(CompanyUsage {
             company_id: customer.mapping.company_id,
             tenant_id: customer.mapping.tenant_id.clone(),
@@ -412,6 +414,15 @@ pub async fn report(
     for company in &gathered.plans {
         notices.extend(describe(company, &mut run.summary));
         let Ok(plan) = &company.outcome else { continue };
+        let line = |contract_id, contract_service_id, what: &str, to_units, reason: &str| Line {
+            company_id: company.company_id,
+            contract_id,
+            contract_service_id,
+            what: what.to_owned(),
+            to_units,
+            reason: reason.to_owned(),
+            ledger: gathered.ledger.get(&contract_service_id).cloned(),
+        };
         for update in &plan.updates {
             if run.dry_run {
                 run.summary.plan_line(format!(
@@ -421,27 +432,23 @@ pub async fn report(
                     update.describe()
                 ));
             }
-            lines.push(Line {
-                company_id: company.company_id,
-                contract_id: update.contract_id,
-                contract_service_id: update.contract_service_id,
-                what: update.what.clone(),
-                to_units: update.to_units,
-                reason: update.reason.clone(),
-                ledger: gathered.ledger.get(&update.contract_service_id).cloned(),
-            });
+            lines.push(line(
+                update.contract_id,
+                update.contract_service_id,
+                &update.what,
+                update.to_units,
+                &update.reason,
+            ));
         }
         // A line already at its usage is re-read too: the snapshot may be a minute old.
         for confirmed in &plan.confirmed {
-            lines.push(Line {
-                company_id: company.company_id,
-                contract_id: confirmed.contract_id,
-                contract_service_id: confirmed.contract_service_id,
-                what: confirmed.what.clone(),
-                to_units: confirmed.units,
-                reason: "units already at the usage".into(),
-                ledger: gathered.ledger.get(&confirmed.contract_service_id).cloned(),
-            });
+            lines.push(line(
+                confirmed.contract_id,
+                confirmed.contract_service_id,
+                &confirmed.what,
+                confirmed.units,
+                "units already at the usage",
+            ));
         }
     }
     if run.dry_run {
