@@ -9,4 +9,6 @@ mod guard;
 mod payg_udf;
 mod provisioning;
 mod resilience;
+// Shared with the quota push, pause and usage tests, which use parts these do not.
+#[allow(dead_code)]
 mod support;

@@ -239,6 +239,52 @@ impl World {
         )
     }
 
+    /// The id of the contract service of `service` on `contract`.
+    pub fn contract_service(&self, contract: i64, service: i64) -> i64 {
+        self.autotask
+            .records("ContractServices")
+            .into_iter()
+            .find(|r| r["contractID"] == contract && r["serviceID"] == service)
+            .and_then(|r| r["id"].as_i64())
+            .unwrap_or_else(|| panic!("no service {service} on contract {contract}"))
+    }
+
+    /// The units of a contract service on the bridge's today, as the
+    /// ContractServiceUnits rows say.
+    pub fn units_today(&self, contract_service: i64) -> Option<i64> {
+        let today = self.today().to_string();
+        self.autotask
+            .records("ContractServiceUnits")
+            .into_iter()
+            .filter(|r| r["contractServiceID"] == contract_service)
+            .find(|r| {
+                let day = |f: &str| r[f].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
+                day("startDate").is_some_and(|s| s <= today)
+                    && day("endDate").is_some_and(|e| e >= today)
+            })
+            .and_then(|r| r["units"].as_i64())
+    }
+
+    /// As the MSP's staff change units in the Autotask console: a
+    /// ContractServiceAdjustment effective today, through the Autotask API.
+    pub async fn adjust_units(&self, contract: i64, contract_service: i64, change: i64) {
+        let autotask = self.ctx.autotask().await.expect("client");
+        autotask
+            .create_child(
+                "Contracts",
+                contract,
+                "ServiceAdjustments",
+                &json!({
+                    "contractID": contract,
+                    "contractServiceID": contract_service,
+                    "effectiveDate": format!("{}T00:00:00Z", self.today()),
+                    "unitChange": change,
+                }),
+            )
+            .await
+            .expect("adjustment");
+    }
+
     /// Creates a tenant through the Acronis API (as an operator would); its id.
     pub async fn acronis_tenant(&self, name: &str, kind: &str, parent: &str) -> String {
         let kind = match kind {

@@ -95,35 +95,6 @@ async fn last_run_dry(world: &World, job: &str) -> bool {
         .dry_run
 }
 
-/// As the MSP's staff change units in the Autotask console: a ContractServiceAdjustment.
-async fn adjust(world: &World, contract_service: i64, change: i64) {
-    let autotask = world.ctx.autotask().await.expect("client");
-    autotask
-        .create_child(
-            "Contracts",
-            CONTRACT,
-            "ServiceAdjustments",
-            &json!({
-                "contractID": CONTRACT,
-                "contractServiceID": contract_service,
-                "effectiveDate": format!("{}T00:00:00Z", world.today()),
-                "unitChange": change,
-            }),
-        )
-        .await
-        .expect("adjustment");
-}
-
-fn servers_service(world: &World) -> i64 {
-    world
-        .autotask
-        .records("ContractServices")
-        .into_iter()
-        .find(|r| r["contractID"] == CONTRACT && r["serviceID"] == SERVERS)
-        .and_then(|r| r["id"].as_i64())
-        .expect("the servers line")
-}
-
 #[tokio::test]
 async fn a_paused_bridge_reads_and_plans_but_writes_nothing_until_resumed() {
     let mut world = World::start(quota_settings()).await;
@@ -181,7 +152,9 @@ async fn a_paused_bridge_reads_and_plans_but_writes_nothing_until_resumed() {
     assert_eq!(servers(&world), Some(json!(2)));
 
     // Staff add a server in Autotask; the (running) poller takes it into its snapshot.
-    adjust(&world, servers_service(&world), 1).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 1)
+        .await;
     world.poll().await;
     world.drain_events();
 

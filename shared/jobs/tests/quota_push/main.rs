@@ -6,7 +6,6 @@
 #[allow(dead_code)]
 mod support;
 
-use autotask::AutotaskClient;
 use bridge_core::events::CompanyContractsChanged;
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin, ServiceMapping};
 use bridge_core::settings::{PeriodType, Settings};
@@ -78,25 +77,6 @@ fn quota(world: &World, tenant: &str, name: &str) -> (Value, Value, Value) {
     )
 }
 
-/// As the MSP's staff change units in the Autotask console: a ContractServiceAdjustment.
-async fn adjust(world: &World, contract_service: i64, change: i64) {
-    let autotask: AutotaskClient = world.ctx.autotask().await.expect("client");
-    autotask
-        .create_child(
-            "Contracts",
-            CONTRACT,
-            "ServiceAdjustments",
-            &json!({
-                "contractID": CONTRACT,
-                "contractServiceID": contract_service,
-                "effectiveDate": format!("{}T00:00:00Z", world.today()),
-                "unitChange": change,
-            }),
-        )
-        .await
-        .expect("adjustment");
-}
-
 /// Sets an item's quota by hand in Acronis, as an operator in the Acronis console.
 async fn set_by_hand(world: &World, tenant: &str, name: &str, value: u64) {
     let acronis = world.ctx.acronis().await.expect("client");
@@ -119,32 +99,6 @@ async fn set_by_hand(world: &World, tenant: &str, name: &str, value: u64) {
         })
         .await
         .expect("set by hand");
-}
-
-/// The units of a contract service today, as the ContractServiceUnits rows say.
-fn units_on(world: &World, contract_service: i64) -> Option<i64> {
-    let today = world.today().to_string();
-    world
-        .autotask
-        .records("ContractServiceUnits")
-        .into_iter()
-        .filter(|r| r["contractServiceID"] == contract_service)
-        .find(|r| {
-            let day = |f: &str| r[f].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
-            day("startDate").is_some_and(|s| s <= today)
-                && day("endDate").is_some_and(|e| e >= today)
-        })
-        .and_then(|r| r["units"].as_i64())
-}
-
-fn servers_service(world: &World) -> i64 {
-    world
-        .autotask
-        .records("ContractServices")
-        .into_iter()
-        .find(|r| r["contractID"] == CONTRACT && r["serviceID"] == SERVERS)
-        .and_then(|r| r["id"].as_i64())
-        .expect("the servers line")
 }
 
 #[tokio::test]
@@ -177,7 +131,9 @@ async fn contract_units_become_hard_quotas_and_a_unit_change_follows_within_one_
     assert_eq!((idle.planned, idle.applied), (0, 0), "{idle}");
 
     // Staff add a server in Autotask; the next poll announces Acme; the push follows.
-    adjust(&world, servers_service(&world), 1).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 1)
+        .await;
     world.poll().await;
     let events = world.drain_events();
     assert_eq!(events.len(), 1, "{events:?}");
@@ -261,13 +217,13 @@ async fn two_way_sync_follows_each_side_and_autotask_wins_a_conflict() {
         })
         .await;
     push(&world, Trigger::Manual).await;
-    let line = servers_service(&world);
+    let line = world.contract_service(CONTRACT, SERVERS);
 
     // Only Acronis changed: the contract follows, through an adjustment.
     set_by_hand(&world, &tenant, "pw_base_servers", 4).await;
     let pushed = push(&world, Trigger::Manual).await;
     assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
-    let units = units_on(&world, line);
+    let units = world.units_today(line);
     assert_eq!(units, Some(4), "{:?}", pushed.plan);
     assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(4));
     assert_eq!(world.audit("contract_units.changed").await.len(), 1);
@@ -281,7 +237,7 @@ async fn two_way_sync_follows_each_side_and_autotask_wins_a_conflict() {
     // day of the first changes that day's unit row in place, which only the nightly
     // sweep sees; see docs/contract-poller.md.)
     world.advance_days(1);
-    adjust(&world, line, -1).await;
+    world.adjust_units(CONTRACT, line, -1).await;
     world.poll().await;
     world.drain_events();
     push(&world, Trigger::Manual).await;
@@ -290,12 +246,12 @@ async fn two_way_sync_follows_each_side_and_autotask_wins_a_conflict() {
     // Both changed: Autotask wins, and the conflict is audited.
     world.advance_days(1);
     set_by_hand(&world, &tenant, "pw_base_servers", 9).await;
-    adjust(&world, line, 2).await;
+    world.adjust_units(CONTRACT, line, 2).await;
     world.poll().await;
     world.drain_events();
     push(&world, Trigger::Manual).await;
     assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(5));
-    assert_eq!(units_on(&world, line), Some(5));
+    assert_eq!(world.units_today(line), Some(5));
     assert_eq!(world.audit("quota.sync_conflict").await.len(), 1);
 }
 
@@ -303,7 +259,9 @@ async fn two_way_sync_follows_each_side_and_autotask_wins_a_conflict() {
 async fn a_426_and_a_429_storm_in_the_middle_of_a_push_still_converge() {
     let mut world = World::start(quota_settings()).await;
     let tenant = acme(&mut world).await;
-    adjust(&world, servers_service(&world), 4).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 4)
+        .await;
     world.poll().await;
     world.drain_events();
     let faults = &world.acronis.core().faults;
@@ -342,7 +300,9 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
     let tenant = acme(&mut world).await;
     push(&world, sweep()).await;
     // Two changes in one push: servers and the bundle (workstations, storage).
-    adjust(&world, servers_service(&world), 1).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 1)
+        .await;
     let bundle = world
         .autotask
         .records("ContractServiceBundles")
@@ -408,7 +368,9 @@ async fn two_pushes_at_once_reach_one_end_state_with_one_audit_per_change() {
     let mut world = World::start(quota_settings()).await;
     let tenant = acme(&mut world).await;
     push(&world, sweep()).await;
-    adjust(&world, servers_service(&world), 2).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 2)
+        .await;
     world.poll().await;
     let events = world.drain_events();
     let before = world.audit("quota.changed").await.len();
@@ -432,7 +394,9 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
     let tenant = acme(&mut world).await;
     push(&world, sweep()).await;
     // The event is lost.
-    adjust(&world, servers_service(&world), 1).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 1)
+        .await;
     world.poll().await;
     world.drain_events();
     // A customer whose existing tenant is mapped by hand (never pushed).
@@ -598,7 +562,10 @@ async fn quota_push_and_two_way_sync_on_dynamodb() {
     set_by_hand(&world, &tenant, "pw_base_servers", 5).await;
     let pushed = push(&world, Trigger::Manual).await;
     assert!(pushed.failed.is_empty(), "{}", notes(&pushed));
-    assert_eq!(units_on(&world, servers_service(&world)), Some(5));
+    assert_eq!(
+        world.units_today(world.contract_service(CONTRACT, SERVERS)),
+        Some(5)
+    );
     let idle = push(&world, sweep()).await;
     assert_eq!(idle.applied, 0, "{idle}");
 }

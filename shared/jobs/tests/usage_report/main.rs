@@ -102,33 +102,12 @@ fn guide_usage(world: &World, tenant: &str) {
     set_usage(world, tenant, "pw_base_storage_class2", 50 * GIB);
 }
 
-/// The contract service of `service` on `contract`.
-fn line(world: &World, contract: i64, service: i64) -> i64 {
-    world
-        .autotask
-        .records("ContractServices")
-        .into_iter()
-        .find(|r| r["contractID"] == contract && r["serviceID"] == service)
-        .and_then(|r| r["id"].as_i64())
-        .unwrap_or_else(|| panic!("no service {service} on contract {contract}"))
-}
-
 /// Units of a contract service on the bridge's today.
 fn units(world: &World, contract: i64, service: i64) -> i64 {
-    let cs = line(world, contract, service);
-    let today = world.today().to_string();
+    let cs = world.contract_service(contract, service);
     world
-        .autotask
-        .records("ContractServiceUnits")
-        .into_iter()
-        .filter(|r| r["contractServiceID"] == cs)
-        .find(|r| {
-            let day = |f: &str| r[f].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
-            day("startDate").is_some_and(|s| s <= today)
-                && day("endDate").is_some_and(|e| e >= today)
-        })
-        .and_then(|r| r["units"].as_i64())
-        .unwrap_or_else(|| panic!("no units row of {cs} on {today}"))
+        .units_today(cs)
+        .unwrap_or_else(|| panic!("no units row of {cs} on {}", world.today()))
 }
 
 /// Adjustments the simulator received since its log was last cleared.
@@ -323,7 +302,7 @@ async fn the_current_month_rolls_over_at_midnight_and_the_previous_month_is_repo
         "{:?}",
         december.plan
     );
-    let cs = line(&world, 10, WORKSTATIONS);
+    let cs = world.contract_service(10, WORKSTATIONS);
     assert_eq!(
         world
             .store
@@ -472,7 +451,7 @@ async fn prepaid_usage_is_never_written_until_the_contract_turns_payg() {
         .autotask
         .records("ContractServiceUnits")
         .into_iter()
-        .filter(|r| r["contractServiceID"] == line(&world, 10, WORKSTATIONS))
+        .filter(|r| r["contractServiceID"] == world.contract_service(10, WORKSTATIONS))
         .collect();
     assert!(
         rows.iter().any(|r| r["startDate"]
