@@ -126,6 +126,15 @@ impl AutotaskClient {
             .await
     }
 
+    /// Looks the zone up now, whatever is cached, and keeps the answer: the one way to
+    /// learn the database's `ci` when the client started in a saved zone. The lookup
+    /// needs no credentials and is not a call of the database's API.
+    pub async fn lookup_zone(&self) -> Result<ZoneInfo> {
+        let zone = self.discover_zone().await?;
+        self.inner.zone.replace(zone.clone()).await;
+        Ok(zone)
+    }
+
     /// The cached zone, without a lookup.
     pub async fn cached_zone(&self) -> Option<ZoneInfo> {
         self.inner.zone.cached().await

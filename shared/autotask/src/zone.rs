@@ -47,6 +47,11 @@ impl ZoneCache {
         }
     }
 
+    /// Keeps `zone` whatever was cached.
+    pub async fn replace(&self, zone: ZoneInfo) {
+        *self.current.lock().await = Some(zone);
+    }
+
     pub async fn cached(&self) -> Option<ZoneInfo> {
         self.current.lock().await.clone()
     }

@@ -305,6 +305,22 @@ pub struct DatabaseIdentity {
     pub recorded_at: DateTime<Utc>,
     /// The operator whose credential save recorded it.
     pub recorded_by: String,
+    /// Another database the saved credentials reach, while the operator has not decided
+    /// between going back and starting over; every job that writes stops meanwhile.
+    /// Stored only while there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<DatabaseMismatch>,
+}
+
+/// Credentials that reach another Autotask database than the recorded one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseMismatch {
+    pub ci: i64,
+    pub zone_url: String,
+    /// When it was first seen, and by whom (an operator's save or a job).
+    pub seen_at: DateTime<Utc>,
+    pub seen_by: String,
 }
 
 /// One finished run of a job.

@@ -2,7 +2,8 @@
 //!
 //! One narrow trait per record family ([`SettingsStore`], [`MappingStore`],
 //! [`SnapshotStore`], [`LeaseStore`], [`AuditStore`], [`LedgerStore`],
-//! [`AlertTicketStore`], [`JobRunStore`], [`QuotaSyncStore`], [`UsageHistoryStore`]), so a
+//! [`AlertTicketStore`], [`JobRunStore`], [`QuotaSyncStore`], [`UsageHistoryStore`],
+//! [`DatabaseResetStore`]), so a
 //! piece of code can say which records it touches; [`Store`] is all of them, for the
 //! jobs that hold an `Arc<dyn Store>`.
 //!
@@ -46,8 +47,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// `dyn Store` (or a `T: Store` bound) need no import beyond `Store` itself.
 pub mod prelude {
     pub use super::{
-        AlertTicketStore, AuditStore, JobRunStore, LeaseStore, LedgerStore, MappingStore,
-        QuotaSyncStore, SettingsStore, SnapshotStore, Store, UsageHistoryStore,
+        AlertTicketStore, AuditStore, DatabaseResetStore, JobRunStore, LeaseStore, LedgerStore,
+        MappingStore, QuotaSyncStore, SettingsStore, SnapshotStore, Store, UsageHistoryStore,
     };
 }
 
@@ -70,6 +71,7 @@ pub trait Store:
     + JobRunStore
     + QuotaSyncStore
     + UsageHistoryStore
+    + DatabaseResetStore
     + Send
     + Sync
 {
@@ -86,9 +88,24 @@ impl<T> Store for T where
         + JobRunStore
         + QuotaSyncStore
         + UsageHistoryStore
+        + DatabaseResetStore
         + Send
         + Sync
 {
+}
+
+/// Forgetting one Autotask database, when the operator starts over with another: its
+/// company ids, contract service ids and ticket ids mean nothing in the new one.
+#[async_trait]
+pub trait DatabaseResetStore: Send + Sync {
+    /// Deletes every customer mapping (both directions, with their deprovisioning
+    /// clocks and holds), contract snapshot, pending provisioning, cursor, quota sync,
+    /// usage ledger entry, usage report, alert ticket and skipped alert. Keeps the
+    /// settings, the pause switch, the database identity, the audit log, job statuses,
+    /// leases and usage days (what Acronis measured). Answers how many records of each
+    /// family went (families with none are absent). Not atomic: a failure part-way
+    /// leaves fewer records, and calling it again finishes the work.
+    async fn forget_database(&self) -> StoreResult<BTreeMap<String, u64>>;
 }
 
 /// The bridge's settings: one versioned document; and beside it the pause switch,

@@ -463,7 +463,7 @@ pub async fn alert_ticket_invalid_records_write_nothing(store: SharedStore) {
     }
 }
 
-fn skipped(alert: &str, at: DateTime<Utc>, reason: &str) -> SkippedAlert {
+pub(super) fn skipped(alert: &str, at: DateTime<Utc>, reason: &str) -> SkippedAlert {
     SkippedAlert::new(
         alert,
         Some("tenant-1"),

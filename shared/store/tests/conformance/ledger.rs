@@ -6,7 +6,7 @@ use super::*;
 use bridge_core::records::Versioned;
 use bridge_store::store::MAX_LEDGER_IDS;
 
-fn entry(contract_service_id: i64, period: &str, units: i64) -> UsageLedgerEntry {
+pub(super) fn entry(contract_service_id: i64, period: &str, units: i64) -> UsageLedgerEntry {
     UsageLedgerEntry {
         contract_service_id,
         period: period.to_owned(),

@@ -14,6 +14,7 @@ mod leases;
 mod ledger;
 mod mappings;
 mod quota_syncs;
+mod reset;
 mod settings;
 mod snapshots;
 mod usage_history;
@@ -25,6 +26,7 @@ pub use leases::*;
 pub use ledger::*;
 pub use mappings::*;
 pub use quota_syncs::*;
+pub use reset::*;
 pub use settings::*;
 pub use snapshots::*;
 pub use usage_history::*;
@@ -100,6 +102,7 @@ macro_rules! conformance_suite {
             usage_day_invalid_records_write_nothing,
             usage_reports_round_trip_batch_and_replace,
             usage_report_invalid_records_write_nothing,
+            forgetting_the_database_keeps_what_is_not_its,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

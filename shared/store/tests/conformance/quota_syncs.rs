@@ -20,7 +20,7 @@ fn base(name: &str, infra_id: Option<&str>, value: Option<u64>) -> QuotaBaseReco
 }
 
 /// A pushed record with bases on two storages and a failure.
-fn quota_sync(company_id: i64) -> QuotaSync {
+pub(super) fn quota_sync(company_id: i64) -> QuotaSync {
     QuotaSync {
         company_id,
         tenant_id: TENANT.to_owned(),

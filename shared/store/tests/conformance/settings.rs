@@ -130,6 +130,7 @@ pub async fn database_identity_is_versioned(store: SharedStore) {
         zone_url: "https://webservices15.autotask.net/ATServicesRest/".to_owned(),
         recorded_at: t0(),
         recorded_by: "ops@example.com".to_owned(),
+        mismatch: None,
     };
     assert_eq!(
         store

@@ -57,7 +57,7 @@ pub async fn contract_snapshots_are_versioned(store: SharedStore) {
     );
 }
 
-fn pending(company_id: i64) -> PendingProvisioning {
+pub(super) fn pending(company_id: i64) -> PendingProvisioning {
     PendingProvisioning {
         tenant: NewTenant {
             company_id,

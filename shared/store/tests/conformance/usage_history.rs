@@ -39,7 +39,7 @@ fn figure(name: &str, infra_id: Option<&str>, value: u64) -> UsageFigure {
 }
 
 /// What was read of `tenant` on day `n`, at noon; `value` tells records apart.
-fn usage_day(tenant: &str, n: u64, value: u64) -> UsageDay {
+pub(super) fn usage_day(tenant: &str, n: u64, value: u64) -> UsageDay {
     let day = day(n);
     UsageDay {
         tenant_id: tenant.to_owned(),
@@ -52,7 +52,7 @@ fn usage_day(tenant: &str, n: u64, value: u64) -> UsageDay {
     }
 }
 
-fn report(company_id: i64, written: u32) -> UsageReport {
+pub(super) fn report(company_id: i64, written: u32) -> UsageReport {
     UsageReport {
         company_id,
         tenant_id: tenant(company_id as usize),

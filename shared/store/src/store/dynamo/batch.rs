@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 
 use super::DynamoStore;
 use super::item::{Item, backend};
@@ -60,6 +60,34 @@ impl DynamoStore {
                         .build()
                         .map_err(|e| StoreError::backend("batch_write_item", e))?;
                     Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            send_until_processed(
+                "batch_write_item",
+                "items",
+                BATCH_WRITE_ATTEMPTS,
+                chunk,
+                |requests| self.batch_write_once(requests),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the items of `keys` (distinct), unconditionally, [`BATCH_WRITE_ITEMS`] per
+    /// call, one call after the other; absent keys are no error.
+    pub(super) async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
+        let mut keys = keys.into_iter().peekable();
+        while keys.peek().is_some() {
+            let chunk = keys
+                .by_ref()
+                .take(BATCH_WRITE_ITEMS)
+                .map(|key| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(key))
+                        .build()
+                        .map_err(|e| StoreError::backend("batch_write_item", e))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
             send_until_processed(

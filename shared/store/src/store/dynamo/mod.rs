@@ -13,6 +13,7 @@ mod leases;
 mod ledger;
 mod mappings;
 mod quota_syncs;
+mod reset;
 mod settings;
 mod snapshots;
 mod table;

@@ -11,6 +11,7 @@ mod leases;
 mod ledger;
 mod mappings;
 mod quota_syncs;
+mod reset;
 mod settings;
 mod snapshots;
 mod usage_history;
