@@ -148,6 +148,7 @@ impl From<JobError> for ApiError {
             JobError::Autotask(e) => upstream("Autotask", e),
             JobError::Acronis(e) => upstream("Acronis", e),
             JobError::Launch(message) => upstream("Lambda", message),
+            JobError::DatabaseChanged(message) => Self::new(StatusCode::CONFLICT, message),
             other => Self::internal(other),
         }
     }

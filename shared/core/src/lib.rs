@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod catalog;
 pub mod contracts;
 pub mod credentials;
+pub mod database;
 pub mod events;
 pub mod hash;
 pub mod mapping;

@@ -10,6 +10,7 @@ use bridge_store::events::{EventBridgeBus, EventBus};
 use bridge_store::secrets::{SecretSource, SecretsManagerSource};
 use bridge_store::store::{DynamoStore, Store};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// Environment variables a deployed function reads (set by `infra/template.yaml`).
@@ -37,6 +38,9 @@ pub struct Context {
     pub autotask_zone_lookup_url: String,
     autotask: Mutex<Option<(AutotaskCredentials, AutotaskClient)>>,
     acronis: Mutex<Option<(AcronisCredentials, AcronisClient)>>,
+    /// When this process last found the cached Autotask client in the recorded
+    /// database; forgotten with the client when the credentials change.
+    database_checked: Mutex<Option<Instant>>,
 }
 
 impl Context {
@@ -55,6 +59,7 @@ impl Context {
             autotask_zone_lookup_url: autotask_zone_lookup_url.into(),
             autotask: Mutex::new(None),
             acronis: Mutex::new(None),
+            database_checked: Mutex::new(None),
         }
     }
 
@@ -117,7 +122,21 @@ impl Context {
         config.zone_url = creds.zone_url.clone();
         let client = AutotaskClient::new(config)?;
         *cached = Some((creds, client.clone()));
+        *self.database_checked.lock().await = None;
         Ok(client)
+    }
+
+    /// Whether the current Autotask client was found in the recorded database less than
+    /// `within` ago.
+    pub(crate) async fn database_checked_within(&self, within: Duration) -> bool {
+        self.database_checked
+            .lock()
+            .await
+            .is_some_and(|at| at.elapsed() < within)
+    }
+
+    pub(crate) async fn database_checked_now(&self) {
+        *self.database_checked.lock().await = Some(Instant::now());
     }
 
     /// The Acronis client for the saved credentials (same caching rule as

@@ -20,6 +20,9 @@ pub enum JobError {
     Secrets(#[from] SecretError),
     #[error("event bus: {0}")]
     Bus(#[from] EventBusError),
+    /// The saved credentials reach another Autotask database than the recorded one.
+    #[error("stopped: {0}")]
+    DatabaseChanged(String),
     #[error("invalid input: {0}")]
     Invalid(String),
     /// A run now could not be started (the job's function could not be invoked).

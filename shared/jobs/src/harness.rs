@@ -100,13 +100,16 @@ impl JobRun<'_> {
         self.spec.name
     }
 
-    /// The Autotask client; the requests it makes from here on count in the summary.
+    /// The Autotask client, once it is known to reach the recorded database; the
+    /// requests it makes from here on count in the summary.
     pub async fn autotask(&mut self) -> Result<AutotaskClient, JobError> {
         if let Some((client, _)) = &self.autotask {
             return Ok(client.clone());
         }
         let client = self.ctx.autotask().await?;
-        self.autotask = Some((client.clone(), client.requests_made()));
+        let before = client.requests_made();
+        crate::database::ensure(self.ctx, &client, self.spec.name, self.dry_run).await?;
+        self.autotask = Some((client.clone(), before));
         Ok(client)
     }
 

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod context;
 pub mod contract_poller;
 pub mod contract_units;
+pub mod database;
 pub mod error;
 pub mod harness;
 pub mod job;

@@ -11,14 +11,12 @@ use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, FieldError, upstream};
 use acronis::{AcronisClient, AcronisConfig};
-use autotask::{
-    AutotaskClient, AutotaskConfig, AutotaskError, Credentials, Filter, Query, ZoneInfo,
-};
+use autotask::{AutotaskClient, AutotaskConfig, AutotaskError, Credentials, Filter, Query};
 use axum::Json;
 use axum::extract::State;
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials, CredentialsError};
-use bridge_core::records::DatabaseIdentity;
 use bridge_jobs::audit::Audit;
+use bridge_jobs::database;
 use bridge_store::secrets::SecretError;
 use serde_json::{Map, Value, json};
 
@@ -36,62 +34,12 @@ pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Json<
     if let Some(identity) = state.ctx.store.get_database_identity().await?
         && let Value::Object(view) = &mut autotask
     {
-        view.insert("database".into(), database_view(&identity.value));
+        view.insert("database".into(), database::view(&identity.value));
     }
     Ok(Json(json!({
         "autotask": autotask,
         "acronis": acronis_view(acronis.as_ref()),
     })))
-}
-
-fn database_view(identity: &DatabaseIdentity) -> Value {
-    json!({
-        "ci": identity.ci,
-        "zone_url": identity.zone_url,
-        "recorded_at": identity.recorded_at,
-        "recorded_by": identity.recorded_by,
-    })
-}
-
-/// Records which Autotask database the saved credentials reach: the first save that
-/// the zone lookup answers with a `ci` records it; a later save answering the same `ci`
-/// from another zone follows the database to its new server.
-async fn record_database(
-    state: &ApiState,
-    caller: &Caller,
-    zone: &ZoneInfo,
-) -> Result<(), ApiError> {
-    let Some(ci) = zone.ci else {
-        return Ok(());
-    };
-    let current = state.ctx.store.get_database_identity().await?;
-    let (kind, version) = match &current {
-        None => ("autotask.database.recorded", None),
-        Some(c) if c.value.ci == ci && c.value.zone_url != zone.url => {
-            ("autotask.database.moved", Some(c.version))
-        }
-        Some(_) => return Ok(()),
-    };
-    let identity = DatabaseIdentity {
-        ci,
-        zone_url: zone.url.clone(),
-        recorded_at: state.ctx.clock.now(),
-        recorded_by: caller.0.clone(),
-    };
-    state
-        .ctx
-        .store
-        .put_database_identity(&identity, version)
-        .await?;
-    audit(
-        state,
-        caller,
-        kind,
-        "autotask:database",
-        current.as_ref().map(|c| database_view(&c.value)),
-        database_view(&identity),
-    )
-    .await
 }
 
 fn autotask_view(c: Option<&AutotaskCredentials>) -> Value {
@@ -153,8 +101,10 @@ pub async fn put_autotask(
         .await
         .map_err(secret_error)?;
     state.picklists.clear().await;
-    record_database(&state, &caller, &zone).await?;
-    let view = autotask_view(Some(&creds));
+    // Credentials of another database are saved (they work), but every job that writes
+    // stops until the operator goes back or starts over; the answer says so.
+    let (_, identity) = database::reconcile(&state.ctx, &zone, &caller.0, false).await?;
+    let mut view = autotask_view(Some(&creds));
     audit(
         &state,
         &caller,
@@ -164,6 +114,9 @@ pub async fn put_autotask(
         view.clone(),
     )
     .await?;
+    if let (Some(identity), Value::Object(fields)) = (&identity, &mut view) {
+        fields.insert("database".into(), database::view(identity));
+    }
     Ok(Json(view))
 }
 

@@ -64,8 +64,12 @@ pub async fn list(State(state): State<ApiState>, _caller: Caller) -> Result<Json
         })
         .collect();
     let pause = state.ctx.store.get_pause().await?;
+    // The Autotask database the jobs work on, and why they are stopped if another one
+    // answers the saved credentials (`docs/safety.md`).
+    let database = state.ctx.store.get_database_identity().await?;
     Ok(Json(json!({
         "pause": pause_document(pause.as_ref().map(|p| &p.value)),
+        "database": database.map(|d| bridge_jobs::database::view(&d.value)),
         "jobs": jobs,
     })))
 }

@@ -8,6 +8,7 @@ mod alert_mappings;
 mod audit;
 mod credentials;
 mod customer_mappings;
+mod database;
 mod envelope;
 mod forecast;
 mod health;
@@ -97,6 +98,7 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::POST, "/jobs/{job}/run", jobs::run),
         endpoint(Method::POST, "/pause", pause::pause),
         endpoint(Method::POST, "/resume", pause::resume),
+        endpoint(Method::POST, "/database/adopt", database::adopt),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The contract poller end to end: both simulators, a real store, the in-process bus.
 
 mod contracts;
+mod database;
 mod demo;
 mod deprovisioning;
 mod dynamo;

@@ -100,6 +100,8 @@ pub struct World {
     pub events: broadcast::Receiver<CompanyContractsChanged>,
     pub clock: Arc<ManualClock>,
     pub ctx: Context,
+    pub secrets: Arc<FileSecretSource>,
+    bus: InProcessBus,
     _dir: TempDir,
 }
 
@@ -125,7 +127,7 @@ impl World {
         store: Arc<dyn Store>,
     ) -> World {
         let dir = TempDir::new();
-        let secrets = FileSecretSource::new(dir.0.join("secrets.json"));
+        let secrets = Arc::new(FileSecretSource::new(dir.0.join("secrets.json")));
         secrets
             .put_autotask(&AutotaskCredentials {
                 username: DEMO_USER.into(),
@@ -151,7 +153,7 @@ impl World {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let ctx = Context::new(
             store.clone(),
-            Arc::new(secrets),
+            secrets.clone(),
             Arc::new(bus.clone()),
             clock.clone(),
             autotask.zone_lookup_url(),
@@ -163,8 +165,21 @@ impl World {
             events,
             clock,
             ctx,
+            secrets,
+            bus,
             _dir: dir,
         }
+    }
+
+    /// The same world with zone lookups sent to `url` (a fresh process: nothing cached).
+    pub fn use_zone_lookup(&mut self, url: String) {
+        self.ctx = Context::new(
+            self.store.clone(),
+            self.secrets.clone(),
+            Arc::new(self.bus.clone()),
+            self.clock.clone(),
+            url,
+        );
     }
 
     pub async fn run(&self, schedule: &str) -> JobSummary {

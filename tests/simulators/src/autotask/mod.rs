@@ -32,6 +32,7 @@
 //! - `POST /_sim/autotask/users` an [`ApiUser`] (`username`, `secret`, `integrationCode`,
 //!   `apiOnly`) → 204: adds it or replaces the user with that name
 //! - `POST /_sim/autotask/settings` `{"processingDelayMs"?, "latencyBands"?, "threadLimit"?}` → 204
+//! - [`directory`] serves one zone lookup over several simulators (one per database).
 //! - shared: `/_sim/requests`, `/_sim/faults`, `/_sim/clock/advance` (see [`crate::common`])
 
 // Tests may unwrap (house rule); production code here never does.
@@ -39,6 +40,7 @@
 
 mod access;
 mod control;
+mod directory;
 mod error;
 mod filter;
 mod metadata;
@@ -53,6 +55,7 @@ mod time;
 mod units;
 mod write;
 
+pub use directory::{ZoneDirectory, directory};
 pub use picklists::{PicklistValue, Picklists};
 pub use seed::{
     ApiUser, CATALOGUE, DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER, Database, PAYG_UDF,

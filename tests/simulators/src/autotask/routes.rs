@@ -305,19 +305,24 @@ async fn handle(
 /// Zone lookup: no auth, no threshold, no thread limit.
 fn zone_info(sim: &Shared, uri: &Uri, headers: &HeaderMap) -> Result<Value, ApiError> {
     let user = params(uri).remove("user").unwrap_or_default();
+    // Body reported (KelvinTegelaar/AutotaskAPI#17); the status is unconfirmed — 500,
+    // like other server-side failures.
+    zone_answer(sim, &user, &base_url(sim, headers))
+        .ok_or_else(|| ApiError::server("Zone information could not be determined"))
+}
+
+/// This database's zone information for `user`, when `user` is one of its API users.
+pub(super) fn zone_answer(sim: &Shared, user: &str, base: &str) -> Option<Value> {
     let state = sim.lock();
     if !state
         .users
         .iter()
-        .any(|u| u.username.eq_ignore_ascii_case(&user))
+        .any(|u| u.username.eq_ignore_ascii_case(user))
     {
-        // Body reported (KelvinTegelaar/AutotaskAPI#17); the status is unconfirmed — 500,
-        // like other server-side failures.
-        return Err(ApiError::server("Zone information could not be determined"));
+        return None;
     }
-    let base = base_url(sim, headers);
     let zone = state.db.zone;
-    Ok(json!({
+    Some(json!({
         "zoneName": state.db.zone_name,
         "url": format!("{base}/zone{zone}/ATServicesRest/"),
         "webUrl": format!("{base}/ww{zone}/"),
