@@ -37,6 +37,9 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge tickets [--company ID]      alerts and their tickets (state, last action), and skipped alerts
   bridge jobs                        every job: on or off, schedules, last run, last error
   bridge jobs run JOB [--dry-run]    run a job now (deployed: started, result in `bridge jobs`)
+  bridge database adopt CI           start over with the Autotask database CI that the saved
+                                     credentials reach (forgets the mappings, snapshots,
+                                     cursors and clocks of the old one; docs/safety.md)
   bridge pause --reason TEXT         stop every write of every job (runs become dry runs)
   bridge resume [--reason TEXT]      let the jobs write again
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
@@ -121,6 +124,10 @@ pub enum Request {
     },
     Pause {
         reason: String,
+    },
+    /// Start over with the Autotask database the saved credentials now reach.
+    DatabaseAdopt {
+        ci: i64,
     },
     Resume {
         reason: Option<String>,
@@ -379,6 +386,16 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
                 .ok_or("pause needs --reason TEXT: say why, for the audit log and `bridge jobs`")?;
             (Request::Pause { reason }, &["--reason"])
         }
+        ["database", "adopt", ci] => {
+            let ci = ci
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && ci.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    format!("database adopt takes the database number (ci), got {ci:?}")
+                })?;
+            (Request::DatabaseAdopt { ci }, &[])
+        }
         ["resume"] => (
             Request::Resume {
                 reason: p.value("--reason"),
@@ -463,6 +480,21 @@ mod tests {
             Ok(Request::Release { company: None })
         );
         assert!(err("credentials set github f.json").contains("autotask or acronis"));
+        for bad in [
+            "database adopt x",
+            "database adopt 0",
+            "database adopt +7",
+            "database adopt -7",
+        ] {
+            assert!(err(bad).contains("database number (ci)"), "{bad}");
+        }
+        assert_eq!(
+            parse_line("database adopt 777").map(|c| match c {
+                Command::Client(_, r) => r,
+                _ => Request::Jobs,
+            }),
+            Ok(Request::DatabaseAdopt { ci: 777 })
+        );
     }
 
     #[test]

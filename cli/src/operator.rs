@@ -195,6 +195,15 @@ pub async fn execute(
             }
             return Ok(tickets_text(&items, &skipped));
         }
+        Request::DatabaseAdopt { ci } => {
+            let answer = client
+                .post_json("/database/adopt", &json!({ "ci": ci }))
+                .await?;
+            if as_json {
+                return Ok(pretty(&answer));
+            }
+            return Ok(adopted_text(&answer));
+        }
         Request::Jobs => {
             let answer = client.get("/jobs").await?;
             if as_json {
@@ -406,6 +415,39 @@ fn tickets_text(items: &[Value], skipped: &[Value]) -> String {
     out
 }
 
+/// `bridge database adopt`: the database now recorded and what was forgotten.
+fn adopted_text(answer: &Value) -> String {
+    let mut out = format!(
+        "started over with Autotask database {} ({})\n",
+        cell(answer.pointer("/database/ci")),
+        cell(answer.pointer("/database/zone_url"))
+    );
+    let forgotten: Vec<String> = answer
+        .get("forgotten")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "forgotten: {}\n",
+        if forgotten.is_empty() {
+            "nothing".to_owned()
+        } else {
+            forgotten.join(", ")
+        }
+    ));
+    let cleared: Vec<String> = list_of(answer.get("settings_cleared").unwrap_or(&Value::Null))
+        .iter()
+        .map(|v| cell(Some(v)))
+        .collect();
+    if !cleared.is_empty() {
+        out.push_str(&format!(
+            "settings emptied (they named the old database's ids): {}\n",
+            cleared.join(", ")
+        ));
+    }
+    out
+}
+
 /// The pause switch in one line: who paused or resumed last, when and why.
 fn pause_line(pause: Option<&Value>) -> String {
     let Some(pause) = pause.filter(|p| !p.is_null()) else {
@@ -482,7 +524,26 @@ fn jobs_table(answer: &Value) -> String {
         &["job", "state", "schedules", "last run", "last error"],
         &rows,
     );
-    format!("{}{table}", pause_line(answer.get("pause")))
+    format!(
+        "{}{}{table}",
+        database_line(answer.get("database")),
+        pause_line(answer.get("pause"))
+    )
+}
+
+/// The Autotask database the jobs work on: one line, or the reason they are stopped.
+fn database_line(database: Option<&Value>) -> String {
+    let Some(database) = database.filter(|d| !d.is_null()) else {
+        return String::new();
+    };
+    match database.get("message").and_then(Value::as_str) {
+        Some(message) => format!("STOPPED: {message}\n"),
+        None => format!(
+            "Autotask database {} ({})\n",
+            cell(database.get("ci")),
+            cell(database.get("zone_url"))
+        ),
+    }
 }
 
 /// `bridge jobs run`: the run's line, or where its result will show.

@@ -115,6 +115,25 @@ impl Env {
         }
     }
 
+    /// The same environment with zone lookups sent to `url` (a fresh process, bearer
+    /// token auth).
+    pub fn use_zone_lookup(&mut self, url: String) {
+        self.ctx = Arc::new(Context::new(
+            self.store.clone(),
+            self.secrets.clone(),
+            Arc::new(self.bus.clone()),
+            Arc::new(SystemClock),
+            url,
+        ));
+        let launcher = Arc::new(bridge_jobs::launch::InProcess {
+            ctx: self.ctx.clone(),
+        });
+        self.app = router(
+            ApiState::new(self.ctx.clone(), Auth::Bearer(Secret::new(TOKEN)), STACK)
+                .with_launcher(launcher),
+        );
+    }
+
     /// Sends a request with the bearer token; answers the status and the JSON body.
     pub async fn call(
         &self,

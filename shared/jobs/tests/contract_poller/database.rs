@@ -176,8 +176,8 @@ async fn credentials_of_another_database_stop_every_write_until_the_operator_dec
         .store
         .get_database_identity()
         .await
-        .unwrap()
-        .unwrap()
+        .expect("store")
+        .expect("store")
         .value;
     assert_eq!((identity.ci, identity.mismatch), (123_456, None));
 }
@@ -207,7 +207,13 @@ async fn starting_over_forgets_the_old_database_and_never_touches_its_tenants() 
     assert_eq!(adopted.forgotten.get("cursors"), Some(&1));
     assert!(adopted.cleared.contains(&"service_mappings"));
     assert_eq!(world.audit("autotask.database.adopted").await.len(), 1);
-    let settings = world.store.get_settings().await.unwrap().unwrap().value;
+    let settings = world
+        .store
+        .get_settings()
+        .await
+        .expect("store")
+        .expect("store")
+        .value;
     assert!(settings.service_mappings.is_empty());
     assert!(settings.features.billing, "the guide's options stay");
 
@@ -226,7 +232,7 @@ async fn starting_over_forgets_the_old_database_and_never_touches_its_tenants() 
                 .store
                 .get_mapping_by_company(company)
                 .await
-                .unwrap()
+                .expect("store")
                 .is_none()
         );
     }

@@ -101,27 +101,63 @@ pub async fn forgetting_the_database_keeps_what_is_not_its(store: SharedStore) {
     let got: Vec<(&str, u64)> = forgotten.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(got, expected);
 
-    assert!(store.get_mapping_by_company(174).await.unwrap().is_none());
+    assert!(
+        store
+            .get_mapping_by_company(174)
+            .await
+            .expect("store")
+            .is_none()
+    );
     assert!(
         store
             .get_mapping_by_tenant("tenant-180")
             .await
-            .unwrap()
+            .expect("store")
             .is_none()
     );
-    assert!(store.get_contract_snapshot(174).await.unwrap().is_none());
-    assert!(store.get_pending_provisioning(190).await.unwrap().is_none());
-    assert!(store.get_cursor("contract-poller").await.unwrap().is_none());
-    assert!(store.get_quota_sync(174).await.unwrap().is_none());
-    assert!(store.get_usage(7, "2026-10").await.unwrap().is_none());
-    assert!(store.get_usage_reports(&[174]).await.unwrap().is_empty());
+    assert!(
+        store
+            .get_contract_snapshot(174)
+            .await
+            .expect("store")
+            .is_none()
+    );
+    assert!(
+        store
+            .get_pending_provisioning(190)
+            .await
+            .expect("store")
+            .is_none()
+    );
+    assert!(
+        store
+            .get_cursor("contract-poller")
+            .await
+            .expect("store")
+            .is_none()
+    );
+    assert!(store.get_quota_sync(174).await.expect("store").is_none());
+    assert!(
+        store
+            .get_usage(7, "2026-10")
+            .await
+            .expect("store")
+            .is_none()
+    );
+    assert!(
+        store
+            .get_usage_reports(&[174])
+            .await
+            .expect("store")
+            .is_empty()
+    );
     let key = AlertTicket::key("tenant-174", "alert-1");
-    assert!(store.get_alert_ticket(&key).await.unwrap().is_none());
+    assert!(store.get_alert_ticket(&key).await.expect("store").is_none());
     assert!(
         store
             .list_skipped_alerts(10, None, t0())
             .await
-            .unwrap()
+            .expect("store")
             .items
             .is_empty()
     );
@@ -131,25 +167,25 @@ pub async fn forgetting_the_database_keeps_what_is_not_its(store: SharedStore) {
         .await
         .expect("remap");
 
-    assert!(store.get_settings().await.unwrap().is_some());
+    assert!(store.get_settings().await.expect("store").is_some());
     assert_eq!(
         store
             .get_database_identity()
             .await
-            .unwrap()
+            .expect("store")
             .map(|i| i.value),
         Some(identity)
     );
     let entries = store
         .list_audit(&AuditQuery::default(), t0())
         .await
-        .unwrap()
+        .expect("store")
         .items;
     assert_eq!(ids(&entries), vec!["a1".to_owned()]);
     let kept = store
         .latest_usage_days(&["tenant-174".to_owned()], day.day, day.day)
         .await
-        .unwrap();
+        .expect("store");
     assert_eq!(kept.len(), 1);
 
     // Forgetting again finds only what was written since.
