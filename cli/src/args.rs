@@ -480,14 +480,10 @@ mod tests {
             Ok(Request::Release { company: None })
         );
         assert!(err("credentials set github f.json").contains("autotask or acronis"));
-        for bad in [
-            "database adopt x",
-            "database adopt 0",
-            "database adopt +7",
-            "database adopt -7",
-        ] {
+        for bad in ["database adopt x", "database adopt 0", "database adopt +7"] {
             assert!(err(bad).contains("database number (ci)"), "{bad}");
         }
+        assert!(parse_line("database adopt -7").is_err());
         assert_eq!(
             parse_line("database adopt 777").map(|c| match c {
                 Command::Client(_, r) => r,
