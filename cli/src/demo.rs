@@ -150,6 +150,7 @@ pub async fn seed_settings(store: &dyn Store) -> anyhow::Result<bool> {
         store
             .put_mapping(&CustomerMapping {
                 held: None,
+                deletion: None,
                 company_id: *company_id,
                 tenant_id: (*tenant_id).to_owned(),
                 origin: MappingOrigin::Manual,

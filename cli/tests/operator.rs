@@ -466,6 +466,7 @@ async fn release_lets_held_deprovisioning_go_ahead() {
             created_at: chrono::Utc::now(),
             no_services_since: None,
             tenant_kind: MappedTenantKind::Customer,
+            deletion: None,
             held: Some(DeprovisioningHold {
                 held_at: chrono::Utc::now(),
                 actions: vec![Action::ZeroQuotas {

@@ -638,6 +638,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     env.store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: 175,
             tenant_id: CONTOSO.into(),
             origin: MappingOrigin::Automatic,
@@ -659,6 +660,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     env.store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: 176,
             tenant_id: WINGTIP_RESELLER.into(),
             origin: MappingOrigin::Manual,

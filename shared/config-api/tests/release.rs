@@ -24,6 +24,7 @@ async fn held(env: &Env, company: i64, tenant: &str) {
             created_at: Utc::now(),
             no_services_since: None,
             tenant_kind: MappedTenantKind::Customer,
+            deletion: None,
             held: Some(DeprovisioningHold {
                 held_at: Utc::now(),
                 actions: vec![

@@ -7,7 +7,7 @@
 //! settings (`crate::validation`).
 
 use crate::provisioning::DeprovisioningHold;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How a company came to be mapped to a tenant.
@@ -73,6 +73,25 @@ pub struct CustomerMapping {
     /// without it read as not held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<DeprovisioningHold>,
+    /// What the checks right before a deletion look at; stored only while the
+    /// deprovisioning clock runs with deleting on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion: Option<DeletionWatch>,
+}
+
+/// The deletion of a tenant is the last step, and it is checked again: the tenant must
+/// have been disabled, and its deletion date listed in the forecast, for the settings'
+/// `delete_notice_days` before it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionWatch {
+    /// The deletion date the forecast lists (the clock's start plus `delete_after_days`),
+    /// and since when it has listed that date; a new date starts a new notice.
+    pub listed_for: NaiveDate,
+    pub listed_since: DateTime<Utc>,
+    /// Since when the tenant has been seen disabled; `None` while it is enabled.
+    #[serde(default)]
+    pub disabled_since: Option<DateTime<Utc>>,
 }
 
 impl CustomerMapping {

@@ -52,6 +52,7 @@ pub fn deprovisioning(d: &settings::Deprovisioning) -> DeprovisioningPolicy {
         quotas_to_zero: d.set_quotas_to_zero,
         disable_after_days: d.disable_customer.then_some(d.disable_after_days),
         delete_after_days: d.delete_customer.then_some(d.delete_after_days),
+        delete_notice_days: d.delete_notice_days,
     }
 }
 

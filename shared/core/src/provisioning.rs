@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::CompanySnapshot;
-use crate::mapping::{MappedTenantKind, SUB_PARTNER_LEFT_ALONE};
+use crate::mapping::{DeletionWatch, MappedTenantKind, SUB_PARTNER_LEFT_ALONE};
 
 /// Disable-after days when the operator turns disabling on (the guide's default).
 pub const DEFAULT_DISABLE_AFTER_DAYS: u32 = 10;
@@ -56,11 +56,26 @@ pub struct ProvisioningPolicy {
 }
 
 /// Customer-deprovisioning settings. `None` = that step is off.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeprovisioningPolicy {
     pub quotas_to_zero: bool,
     pub disable_after_days: Option<u32>,
     pub delete_after_days: Option<u32>,
+    /// Days a tenant must have been disabled, and its deletion listed in the forecast,
+    /// before it is deleted.
+    pub delete_notice_days: u32,
+}
+
+/// Everything off, with the settings' default notice.
+impl Default for DeprovisioningPolicy {
+    fn default() -> Self {
+        crate::policy::deprovisioning(&crate::settings::Deprovisioning {
+            disable_customer: false,
+            delete_customer: false,
+            set_quotas_to_zero: false,
+            ..Default::default()
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -88,6 +103,9 @@ pub struct CurrentMapping {
     /// A sub-partner mapping is never provisioned nor deprovisioned.
     #[serde(default)]
     pub tenant_kind: MappedTenantKind,
+    /// What the checks before a deletion look at (see [`DeletionWatch`]).
+    #[serde(default)]
+    pub deletion: Option<DeletionWatch>,
 }
 
 /// Trial or production, as the tenant reports it.
@@ -243,10 +261,18 @@ pub enum Action {
     EnableTenant {
         tenant_id: String,
     },
-    /// Only ever planned for a tenant observed disabled (Acronis requires it). Apply
-    /// deletes the tenant, then the mapping.
+    /// Only ever planned for a tenant observed disabled (Acronis requires it) for the
+    /// notice days, whose deletion date the forecast has listed as long. Apply re-reads
+    /// the company's contracts from Autotask first, then deletes the tenant and the
+    /// mapping.
     DeleteTenant {
         tenant_id: String,
+    },
+    /// Keeps what the checks before a deletion look at on the mapping (`None`: nothing
+    /// to watch any more). Bookkeeping: changes nothing for the customer.
+    WatchDeletion {
+        tenant_id: String,
+        watch: Option<DeletionWatch>,
     },
     /// The tenant is gone after deprovisioning: drop the mapping left behind.
     ForgetMapping {
@@ -481,13 +507,120 @@ fn plan_mapped(
             .is_some_and(|on| today >= on)
     };
     let delete_due = due(policy.delete_after_days);
+    // Watched from the first run that finds the clock already running, so a clock
+    // started (or held) in this run lists nothing yet.
+    let watch = match mapping.no_services_since {
+        Some(_) => watch_deletion(mapping.deletion.as_ref(), since, enabled, policy, now),
+        None => mapping.deletion.clone(),
+    };
+    if watch != mapping.deletion {
+        actions.push(Action::WatchDeletion {
+            tenant_id: tenant_id.clone(),
+            watch: watch.clone(),
+        });
+    }
     if enabled && (due(policy.disable_after_days) || delete_due) {
         // Deleting needs a disabled tenant: disable now, delete on a later sweep.
         actions.push(Action::DisableTenant { tenant_id });
-    } else if !enabled && delete_due {
+    } else if !enabled && delete_due && notice_served(watch.as_ref(), policy, today) {
         actions.push(Action::DeleteTenant { tenant_id });
     }
     actions
+}
+
+/// The watch a running clock calls for: the deletion date listed (a new date lists
+/// anew), and since when the tenant has been seen disabled. `None` when deleting is off.
+fn watch_deletion(
+    old: Option<&DeletionWatch>,
+    since: DateTime<Utc>,
+    enabled: bool,
+    policy: &DeprovisioningPolicy,
+    now: DateTime<Utc>,
+) -> Option<DeletionWatch> {
+    let listed_for = policy.delete_after_days.and_then(|n| day_after(since, n))?;
+    let listed_since = match old {
+        Some(o) if o.listed_for == listed_for => o.listed_since,
+        _ => now,
+    };
+    let disabled_since = match (enabled, old.and_then(|o| o.disabled_since)) {
+        (true, _) => None,
+        (false, Some(seen)) => Some(seen),
+        (false, None) => Some(now),
+    };
+    Some(DeletionWatch {
+        listed_for,
+        listed_since,
+        disabled_since,
+    })
+}
+
+/// Whether the tenant has been disabled, and its deletion listed, for the notice days.
+fn notice_served(
+    watch: Option<&DeletionWatch>,
+    policy: &DeprovisioningPolicy,
+    today: NaiveDate,
+) -> bool {
+    notice_refusal(watch, policy, today).is_none()
+}
+
+/// Why a deletion may not go ahead yet by its notices, if it may not: the tenant must
+/// have been seen disabled, and the deletion date listed in the forecast, for
+/// `delete_notice_days`.
+pub fn notice_refusal(
+    watch: Option<&DeletionWatch>,
+    policy: &DeprovisioningPolicy,
+    today: NaiveDate,
+) -> Option<String> {
+    let days = policy.delete_notice_days;
+    let served = |from: DateTime<Utc>| day_after(from, days).is_some_and(|on| today >= on);
+    let Some(watch) = watch else {
+        return Some("its deletion has not been listed in the forecast yet".into());
+    };
+    if !served(watch.listed_since) {
+        return Some(format!(
+            "its deletion has been listed in the forecast since {}, not yet {days} days",
+            watch.listed_since.date_naive()
+        ));
+    }
+    match watch.disabled_since {
+        None => Some("the tenant has not been seen disabled".into()),
+        Some(at) if !served(at) => Some(format!(
+            "the tenant has been disabled since {}, not yet {days} days",
+            at.date_naive()
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The date a tenant whose clock started at `since` will be deleted: the later of the
+/// clock's delete date and the end of the two notices (counted from today for a
+/// notice not started yet). `None` when deleting is off. The forecast lists this date.
+pub fn deletion_date(
+    since: DateTime<Utc>,
+    watch: Option<&DeletionWatch>,
+    policy: &DeprovisioningPolicy,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let notice = Days::new(u64::from(policy.delete_notice_days));
+    let delete_on = policy.delete_after_days.and_then(|n| day_after(since, n))?;
+    let listed = match watch {
+        Some(w) if w.listed_for == delete_on => w.listed_since.date_naive(),
+        _ => today,
+    };
+    // Not disabled yet: the disable is due on its own date (or on the delete date when
+    // disabling is off), and the notice runs from then.
+    let disabled = match watch.and_then(|w| w.disabled_since) {
+        Some(at) => at.date_naive(),
+        None => policy
+            .disable_after_days
+            .and_then(|n| day_after(since, n))
+            .map_or(delete_on, |d| d.min(delete_on))
+            .max(today),
+    };
+    let latest = delete_on
+        .max(listed.checked_add_days(notice)?)
+        .max(disabled.checked_add_days(notice)?);
+    Some(latest)
 }
 
 /// The UTC date `days` after the clock started; the step is due from that date on.

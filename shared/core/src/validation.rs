@@ -17,6 +17,9 @@ pub const DEPROVISIONING_DAYS: RangeInclusive<u32> = 1..=3650;
 pub const HOLD_ABOVE_COMPANIES: RangeInclusive<u32> = 0..=100_000;
 /// Bounds of the blast-radius guard's share of the mapped companies.
 pub const HOLD_ABOVE_PERCENT: RangeInclusive<u32> = 0..=100;
+/// Days a tenant must have been disabled, and its deletion listed in the forecast,
+/// before it is deleted.
+pub const DELETE_NOTICE_DAYS: RangeInclusive<u32> = 1..=365;
 /// Bounds of the ticket re-opening window.
 pub const REOPEN_WINDOW_DAYS: RangeInclusive<u32> = 0..=365;
 /// Bounds of the custom billing month's first day (every month has it).
@@ -199,6 +202,11 @@ fn deprovisioning(settings: &Settings, problems: &mut Problems) {
         "deprovisioning.delete_after_days",
         d.delete_after_days,
         DEPROVISIONING_DAYS,
+    );
+    problems.in_range(
+        "deprovisioning.delete_notice_days",
+        d.delete_notice_days,
+        DELETE_NOTICE_DAYS,
     );
     problems.in_range(
         "deprovisioning.hold_above.companies",

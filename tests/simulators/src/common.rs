@@ -158,6 +158,11 @@ impl Faults {
     pub fn clear(&self) {
         lock(&self.rules).clear();
     }
+    /// Rules still active: a test sees a `times`-limited rule go when the request it
+    /// waits for has arrived (before it is answered).
+    pub fn active(&self) -> usize {
+        lock(&self.rules).len()
+    }
     /// The first matching rule, consuming one of its `times`.
     fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<FaultKind> {
         let mut rules = lock(&self.rules);

@@ -146,6 +146,7 @@ pub async fn put(
 
     let mapping = CustomerMapping {
         held: None,
+        deletion: None,
         company_id,
         tenant_id: tenant_id.clone(),
         origin: MappingOrigin::Manual,

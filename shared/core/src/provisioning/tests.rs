@@ -124,6 +124,7 @@ fn mapped<'a>(
             mapped_at: long_ago(),
             no_services_since: since.map(at),
             tenant_kind: MappedTenantKind::Customer,
+            deletion: None,
         }),
         tenant: Some(tenant),
         ..unmapped(snapshot)
@@ -143,6 +144,7 @@ fn deprovision_10_30() -> DeprovisioningPolicy {
         quotas_to_zero: true,
         disable_after_days: Some(DEFAULT_DISABLE_AFTER_DAYS),
         delete_after_days: Some(DEFAULT_DELETE_AFTER_DAYS),
+        delete_notice_days: 7,
     }
 }
 
@@ -475,6 +477,7 @@ fn the_trial_month_counts_from_the_mapping_when_it_is_later() {
             mapped_at: at(when),
             no_services_since: None,
             tenant_kind: MappedTenantKind::Customer,
+            deletion: None,
         }),
         ..mapped(&services, None, old_trial.clone())
     };
@@ -676,6 +679,7 @@ fn deprovisioning_day_counters() {
                 quotas_to_zero: false,
                 disable_after_days: Some(0),
                 delete_after_days: None,
+                delete_notice_days: 7,
             },
             day(0),
             vec![
@@ -688,30 +692,37 @@ fn deprovisioning_day_counters() {
         ),
     ];
     for (name, clock, enabled, policy, now, expected) in cases {
-        let situation = mapped(&none, clock, tenant(enabled));
+        let mut situation = mapped(&none, clock, tenant(enabled));
+        // The deletion notices served long ago: these cases are about the days.
+        if let (Some(mapping), Some(since)) = (situation.mapping.as_mut(), clock) {
+            mapping.deletion = watch_deletion(None, at(since), enabled, &policy, long_ago());
+        }
         let plan = plan_company(&situation, &by_company_name(), &policy, at(&now));
         assert_eq!(plan.actions, expected, "{name}");
     }
 }
 
 /// Runs the planner once a day against a simulated tenant, applying its actions, and
-/// checks the whole deprovisioning story: disable on day N, delete on day M, and never
-/// a delete of an enabled tenant.
+/// checks the whole deprovisioning story: disable on day N, delete on day M (never
+/// before the notice days since the disable), and never a delete of an enabled tenant.
 #[test]
 fn deprovisioning_story_never_deletes_before_disabling() {
     let none = without_services();
     for (disable, delete, disabled_on, deleted_on) in [
+        // Deleted once disabled for the 7 notice days (seen disabled the day after).
         (Some(10), Some(30), Some(10), Some(30)),
-        (None, Some(30), Some(30), Some(31)),
+        (None, Some(30), Some(30), Some(38)),
         (Some(10), None, Some(10), None),
-        (Some(30), Some(10), Some(10), Some(11)),
+        (Some(30), Some(10), Some(10), Some(18)),
     ] {
         let policy = DeprovisioningPolicy {
             quotas_to_zero: true,
             disable_after_days: disable,
             delete_after_days: delete,
+            delete_notice_days: 7,
         };
         let mut clock: Option<DateTime<Utc>> = None;
+        let mut watch = None;
         let mut enabled = true;
         let mut deleted = false;
         let mut still_mapped = true;
@@ -736,6 +747,7 @@ fn deprovisioning_story_never_deletes_before_disabling() {
                     mapped_at: long_ago(),
                     no_services_since: clock,
                     tenant_kind: MappedTenantKind::Customer,
+                    deletion: watch.clone(),
                 }),
                 ..situation
             };
@@ -758,6 +770,7 @@ fn deprovisioning_story_never_deletes_before_disabling() {
                         still_mapped = false;
                     }
                     Action::ZeroQuotas { .. } => assert_eq!(n, 0),
+                    Action::WatchDeletion { watch: w, .. } => watch = w,
                     other => panic!("unexpected {other:?}"),
                 }
             }
@@ -1264,4 +1277,174 @@ mod guard {
         );
         assert_eq!((guarded.deprovisioning, guarded.limit), (6, 5));
     }
+}
+
+/// The checks before a deletion: the tenant disabled, and its deletion date listed, for
+/// the notice days; a new date (the settings changed) starts the listing again.
+#[test]
+fn deletion_waits_for_its_notice() {
+    let none = without_services();
+    let since = "2024-01-01T12:00:00Z";
+    let policy = deprovision_10_30();
+    let delete_on = NaiveDate::from_ymd_opt(2024, 1, 31).expect("date");
+    let watch = |listed: &str, disabled: Option<&str>| DeletionWatch {
+        listed_for: delete_on,
+        listed_since: at(listed),
+        disabled_since: disabled.map(at),
+    };
+    let day = |n: u32| format!("2024-01-{:02}T12:00:00Z", 1 + n);
+    let delete = Action::DeleteTenant { tenant_id: tid() };
+    /// (case, the stored watch, tenant enabled, now, the plan).
+    type Case<'a> = (&'a str, Option<DeletionWatch>, bool, String, Vec<Action>);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "first run with the clock running: listed, nothing else",
+            None,
+            true,
+            day(1),
+            vec![Action::WatchDeletion {
+                tenant_id: tid(),
+                watch: Some(watch(&day(1), None)),
+            }],
+        ),
+        (
+            "seen disabled: the notice starts",
+            Some(watch(&day(1), None)),
+            false,
+            day(11),
+            vec![Action::WatchDeletion {
+                tenant_id: tid(),
+                watch: Some(watch(&day(1), Some(&day(11)))),
+            }],
+        ),
+        (
+            "day 30, disabled only 3 days: not yet",
+            Some(watch(&day(1), Some(&day(27)))),
+            false,
+            day(30),
+            vec![],
+        ),
+        (
+            "day 30, listed only 3 days: not yet",
+            Some(watch(&day(27), Some(&day(11)))),
+            false,
+            day(30),
+            vec![],
+        ),
+        (
+            "day 30, both notices served: delete",
+            Some(watch(&day(1), Some(&day(11)))),
+            false,
+            day(30),
+            vec![delete.clone()],
+        ),
+        (
+            "disabled for exactly 7 days: delete",
+            Some(watch(&day(1), Some(&day(23)))),
+            false,
+            day(30),
+            vec![delete],
+        ),
+        (
+            "re-enabled by hand: the disabled notice goes, disable again",
+            Some(watch(&day(1), Some(&day(11)))),
+            true,
+            day(30),
+            vec![
+                Action::WatchDeletion {
+                    tenant_id: tid(),
+                    watch: Some(watch(&day(1), None)),
+                },
+                Action::DisableTenant { tenant_id: tid() },
+            ],
+        ),
+        (
+            "the delete date moved (settings changed): listed again from today",
+            Some(DeletionWatch {
+                listed_for: NaiveDate::from_ymd_opt(2024, 3, 1).expect("date"),
+                ..watch(&day(1), Some(&day(11)))
+            }),
+            false,
+            day(30),
+            vec![Action::WatchDeletion {
+                tenant_id: tid(),
+                watch: Some(watch(&day(30), Some(&day(11)))),
+            }],
+        ),
+    ];
+    for (name, old, enabled, now, expected) in cases {
+        let mut situation = mapped(&none, Some(since), tenant(enabled));
+        if let Some(mapping) = situation.mapping.as_mut() {
+            mapping.deletion = old;
+        }
+        let plan = plan_company(&situation, &by_company_name(), &policy, at(&now));
+        assert_eq!(plan.actions, expected, "{name}");
+    }
+
+    // Deleting switched off: the watch goes.
+    let mut situation = mapped(&none, Some(since), tenant(false));
+    if let Some(mapping) = situation.mapping.as_mut() {
+        mapping.deletion = Some(watch(&day(1), Some(&day(11))));
+    }
+    let off = DeprovisioningPolicy {
+        delete_after_days: None,
+        ..deprovision_10_30()
+    };
+    let plan = plan_company(&situation, &by_company_name(), &off, at(&day(30)));
+    assert_eq!(
+        plan.actions,
+        vec![Action::WatchDeletion {
+            tenant_id: tid(),
+            watch: None
+        }]
+    );
+}
+
+#[test]
+fn the_forecast_date_is_the_latest_of_the_delete_date_and_the_notices() {
+    let policy = deprovision_10_30();
+    let since = at("2024-01-01T12:00:00Z");
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let listed = |on: &str, disabled: Option<&str>| DeletionWatch {
+        listed_for: date(2024, 1, 31),
+        listed_since: at(on),
+        disabled_since: disabled.map(at),
+    };
+    for (name, watch, today, expected) in [
+        (
+            "nothing seen yet: disable day 11 + 7 < day 30",
+            None,
+            date(2024, 1, 2),
+            Some(date(2024, 1, 31)),
+        ),
+        (
+            "listed late: its notice binds",
+            Some(listed("2024-01-28T00:00:00Z", Some("2024-01-12T00:00:00Z"))),
+            date(2024, 1, 28),
+            Some(date(2024, 2, 4)),
+        ),
+        (
+            "disabled late: its notice binds",
+            Some(listed("2024-01-02T00:00:00Z", Some("2024-01-29T00:00:00Z"))),
+            date(2024, 1, 29),
+            Some(date(2024, 2, 5)),
+        ),
+        (
+            "not listed by today's date: the notice counts from today",
+            None,
+            date(2024, 1, 29),
+            Some(date(2024, 2, 5)),
+        ),
+    ] {
+        assert_eq!(
+            deletion_date(since, watch.as_ref(), &policy, today),
+            expected,
+            "{name}"
+        );
+    }
+    let off = DeprovisioningPolicy {
+        delete_after_days: None,
+        ..policy
+    };
+    assert_eq!(deletion_date(since, None, &off, date(2024, 1, 2)), None);
 }

@@ -133,6 +133,9 @@ pub struct Deprovisioning {
     /// "Delete the customer" after `delete_after_days`; destroys its backups.
     pub delete_customer: bool,
     pub delete_after_days: u32,
+    /// A tenant is deleted only after it has been disabled, and its deletion date listed
+    /// in the forecast, for this many days (`docs/safety.md`).
+    pub delete_notice_days: u32,
     /// The blast-radius guard: a run that would deprovision more companies than this
     /// holds those actions until an operator releases them.
     pub hold_above: HoldThreshold,
@@ -146,6 +149,7 @@ impl Default for Deprovisioning {
             disable_after_days: 10,
             delete_customer: false,
             delete_after_days: 30,
+            delete_notice_days: 7,
             hold_above: HoldThreshold::default(),
         }
     }

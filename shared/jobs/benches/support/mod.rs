@@ -65,6 +65,7 @@ pub async fn bridge(
         store
             .put_mapping(&CustomerMapping {
                 held: None,
+                deletion: None,
                 company_id: i as i64,
                 tenant_id: generated_customer_id(i),
                 origin: MappingOrigin::Manual,

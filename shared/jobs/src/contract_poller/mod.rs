@@ -11,6 +11,7 @@
 
 mod cursor;
 mod reader;
+mod recheck;
 mod snapshots;
 mod udf;
 
@@ -255,7 +256,7 @@ impl Run<'_> {
             pending,
         };
         let held = self
-            .provision(companies, policy, autotask, acronis, now, summary)
+            .provision(companies, policy, cursor, autotask, acronis, now, summary)
             .await?;
         if let Some(held) = held {
             cursor.held = held;
@@ -278,12 +279,14 @@ impl Run<'_> {
     }
 
     /// Gathers what the planner needs, plans every company, guards and applies the
-    /// plans. Returns the companies still held afterwards (`None`: nothing was planned,
+    /// plans, checking every deletion again right before it. Returns the companies still held afterwards (`None`: nothing was planned,
     /// the held ones stay as they were).
+    #[allow(clippy::too_many_arguments)]
     async fn provision(
         &self,
         companies: Companies<'_>,
         policy: &Policy,
+        cursor: &mut PollCursor,
         autotask: &AutotaskClient,
         acronis: &AcronisClient,
         now: DateTime<Utc>,
@@ -297,6 +300,17 @@ impl Run<'_> {
         let guarded = provisioning::hold(
             self.ctx,
             &gathered,
+            &mut plans,
+            policy,
+            now,
+            self.dry_run,
+            summary,
+        )
+        .await?;
+        recheck::recheck_deletions(
+            self.ctx,
+            autotask,
+            cursor,
             &mut plans,
             policy,
             now,

@@ -98,7 +98,7 @@ pub async fn refresh(
 }
 
 /// Rows per company, so each snapshot is computed from its own rows only.
-fn split_by_company(inputs: &ContractInputs) -> BTreeMap<i64, ContractInputs> {
+pub(super) fn split_by_company(inputs: &ContractInputs) -> BTreeMap<i64, ContractInputs> {
     let mut out: BTreeMap<i64, ContractInputs> = BTreeMap::new();
     let mut company_of = BTreeMap::new();
     for c in &inputs.contracts {

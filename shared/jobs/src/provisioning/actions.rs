@@ -6,7 +6,7 @@ use crate::audit::Audit;
 use crate::offering_items;
 use crate::{Context, JobError};
 use acronis::{AcronisClient, OfferingItem};
-use bridge_core::mapping::CustomerMapping;
+use bridge_core::mapping::{CustomerMapping, DeletionWatch};
 use bridge_core::policy::Policy;
 use bridge_core::provisioning::Action;
 use bridge_core::quota::zero_quotas;
@@ -62,6 +62,9 @@ impl TenantActions<'_> {
                 self.forget(company, tenant_id).await
             }
             Action::ForgetMapping { tenant_id } => self.forget(company, tenant_id).await,
+            Action::WatchDeletion { tenant_id, watch } => {
+                self.watch_deletion(company, tenant_id, watch.clone()).await
+            }
             Action::CreateTenant(_) | Action::ResumePendingProvisioning { .. } => Err(
                 JobError::Invalid("tenant creation is applied by the provisioner".into()),
             ),
@@ -126,8 +129,10 @@ impl TenantActions<'_> {
         let Some(before) = self.current_mapping(company, tenant_id).await? else {
             return Ok(());
         };
+        // A stopped clock ends the deletion watch too.
         let after = CustomerMapping {
             no_services_since: since,
+            deletion: since.and(before.deletion.clone()),
             ..before.clone()
         };
         self.ctx.store.put_mapping(&after).await?;
@@ -148,6 +153,46 @@ impl TenantActions<'_> {
             before: serde_json::to_value(&before).ok(),
             after: serde_json::to_value(&after).ok(),
             reason: Some(reason.into()),
+        }
+        .write(self.ctx)
+        .await
+    }
+
+    /// Keeps the deletion watch on the stored mapping, if it still maps this tenant. A
+    /// newly listed deletion date is audited; seeing the tenant disabled is not (its
+    /// disable is).
+    async fn watch_deletion(
+        &self,
+        company: i64,
+        tenant_id: &str,
+        watch: Option<DeletionWatch>,
+    ) -> Result<(), JobError> {
+        let Some(before) = self.current_mapping(company, tenant_id).await? else {
+            return Ok(());
+        };
+        let newly_listed = watch
+            .as_ref()
+            .is_some_and(|w| before.deletion.as_ref().map(|b| b.listed_for) != Some(w.listed_for));
+        let after = CustomerMapping {
+            deletion: watch.clone(),
+            ..before.clone()
+        };
+        self.ctx.store.put_mapping(&after).await?;
+        if !newly_listed {
+            return Ok(());
+        }
+        Audit {
+            actor: self.actor,
+            kind: "deletion.listed",
+            subject: format!("company:{company}"),
+            before: before
+                .deletion
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok()),
+            after: watch.as_ref().and_then(|d| serde_json::to_value(d).ok()),
+            reason: Some(format!(
+                "tenant {tenant_id} is due for deletion; the forecast lists it from now on"
+            )),
         }
         .write(self.ctx)
         .await

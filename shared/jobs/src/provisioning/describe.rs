@@ -48,6 +48,26 @@ pub fn describe(action: &Action) -> String {
         Action::ForgetMapping { tenant_id } => {
             format!("forget the mapping to deleted tenant {tenant_id}")
         }
+        Action::WatchDeletion {
+            tenant_id,
+            watch: Some(w),
+        } => match w.disabled_since {
+            Some(at) => format!(
+                "list the deletion of tenant {tenant_id} for {} (listed since {}, disabled since {})",
+                w.listed_for,
+                w.listed_since.date_naive(),
+                at.date_naive()
+            ),
+            None => format!(
+                "list the deletion of tenant {tenant_id} for {} (listed since {})",
+                w.listed_for,
+                w.listed_since.date_naive()
+            ),
+        },
+        Action::WatchDeletion {
+            tenant_id,
+            watch: None,
+        } => format!("stop watching the deletion of tenant {tenant_id} (deleting is off)"),
         Action::Skip { reason } => format!("skip: {reason}"),
     }
 }

@@ -33,6 +33,7 @@ fn situation<'a>(company_id: i64, company: &Company<'a>) -> CompanySituation<'a>
             mapped_at: m.created_at,
             no_services_since: m.no_services_since,
             tenant_kind: m.tenant_kind,
+            deletion: m.deletion.clone(),
         }),
         tenant: company.tenant.clone(),
         pending: company.pending.as_ref().map(|p| p.value.clone()),

@@ -369,6 +369,7 @@ impl<'a> Provisioner<'a> {
     async fn map(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
         let mapping = CustomerMapping {
             held: None,
+            deletion: None,
             company_id: new.company_id,
             tenant_id: tenant_id.to_owned(),
             origin: self.origin,

@@ -54,6 +54,7 @@ async fn acme(world: &World) -> String {
         .store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: ACME,
             tenant_id: tenant.clone(),
             origin: MappingOrigin::Manual,

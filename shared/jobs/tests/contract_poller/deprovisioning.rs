@@ -31,6 +31,7 @@ fn deprovisioning() -> Deprovisioning {
         disable_after_days: 10,
         delete_customer: true,
         delete_after_days: 30,
+        delete_notice_days: 7,
         hold_above: Default::default(),
     }
 }
@@ -86,6 +87,21 @@ async fn a_company_without_services_is_zeroed_then_disabled_then_deleted_on_its_
         false
     );
     assert_eq!(world.audit("tenant.disabled").await.len(), 1);
+    // Day 11: the nightly sweep sees it disabled; the deletion notice runs from here.
+    world.set_now(since + Duration::days(11));
+    world.sweep().await;
+    let watch = world
+        .store
+        .get_mapping_by_company(190)
+        .await
+        .expect("read")
+        .expect("mapped")
+        .deletion
+        .expect("watched");
+    assert_eq!(watch.listed_for, (since + Duration::days(30)).date_naive());
+    assert_eq!(watch.listed_since, since + Duration::days(9));
+    assert_eq!(watch.disabled_since, Some(since + Duration::days(11)));
+    assert_eq!(world.audit("deletion.listed").await.len(), 1);
     // Day 29: still there; the forecast's delete date is day 30.
     world.set_now(since + Duration::days(29));
     world.sweep().await;
@@ -105,6 +121,7 @@ async fn a_company_without_services_is_zeroed_then_disabled_then_deleted_on_its_
     );
     assert_eq!(world.audit("tenant.deleted").await.len(), 1);
     assert_eq!(world.audit("mapping.deleted").await.len(), 1);
+    assert_eq!(world.audit("deletion.rechecked").await.len(), 1);
     // And no new tenant: the company has no services.
     world.sweep().await;
     assert!(world.tenants_of(190).is_empty());
@@ -165,6 +182,7 @@ async fn a_sub_partner_customer_mapped_by_hand_is_deprovisioned_like_a_direct_on
         .store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: 192,
             tenant_id: customer.clone(),
             origin: MappingOrigin::Manual,
@@ -217,6 +235,7 @@ async fn a_company_mapped_to_a_sub_partner_is_never_deprovisioned() {
             .store
             .put_mapping(&CustomerMapping {
                 held: None,
+                deletion: None,
                 company_id: company,
                 tenant_id: tenant.clone(),
                 origin: MappingOrigin::Manual,
@@ -254,7 +273,10 @@ async fn a_company_mapped_to_a_sub_partner_is_never_deprovisioned() {
 
     world.advance_days(10);
     world.sweep().await;
-    world.advance_days(30);
+    // The next nightly sweep sees the customer disabled: its deletion notice starts.
+    world.advance_days(1);
+    world.sweep().await;
+    world.advance_days(29);
     let last = world.sweep().await;
     assert!(last.failed.is_empty(), "{}", notes(&last));
     let t = world.acronis.tenant(&reseller).expect("never deleted");
@@ -402,6 +424,7 @@ async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping()
         .store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: 195,
             tenant_id: tenant.clone(),
             origin: MappingOrigin::Manual,
@@ -439,4 +462,88 @@ async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping()
     assert!(summary.failed.is_empty(), "{}", notes(&summary));
     assert_eq!(pricing(&world), "production");
     assert_eq!(world.audit("tenant.switched_to_production").await.len(), 1);
+}
+
+/// A contract that comes back between the snapshot and the deletion: the sweep read no
+/// active contract, but the check right before the deletion re-reads Autotask and finds
+/// it. Nothing is deleted, the refusal is audited, and the next sweep stops the clock.
+#[tokio::test]
+async fn a_contract_back_between_the_snapshot_and_the_deletion_saves_the_tenant() {
+    use simulators::common::{FaultKind, FaultRule};
+    let mut settings = settings();
+    settings.deprovisioning = deprovisioning();
+    let world = World::start(settings).await;
+    let tenant = provisioned(&world, 190, 9001).await;
+    world
+        .autotask
+        .patch("Contracts", 9001, json!({"status": 0}));
+    world.poll().await;
+    let since = world
+        .store
+        .get_mapping_by_company(190)
+        .await
+        .expect("read")
+        .expect("mapped")
+        .no_services_since
+        .expect("clock started");
+    for day in [9, 10, 11] {
+        world.set_now(since + Duration::days(day));
+        world.sweep().await;
+    }
+    assert_eq!(
+        world.acronis.tenant(&tenant).expect("tenant")["enabled"],
+        false
+    );
+
+    // Day 30: the sweep reads the contracts, then waits on Acronis for the tenant's
+    // state; meanwhile the MSP's staff set the contract active again.
+    world.set_now(since + Duration::days(30));
+    world.acronis.core().faults.add(FaultRule {
+        route: "/api/2/tenants".into(),
+        method: Some("GET".into()),
+        query: Some(tenant.clone()),
+        kind: FaultKind::Latency { ms: 1_500 },
+        times: Some(1),
+    });
+    let contract_back = async {
+        while world.acronis.core().faults.active() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        world
+            .autotask
+            .patch("Contracts", 9001, json!({"status": 1}));
+    };
+    let (summary, ()) = tokio::join!(world.sweep(), contract_back);
+    assert!(summary.failed.is_empty(), "{}", notes(&summary));
+    assert!(world.acronis.tenant(&tenant).is_some(), "not deleted");
+    assert!(
+        notes(&summary).contains("hold active Acronis services"),
+        "{}",
+        notes(&summary)
+    );
+    let refused = world.audit("deletion.refused").await;
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("re-read from Autotask")),
+        "{refused:?}"
+    );
+    assert!(world.audit("tenant.deleted").await.is_empty());
+
+    // The next sweep sees the contract: the tenant is enabled and the clock stops.
+    world.set_now(since + Duration::days(31));
+    world.sweep().await;
+    assert_eq!(
+        world.acronis.tenant(&tenant).expect("tenant")["enabled"],
+        true
+    );
+    let mapping = world
+        .store
+        .get_mapping_by_company(190)
+        .await
+        .expect("read")
+        .expect("still mapped");
+    assert_eq!((mapping.no_services_since, mapping.deletion), (None, None));
 }

@@ -410,6 +410,7 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
         .store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: 101,
             tenant_id: existing.clone(),
             origin: MappingOrigin::Manual,
@@ -456,6 +457,7 @@ async fn a_company_mapped_to_a_sub_partner_is_skipped_and_its_tenant_never_touch
         .store
         .put_mapping(&CustomerMapping {
             held: None,
+            deletion: None,
             company_id: WINGTIP,
             tenant_id: reseller.clone(),
             origin: MappingOrigin::Manual,

@@ -495,6 +495,7 @@ async fn a_sub_partner_is_billed_the_sum_of_its_customers_less_those_mapped_on_t
             .store
             .put_mapping(&CustomerMapping {
                 held: None,
+                deletion: None,
                 company_id: company,
                 tenant_id: tenant.clone(),
                 origin: MappingOrigin::Manual,

@@ -133,6 +133,7 @@ fn secs(n: i64) -> TimeDelta {
 fn mapping(company_id: i64, tenant_id: &str) -> CustomerMapping {
     CustomerMapping {
         held: None,
+        deletion: None,
         company_id,
         tenant_id: tenant_id.to_owned(),
         origin: MappingOrigin::Manual,
