@@ -260,6 +260,23 @@ fn policies_name_their_actions_and_resources() {
     }
 }
 
+/// The config endpoint is reachable only with SigV4: its Function URL uses `AWS_IAM`,
+/// and no other function has a URL.
+#[test]
+fn only_the_config_api_has_a_url_and_it_requires_iam() {
+    let root = template();
+    let with_url: Vec<(String, String)> = functions(&root)
+        .into_iter()
+        .filter_map(|(id, f)| {
+            let auth = f["Properties"]["FunctionUrlConfig"]["AuthType"].as_str()?;
+            Some((id, auth.to_owned()))
+        })
+        .collect();
+    assert_eq!(with_url.len(), 1, "{with_url:?}");
+    assert!(with_url[0].0.starts_with("ConfigApi"), "{with_url:?}");
+    assert_eq!(with_url[0].1, "AWS_IAM");
+}
+
 /// Every function has error and throttle alarms and a log group with a retention;
 /// every scheduled or event-driven one (invoked asynchronously) sends failed runs to a
 /// queue that has a depth alarm.

@@ -171,6 +171,13 @@ impl Env {
             .map_or(0, |s| s.version)
     }
 
+    /// Every audit entry, newest first (at most 1,000).
+    pub async fn audit_entries(&self) -> Vec<Value> {
+        let (status, body) = self.get("/audit?limit=1000").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Audit entries of one kind, newest first.
     pub async fn audit(&self, kind: &str) -> Vec<Value> {
         let (status, body) = self.get(&format!("/audit?kind={kind}")).await;
