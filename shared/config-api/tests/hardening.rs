@@ -9,8 +9,10 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use bridge_config_api::{ApiState, Auth, router};
 use bridge_core::secret::Secret;
+use bridge_jobs::{Context, SystemClock};
 use common::{Env, STACK, TOKEN, acronis_creds, autotask_creds, request, send, whole};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -193,6 +195,41 @@ async fn a_silent_data_center_is_named_when_the_check_runs_out_of_time() {
         "{body}"
     );
     assert!(took < Duration::from_secs(3), "took {took:?}");
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_silent_autotask_zone_lookup_is_named_when_the_check_runs_out_of_time() {
+    let env = Env::sqlite().await;
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let ctx = Arc::new(Context::new(
+        env.store.clone(),
+        env.secrets.clone(),
+        Arc::new(env.bus.clone()),
+        Arc::new(SystemClock),
+        format!("http://127.0.0.1:{port}/atservicesrest/v1.0/zoneInformation"),
+    ));
+    let app = router(
+        ApiState::new(ctx, Auth::Bearer(Secret::new(TOKEN)), STACK)
+            .with_check_timeout(Duration::from_secs(1)),
+    );
+    let started = Instant::now();
+    let (status, body) = send(
+        &app,
+        request(Method::PUT, "/credentials/autotask", Some(autotask_creds())),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    let message = body["error"].as_str().expect("error");
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("did not answer"),
+        "{body}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let (_, read) = env.get("/credentials").await;
+    assert_eq!(read["autotask"]["set"], false, "nothing saved: {read}");
     drop(silent);
 }
 
