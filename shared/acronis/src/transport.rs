@@ -108,6 +108,9 @@ enum Attempt {
         /// The request never reached the server.
         unsent: bool,
     },
+    /// The request could not even be built: the same request fails the same way every
+    /// time, so it is never retried.
+    Unbuildable(String),
 }
 
 impl AcronisClient {
@@ -151,6 +154,12 @@ impl AcronisClient {
                         return Err(error);
                     }
                     (backoff.delay(retries, fastrand::f64(), retry_after), error)
+                }
+                Attempt::Unbuildable(detail) => {
+                    return Err(Error::Transport {
+                        endpoint: call.endpoint(),
+                        detail,
+                    });
                 }
                 Attempt::Failed { detail, unsent } => {
                     let error = Error::Transport {
@@ -201,6 +210,7 @@ impl AcronisClient {
         inner.requests.fetch_add(1, Ordering::Relaxed);
         let response = match request.send().await {
             Ok(response) => response,
+            Err(e) if e.is_builder() => return Attempt::Unbuildable(describe(&e)),
             Err(e) => {
                 return Attempt::Failed {
                     unsent: e.is_connect(),

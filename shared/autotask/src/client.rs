@@ -75,6 +75,9 @@ enum Attempt {
     NotSent(String),
     /// Timed out or the connection dropped mid-exchange: the server may have acted.
     Broken(String),
+    /// The request could not even be built (a value no header or URL can carry): the
+    /// same request fails the same way every time, so it is never retried.
+    Unbuildable(String),
 }
 
 /// The executor's next move.
@@ -185,6 +188,8 @@ impl AutotaskClient {
                         Err(e) => e.to_string(),
                     }
                 }
+                // The same request would fail the same way: no retry.
+                Err(e) if e.is_builder() => return Err(AutotaskError::Config(e.to_string())),
                 Err(e) => e.to_string(),
             };
             if !backoff.should_retry(retries) {
@@ -254,6 +259,7 @@ impl AutotaskClient {
                     throttled: false,
                 },
                 Attempt::Broken(detail) => Step::Fail(AutotaskError::Transport { detail }),
+                Attempt::Unbuildable(detail) => Step::Fail(AutotaskError::Config(detail)),
             };
             let step = match step {
                 Step::Rediscover { err, .. } if !rediscovered => {
@@ -308,6 +314,7 @@ impl AutotaskClient {
         }
         let resp = match req.send().await {
             Ok(resp) => resp,
+            Err(e) if e.is_builder() => return Attempt::Unbuildable(e.to_string()),
             Err(e) if e.is_connect() => return Attempt::NotSent(e.to_string()),
             Err(e) => return Attempt::Broken(e.to_string()),
         };

@@ -61,13 +61,15 @@ fn bearer_matches(request: &Request, token: &Secret) -> bool {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return false;
     };
-    let Some(given) = value
-        .as_bytes()
-        .strip_prefix(b"Bearer ")
-        .or_else(|| value.as_bytes().strip_prefix(b"bearer "))
-    else {
+    // The scheme is case-insensitive (RFC 9110); the token is taken exactly, so one with
+    // whitespace around it is refused, not trimmed into a match.
+    let bytes = value.as_bytes();
+    let Some((scheme, given)) = bytes.split_at_checked(7) else {
         return false;
     };
+    if !scheme.eq_ignore_ascii_case(b"Bearer ") {
+        return false;
+    }
     given.ct_eq(token.expose().as_bytes()).into()
 }
 

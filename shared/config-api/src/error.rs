@@ -4,11 +4,20 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use bridge_core::text::bounded;
 use bridge_core::validation::SettingsErrors;
 use bridge_jobs::JobError;
 use bridge_store::store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// The most field errors one answer lists.
+pub const MAX_LISTED_ERRORS: usize = 20;
+/// The longest field path an answer shows (a path may hold a key the caller sent).
+const MAX_FIELD_CHARS: usize = 200;
+/// The longest message an answer shows: a fixed text plus a quote of at most
+/// [`bridge_core::text::QUOTE_MAX_CHARS`] characters fits.
+const MAX_MESSAGE_CHARS: usize = 400;
 
 /// One problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,12 +55,29 @@ impl ApiError {
         }
     }
 
-    /// 400 listing every bad field.
+    /// 400 listing the bad fields: the first [`MAX_LISTED_ERRORS`], then one entry
+    /// saying how many more there are, each text bounded so no input makes the answer
+    /// large.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let total = errors.len();
+        let mut errors: Vec<FieldError> = errors
+            .into_iter()
+            .take(MAX_LISTED_ERRORS)
+            .map(|e| FieldError {
+                field: bounded(&e.field, MAX_FIELD_CHARS),
+                message: bounded(&e.message, MAX_MESSAGE_CHARS),
+            })
+            .collect();
+        if total > MAX_LISTED_ERRORS {
+            errors.push(FieldError::new(
+                "",
+                format!("and {} more", total - MAX_LISTED_ERRORS),
+            ));
+        }
         let message = match errors.as_slice() {
             [one] if one.field.is_empty() => one.message.clone(),
             [one] => format!("{}: {}", one.field, one.message),
-            _ => format!("{} invalid fields", errors.len()),
+            _ => format!("{total} invalid fields"),
         };
         Self {
             errors,
@@ -96,7 +122,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = Map::new();
-        body.insert("error".into(), Value::String(self.message));
+        body.insert(
+            "error".into(),
+            Value::String(bounded(&self.message, MAX_MESSAGE_CHARS)),
+        );
         body.insert(
             "errors".into(),
             serde_json::to_value(&self.errors).unwrap_or(Value::Array(Vec::new())),

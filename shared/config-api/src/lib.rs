@@ -19,7 +19,7 @@
 //! ```
 //!
 //! Routes (the single table is [`routes`]; `openapi.json` documents each, and a test
-//! keeps the two equal): `GET /health` (open), `GET /openapi.json`, `GET|PUT /settings`,
+//! keeps the two equal): `GET /health` (open), `GET /openapi.json`, `GET|PUT|PATCH /settings`,
 //! `GET /credentials`, `PUT /credentials/autotask`, `PUT /credentials/acronis`,
 //! `GET|PUT /service-mappings`, `GET /accounts`, `PUT|DELETE /customer-mappings/{companyId}`,
 //! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`.
@@ -39,14 +39,17 @@ mod auth;
 mod body;
 mod error;
 pub mod lambda;
+mod limits;
 mod routes;
 
 use bridge_jobs::Context;
 use bridge_jobs::launch::{Launcher, NoLauncher};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use auth::{Auth, Caller};
 pub use error::ApiError;
+pub use limits::{MAX_HEADER_BYTES, MAX_URI_BYTES};
 pub use routes::{NOT_API_USER, router, routes};
 
 /// Largest request body accepted; larger ones answer 413.
@@ -66,7 +69,14 @@ pub struct ApiState {
     picklists: Arc<routes::picklists::PicklistCache>,
     /// Company listings `GET /accounts` pages through.
     accounts: Arc<routes::accounts::CompanyListings>,
+    /// The longest a credential check (the live calls proving new credentials) may take
+    /// before the request is answered with the host that did not answer.
+    pub check_timeout: Duration,
 }
+
+/// The default [`ApiState::check_timeout`]: well inside the Function URL's and a
+/// person's patience, and room for one retry of a slow answer.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl ApiState {
     pub fn new(ctx: Arc<Context>, auth: Auth, stack_name: impl Into<String>) -> Self {
@@ -77,7 +87,14 @@ impl ApiState {
             stack_name: stack_name.into(),
             picklists: Arc::default(),
             accounts: Arc::default(),
+            check_timeout: CHECK_TIMEOUT,
         }
+    }
+
+    /// Caps credential checks at `timeout` instead of [`CHECK_TIMEOUT`].
+    pub fn with_check_timeout(mut self, timeout: Duration) -> Self {
+        self.check_timeout = timeout;
+        self
     }
 
     /// Runs jobs now through `launcher`.

@@ -8,7 +8,7 @@ use bridge_config_api::Auth;
 use bridge_core::secret::Secret;
 use bridge_store::secrets::SecretsManagerSource;
 use bridge_store::store::DynamoStore;
-use common::{Env, TOKEN, acronis_creds, autotask_creds};
+use common::{Env, TOKEN, acronis_creds, autotask_creds, whole};
 use serde_json::json;
 use std::sync::Arc;
 use test_harness::Moto;
@@ -75,11 +75,11 @@ async fn settings_credentials_mappings_and_audit_on_dynamodb_and_secrets_manager
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 0, "features": {"billing": true}}),
+            whole(json!({"version": 0, "features": {"billing": true}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = env.put("/settings", json!({"version": 0})).await;
+    let (status, body) = env.put("/settings", whole(json!({"version": 0}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["current_version"], 1);
 

@@ -9,7 +9,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use bridge_config_api::{Auth, MAX_BODY_BYTES, routes};
 use bridge_store::secrets::FileSecretSource;
 use bridge_store::store::SqliteStore;
-use common::{Env, TOKEN, send, temp_dir};
+use common::{Env, TOKEN, send, temp_dir, whole};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -132,7 +132,7 @@ async fn under_a_function_url_only_iam_callers_pass_and_are_audited_by_arn() {
     let put = event(
         "PUT",
         "/settings",
-        Some(json!({"version": 0, "features": {"billing": true}})),
+        Some(whole(json!({"version": 0, "features": {"billing": true}}))),
         Some(iam_caller()),
     );
     let (status, body) = send(&env.app, put).await;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use bridge_config_api::{ApiState, Auth, router};
 use bridge_core::secret::Secret;
 use bridge_jobs::launch::LambdaLauncher;
-use common::{Env, STACK, TOKEN, send};
+use common::{Env, STACK, TOKEN, send, whole};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +19,7 @@ async fn billing_on(env: &Env) {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": env.version().await, "features": {"billing": true}}),
+            whole(json!({"version": env.version().await, "features": {"billing": true}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -57,7 +57,7 @@ async fn jobs_are_listed_with_schedules_switch_and_no_run_yet() {
     // The listing follows the settings.
     env.put(
         "/settings",
-        json!({"version": 0, "features": {"billing": true}, "schedules": {"contract_polling_minutes": 5}}),
+        whole(json!({"version": 0, "features": {"billing": true}, "schedules": {"contract_polling_minutes": 5}})),
     )
     .await;
     let (_, body) = env.get("/jobs").await;

@@ -7,7 +7,7 @@ use acronis::{TenantCreate, TenantKind};
 use axum::http::{Method, StatusCode};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use chrono::{Duration, Utc};
-use common::Env;
+use common::{Env, whole};
 use serde_json::{Value, json};
 use simulators::acronis::TenantSeed;
 use simulators::scenario::Scenario;
@@ -92,7 +92,7 @@ async fn create_rows_become_autotask_services_once() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 0, "features": {"allocation_code": RECURRING_ALLOCATION_CODE, "period_type": "monthly"}}),
+            whole(json!({"version": 0, "features": {"allocation_code": RECURRING_ALLOCATION_CODE, "period_type": "monthly"}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -653,7 +653,7 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
 
     env.put(
         "/settings",
-        json!({"version": 0, "deprovisioning": {"disable_customer": true, "delete_customer": true}}),
+        whole(json!({"version": 0, "deprovisioning": {"disable_customer": true, "delete_customer": true}})),
     )
     .await;
     // A sub-partner's tenant is never deleted, whatever its mapping holds.

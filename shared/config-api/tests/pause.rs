@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Env, send};
+use common::{Env, send, whole};
 use serde_json::{Value, json};
 
 async fn post(env: &Env, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -124,7 +124,7 @@ async fn a_run_now_while_paused_is_a_dry_run_that_says_so() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": env.version().await, "features": {"billing": true}}),
+            whole(json!({"version": env.version().await, "features": {"billing": true}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Env, request, send};
+use common::{Env, request, send, whole};
 use serde_json::json;
 
 const FABRIKAM: i64 = 176;
@@ -28,10 +28,10 @@ async fn the_plan_shows_the_next_push_and_nothing_once_it_ran() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 0, "features": {"billing": true},
+            whole(json!({"version": 0, "features": {"billing": true},
                    "service_mappings": [
                        {"offering_item": "pw_base_workstations", "service": {"id": 501}},
-                       {"offering_item": "pw_base_servers", "service": {"id": 502}}]}),
+                       {"offering_item": "pw_base_servers", "service": {"id": 502}}]})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -123,7 +123,7 @@ async fn tickets_are_listed_by_company() {
         "features": {"ticket_creation": true},
         "tickets": {"note_type": 1, "note_publish": 1},
         "alert_mappings": [{"alert_type": "BackupFailed", "priority": 1, "status": 1, "queue": 29682833}]});
-    let (status, body) = env.put("/settings", settings).await;
+    let (status, body) = env.put("/settings", whole(settings)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // Contoso (175) is mapped to its tenant, which has an open BackupFailed alert.
     let (status, body) = env
@@ -165,7 +165,7 @@ async fn the_plan_shows_pending_usage_and_the_accounts_route_the_report() {
         "storage_mappings": [{"offering_item": "pw_base_storage",
             "infra_id": "9b8a7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c60", "class2_billed": {"id": 508}}],
         "public_cloud_mappings": {"microsoft_azure": {"id": 509}}});
-    let (status, body) = env.put("/settings", settings).await;
+    let (status, body) = env.put("/settings", whole(settings)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = env
         .put(

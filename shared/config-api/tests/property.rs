@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::Env;
+use common::{Env, whole};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -74,7 +74,9 @@ fn routes(acronis_url: &str) -> Vec<(&'static str, Value)> {
     vec![
         (
             "/settings",
-            json!({"features": {"billing": true}, "schedules": {"contract_polling_minutes": 5}}),
+            whole(
+                json!({"features": {"billing": true}, "schedules": {"contract_polling_minutes": 5}}),
+            ),
         ),
         (
             "/service-mappings",

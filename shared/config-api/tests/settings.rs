@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::http::StatusCode;
 use bridge_core::settings::Job;
 use bridge_jobs::job::rule_for_interval;
-use common::{Env, STACK, request, send};
+use common::{Env, STACK, request, send, whole};
 use serde_json::json;
 
 #[tokio::test]
@@ -25,7 +25,7 @@ async fn a_save_bumps_the_version_audits_who_and_what() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 0, "features": {"billing": true}}),
+            whole(json!({"version": 0, "features": {"billing": true}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -44,16 +44,16 @@ async fn a_save_bumps_the_version_audits_who_and_what() {
 #[tokio::test]
 async fn a_stale_version_answers_409_with_the_current_one() {
     let env = Env::sqlite().await;
-    env.put("/settings", json!({"version": 0})).await;
+    env.put("/settings", whole(json!({"version": 0}))).await;
     env.put(
         "/settings",
-        json!({"version": 1, "features": {"billing": true}}),
+        whole(json!({"version": 1, "features": {"billing": true}})),
     )
     .await;
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 1, "features": {"billing": false}}),
+            whole(json!({"version": 1, "features": {"billing": false}})),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -62,7 +62,7 @@ async fn a_stale_version_answers_409_with_the_current_one() {
     assert_eq!(body["current"]["features"]["billing"], true);
     assert_eq!(env.version().await, 2, "nothing written");
     // Creating over existing settings is stale too.
-    let (status, _) = env.put("/settings", json!({"version": 0})).await;
+    let (status, _) = env.put("/settings", whole(json!({"version": 0}))).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
@@ -72,11 +72,11 @@ async fn validation_lists_every_bad_field_and_writes_nothing() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({
+            whole(json!({
                 "deprovisioning": {"disable_after_days": 0},
                 "schedules": {"contract_polling_minutes": 600},
                 "colour": "red",
-            }),
+            })),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -108,7 +108,7 @@ async fn changing_an_interval_retimes_only_that_schedule() {
     let (status, body) = env
         .put(
             "/settings",
-            json!({"version": 0, "schedules": {"contract_polling_minutes": 5}}),
+            whole(json!({"version": 0, "schedules": {"contract_polling_minutes": 5}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -123,7 +123,7 @@ async fn changing_an_interval_retimes_only_that_schedule() {
     // Same interval again: no schedule call.
     env.put(
         "/settings",
-        json!({"version": 1, "schedules": {"contract_polling_minutes": 5}}),
+        whole(json!({"version": 1, "schedules": {"contract_polling_minutes": 5}})),
     )
     .await;
     assert!(!rates.has_changed().expect("bus alive"));
@@ -141,7 +141,7 @@ async fn an_interval_without_a_job_is_saved_and_retimes_nothing() {
     let Some(job) = unbuilt.first() else {
         return; // every interval has its job: nothing to check
     };
-    let mut body = json!({"version": 0, "schedules": {}});
+    let mut body = whole(json!({"version": 0}));
     body["schedules"][job.field()] = json!(job.bounds().end());
     let (status, saved) = env.put("/settings", body).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
@@ -151,11 +151,13 @@ async fn an_interval_without_a_job_is_saved_and_retimes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_saves_of_one_version_let_exactly_one_win() {
     let env = Env::sqlite().await;
-    env.put("/settings", json!({"version": 0})).await;
+    env.put("/settings", whole(json!({"version": 0}))).await;
+    // Each a real change (the stored window is the default, 1): a save that changes
+    // nothing is answered 200 without a write, whatever the version race.
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let app = env.app.clone();
-            let body = json!({"version": 1, "tickets": {"reopen_window_days": i}});
+            let body = whole(json!({"version": 1, "tickets": {"reopen_window_days": i + 10}}));
             tokio::spawn(
                 async move { send(&app, request(Method::PUT, "/settings", Some(body))).await },
             )

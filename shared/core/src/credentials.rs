@@ -146,15 +146,20 @@ impl AutotaskCredentials {
     /// Every problem, each with its field, before the credentials are saved or used.
     pub fn validate(&self) -> Result<(), CredentialsError> {
         let mut p = Vec::new();
-        check_token(&mut p, "username", &self.username);
-        if !self.username.is_empty() && !looks_like_email(&self.username) {
+        check_token(&mut p, "username", &self.username, USERNAME_MAX_CHARS);
+        if p.is_empty() && !looks_like_email(&self.username) {
             p.push(problem(
                 "username",
                 "must be the API user's e-mail-style user name",
             ));
         }
-        check_token(&mut p, "secret", self.secret.expose());
-        check_token(&mut p, "integration_code", &self.integration_code);
+        check_token(&mut p, "secret", self.secret.expose(), SECRET_MAX_CHARS);
+        check_token(
+            &mut p,
+            "integration_code",
+            &self.integration_code,
+            INTEGRATION_CODE_MAX_CHARS,
+        );
         if let Some(zone_url) = &self.zone_url {
             check_url(&mut p, "zone_url", zone_url, true);
         }
@@ -167,8 +172,13 @@ impl AcronisCredentials {
     pub fn validate(&self) -> Result<(), CredentialsError> {
         let mut p = Vec::new();
         check_url(&mut p, "datacenter_url", &self.datacenter_url, false);
-        check_token(&mut p, "client_id", &self.client_id);
-        check_token(&mut p, "client_secret", self.client_secret.expose());
+        check_token(&mut p, "client_id", &self.client_id, CLIENT_ID_MAX_CHARS);
+        check_token(
+            &mut p,
+            "client_secret",
+            self.client_secret.expose(),
+            SECRET_MAX_CHARS,
+        );
         into_result(p)
     }
 }
@@ -185,13 +195,43 @@ fn into_result(problems: Vec<FieldProblem>) -> Result<(), CredentialsError> {
     }
 }
 
-/// Non-empty and free of whitespace: a pasted value with a stray space or newline is the
-/// most common reason an API answers 401.
-fn check_token(p: &mut Vec<FieldProblem>, field: &'static str, value: &str) {
+/// The longest Autotask API user name (an e-mail address).
+pub const USERNAME_MAX_CHARS: usize = 254;
+/// The longest API secret; both vendors issue far shorter ones.
+pub const SECRET_MAX_CHARS: usize = 256;
+/// The longest Autotask integration code (Autotask's are about 30 characters).
+pub const INTEGRATION_CODE_MAX_CHARS: usize = 100;
+/// The longest Acronis API client id (a UUID is 36).
+pub const CLIENT_ID_MAX_CHARS: usize = 100;
+/// The longest URL (zone, data center).
+pub const URL_MAX_CHARS: usize = 255;
+
+/// Non-empty, bounded, and printable ASCII without whitespace: every value is sent as an
+/// HTTP header or form field, and a pasted value with a stray space or newline is the
+/// most common reason an API answers 401. Checked before any call, so an oversized value
+/// is a 400 on its field rather than a refusal by the remote server.
+fn check_token(p: &mut Vec<FieldProblem>, field: &'static str, value: &str, max_chars: usize) {
     if value.is_empty() {
         p.push(problem(field, "is required"));
     } else if value.chars().any(char::is_whitespace) {
         p.push(problem(field, "must not contain spaces or line breaks"));
+    } else if value.len() > max_chars {
+        p.push(problem(field, too_long(max_chars)));
+    } else if !value.chars().all(|c| c.is_ascii_graphic()) {
+        p.push(problem(
+            field,
+            "may hold only printable ASCII characters (no control characters)",
+        ));
+    }
+}
+
+/// The fixed text of a length problem (the texts here are `'static`: no value is quoted).
+fn too_long(max_chars: usize) -> &'static str {
+    match max_chars {
+        USERNAME_MAX_CHARS => "longer than 254 characters",
+        SECRET_MAX_CHARS => "longer than 256 characters",
+        URL_MAX_CHARS => "longer than 255 characters",
+        _ => "longer than 100 characters",
     }
 }
 
@@ -215,6 +255,17 @@ fn check_url(p: &mut Vec<FieldProblem>, field: &'static str, value: &str, allow_
     }
     if value.chars().any(char::is_whitespace) {
         p.push(problem(field, "must not contain spaces or line breaks"));
+        return;
+    }
+    if value.len() > URL_MAX_CHARS {
+        p.push(problem(field, too_long(URL_MAX_CHARS)));
+        return;
+    }
+    if !value.chars().all(|c| c.is_ascii_graphic()) {
+        p.push(problem(
+            field,
+            "may hold only printable ASCII characters (no control characters)",
+        ));
         return;
     }
     let (secure, rest) = if let Some(rest) = value.strip_prefix("https://") {

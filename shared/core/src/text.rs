@@ -1,6 +1,15 @@
 //! Bounding text that came from outside before it is echoed in an error, a log line or
 //! a stored record, so one oversized value cannot blow up every answer that shows it.
 
+/// How many characters of an outside value an error message quotes.
+pub const QUOTE_MAX_CHARS: usize = 100;
+
+/// `text` as an error message quotes it: in quotes, escaped, and cut at
+/// [`QUOTE_MAX_CHARS`] characters with `…`.
+pub fn quoted(text: &str) -> String {
+    format!("{:?}", bounded(text, QUOTE_MAX_CHARS))
+}
+
 /// `text` cut to at most `max_chars` characters, with `…` marking the cut.
 pub fn bounded(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
@@ -45,7 +54,14 @@ pub fn fit_bytes(text: &str, max_bytes: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{bounded, fit, fit_bytes};
+    use super::{bounded, fit, fit_bytes, quoted};
+
+    #[test]
+    fn quoted_text_is_escaped_and_cut() {
+        assert_eq!(quoted("a\u{1b}b"), "\"a\\u{1b}b\"");
+        let long = "x".repeat(1000);
+        assert_eq!(quoted(&long), format!("\"{}…\"", "x".repeat(100)));
+    }
 
     #[test]
     fn short_text_is_kept_and_long_text_is_cut_on_a_character() {

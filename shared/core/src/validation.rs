@@ -6,6 +6,7 @@
 use crate::catalog::{self, CatalogItem};
 use crate::mapping::{ServiceRef, StorageRow};
 use crate::settings::{AccountBasis, Job, Settings};
+use crate::text::quoted;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -26,6 +27,16 @@ pub const REOPEN_WINDOW_DAYS: RangeInclusive<u32> = 0..=365;
 pub const BILLING_MONTH_START_DAY: RangeInclusive<u32> = 1..=28;
 /// Autotask `Services.name` is at most 100 characters.
 const SERVICE_NAME_MAX_CHARS: usize = 100;
+/// The longest e-mail address (RFC 5321: 254 octets on the wire).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// The longest Acronis infra id (a UUID is 36).
+pub const INFRA_ID_MAX_CHARS: usize = 64;
+/// The longest alert type (CTI ids are the long ones, about 60).
+pub const ALERT_TYPE_MAX_CHARS: usize = 200;
+/// The longest offering item name (the catalogue's are under 40).
+pub const OFFERING_ITEM_MAX_CHARS: usize = 100;
+/// The longest storage location label.
+pub const LOCATION_MAX_CHARS: usize = 100;
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,20 +185,24 @@ fn provisioning(settings: &Settings, problems: &mut Problems) {
                 FIELD,
                 "required when accounts are based on the company name",
             ),
-        Some(email) if !is_email(email) => {
-            problems.push(FIELD, format!("not a valid email address: {email:?}"))
+        Some(email) if email.chars().count() > EMAIL_MAX_CHARS => {
+            problems.push(FIELD, format!("longer than {EMAIL_MAX_CHARS} characters"))
         }
+        Some(email) if !is_email(email) => problems.push(
+            FIELD,
+            format!("not a valid email address: {}", quoted(email)),
+        ),
         _ => {}
     }
-    if provisioning
-        .default_storage
-        .as_deref()
-        .is_some_and(|infra| infra.trim().is_empty())
-    {
-        problems.push(
-            "provisioning.default_storage",
-            "must not be empty; omit it for the partner's default",
-        );
+    if let Some(infra) = provisioning.default_storage.as_deref() {
+        if infra.trim().is_empty() {
+            problems.push(
+                "provisioning.default_storage",
+                "must not be empty; omit it for the partner's default",
+            );
+        } else {
+            infra_id("provisioning.default_storage", infra, problems);
+        }
     }
 }
 
@@ -272,17 +287,49 @@ fn known_item(field: &str, name: &str, problems: &mut Problems) -> Option<&'stat
         problems.push(field, "required");
         return None;
     }
-    let item = catalog::find(name);
+    let item = (name.chars().count() <= OFFERING_ITEM_MAX_CHARS)
+        .then(|| catalog::find(name))
+        .flatten();
     if item.is_none() {
-        problems.push(field, format!("unknown offering item {name:?}"));
+        problems.push(field, format!("unknown offering item {}", quoted(name)));
     }
     item
 }
 
+/// An Acronis infra id: letters, digits and `-`, `_`, `.`, at most
+/// [`INFRA_ID_MAX_CHARS`].
 fn infra_id(field: &str, infra: &str, problems: &mut Problems) {
     if infra.trim().is_empty() {
         problems.push(field, "must not be empty");
+    } else if infra.chars().count() > INFRA_ID_MAX_CHARS {
+        problems.push(
+            field,
+            format!("longer than {INFRA_ID_MAX_CHARS} characters; an infra id is a UUID"),
+        );
+    } else if !is_id(infra, "-_.") {
+        problems.push(
+            field,
+            "may hold only letters, digits, '-', '_' and '.' (an Acronis infra id)",
+        );
     }
+}
+
+/// A label shown to people: bounded, and free of control characters and markup.
+fn label(field: &str, text: &str, max_chars: usize, problems: &mut Problems) {
+    if text.chars().count() > max_chars {
+        problems.push(field, format!("longer than {max_chars} characters"));
+    } else if text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '<' | '>'))
+    {
+        problems.push(field, "must not hold control characters, '<' or '>'");
+    }
+}
+
+/// ASCII letters and digits plus the given punctuation: the shape of an API id.
+fn is_id(text: &str, punctuation: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || punctuation.contains(c))
 }
 
 fn service_ref(field: &str, service: Option<&ServiceRef>, problems: &mut Problems) {
@@ -292,11 +339,8 @@ fn service_ref(field: &str, service: Option<&ServiceRef>, problems: &mut Problem
             let field = format!("{field}.create");
             if name.trim().is_empty() {
                 problems.push(field, "service name must not be empty");
-            } else if name.chars().count() > SERVICE_NAME_MAX_CHARS {
-                problems.push(
-                    field,
-                    format!("service name longer than {SERVICE_NAME_MAX_CHARS} characters"),
-                );
+            } else {
+                label(&field, name, SERVICE_NAME_MAX_CHARS, problems);
             }
         }
         None => {}
@@ -365,6 +409,14 @@ fn storage_mappings(settings: &Settings, problems: &mut Problems) {
     for (i, row) in settings.storage_mappings.iter().enumerate() {
         let at = format!("storage_mappings[{i}]");
         infra_id(&format!("{at}.infra_id"), &row.infra_id, problems);
+        if let Some(location) = &row.location {
+            label(
+                &format!("{at}.location"),
+                location,
+                LOCATION_MAX_CHARS,
+                problems,
+            );
+        }
         for storage_row in StorageRow::ALL {
             service_ref(
                 &format!("{at}.{}", storage_row.field()),
@@ -464,10 +516,23 @@ fn alert_mappings(settings: &Settings, problems: &mut Problems) {
         let alert_type = row.alert_type.trim();
         if alert_type.is_empty() {
             problems.push(format!("{at}.alert_type"), "required");
+        } else if alert_type.chars().count() > ALERT_TYPE_MAX_CHARS {
+            problems.push(
+                format!("{at}.alert_type"),
+                format!("longer than {ALERT_TYPE_MAX_CHARS} characters"),
+            );
+        } else if !is_id(alert_type, "-_.~:/") {
+            problems.push(
+                format!("{at}.alert_type"),
+                "may hold only letters, digits and '-', '_', '.', '~', ':', '/' (an Acronis alert type)",
+            );
         } else if let Some(first) = seen.insert(alert_type, i) {
             problems.push(
                 format!("{at}.alert_type"),
-                format!("alert type {alert_type:?} is already mapped at alert_mappings[{first}]"),
+                format!(
+                    "alert type {} is already mapped at alert_mappings[{first}]",
+                    quoted(alert_type)
+                ),
             );
         }
         if row.enabled {
@@ -496,21 +561,27 @@ fn alert_mappings(settings: &Settings, problems: &mut Problems) {
 
 fn describe(item: &str, infra: Option<&str>) -> String {
     match infra {
-        Some(infra) => format!("{item} on storage {infra:?}"),
+        Some(infra) => format!("{item} on storage {}", quoted(infra)),
         None => item.to_owned(),
     }
 }
 
-/// A deliberately plain check: one `@`, a non-empty local part, a dotted domain without
-/// empty labels, no whitespace. The real proof is the activation email arriving.
+/// A deliberately plain check: one `@`; a local part of RFC 5322 "atext" characters and
+/// dots; a dotted domain of letters, digits and `-` without empty labels. No quoted local
+/// parts or address literals: nobody sends activation mail to those. The real proof is
+/// the activation email arriving.
 fn is_email(address: &str) -> bool {
     let Some((local, domain)) = address.split_once('@') else {
         return false;
     };
     !local.is_empty()
-        && address.len() <= 254
-        && !address.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !domain.contains('@')
+        && address.len() <= EMAIL_MAX_CHARS
+        && is_id(local, ".!#$%&'*+/=?^_`{|}~-")
         && domain.contains('.')
-        && domain.split('.').all(|label| !label.is_empty())
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && is_id(label, "-")
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }

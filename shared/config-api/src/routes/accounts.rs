@@ -14,6 +14,7 @@ use autotask::{AutotaskClient, Filter, Query};
 use axum::Json;
 use axum::extract::{Query as QueryParams, State};
 use bridge_core::mapping::CustomerMapping;
+use bridge_core::text::quoted;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -110,7 +111,7 @@ fn filters(q: AccountsQuery) -> Result<Filters, ApiError> {
         Some(other) => {
             errors.push(FieldError::new(
                 "mapped",
-                format!("must be all, mapped or unmapped (got {other:?})"),
+                format!("must be all, mapped or unmapped (got {})", quoted(other)),
             ));
             Which::All
         }
@@ -170,7 +171,7 @@ pub async fn get(
     _caller: Caller,
     query: Result<QueryParams<AccountsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let QueryParams(query) = query.map_err(|e| ApiError::field("", e.body_text()))?;
+    let QueryParams(query) = query.map_err(crate::routes::params::rejected)?;
     let f = filters(query)?;
     let mappings = all_mappings(&state).await?;
     let client = state.ctx.autotask().await?;

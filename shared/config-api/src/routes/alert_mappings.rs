@@ -9,17 +9,18 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::routes::envelope::{current_or_default, read_put, sections_document};
+use crate::routes::envelope::{
+    IfMatch, Tagged, current_or_default, precondition, read_put, sections_document,
+};
 use crate::routes::picklists::TicketPicklists;
 use crate::routes::save::{Part, alert_types, save};
 use crate::routes::settings::answer;
-use axum::Json;
 use axum::extract::State;
 use serde_json::Value;
 
 const READ_ONLY: &[&str] = &["alert_types", "picklists", "unavailable", "warnings"];
 
-pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Tagged, ApiError> {
     let current = current_or_default(state.ctx.store.get_settings().await?);
     let sections = Part::AlertMappings.sections().unwrap_or_default();
     let mut doc = sections_document(&current, sections);
@@ -41,7 +42,7 @@ pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Json<
     doc.insert("alert_types".into(), types);
     doc.insert("picklists".into(), picklists);
     doc.insert("unavailable".into(), Value::from(unavailable));
-    Ok(Json(Value::Object(doc)))
+    Ok(Tagged(current.version, Value::Object(doc)))
 }
 
 async fn picklists(state: &ApiState) -> Result<TicketPicklists, ApiError> {
@@ -52,12 +53,21 @@ async fn picklists(state: &ApiState) -> Result<TicketPicklists, ApiError> {
 pub async fn put(
     State(state): State<ApiState>,
     caller: Caller,
+    if_match: IfMatch,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Tagged, ApiError> {
     let current = current_or_default(state.ctx.store.get_settings().await?);
     let sections = Part::AlertMappings.sections();
-    let (expected, settings) = read_put(body, &current.value, sections, READ_ONLY)?;
-    let saved = save(&state, &caller, Part::AlertMappings, expected, settings).await?;
+    let (expected, settings) = read_put(body, &if_match, &current.value, sections, READ_ONLY)?;
+    let saved = save(
+        &state,
+        &caller,
+        Part::AlertMappings,
+        expected.version,
+        settings,
+    )
+    .await
+    .map_err(|e| precondition(e, &if_match, expected.in_body))?;
     let doc = sections_document(&saved.settings, sections.unwrap_or_default());
-    Ok(Json(answer(&saved, Value::Object(doc))))
+    Ok(answer(&saved, Value::Object(doc)))
 }

@@ -25,7 +25,7 @@ pub async fn get(
     _caller: Caller,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::field("", e.body_text()))?;
+    let Query(p) = params.map_err(crate::routes::params::rejected)?;
     let mut errors = Vec::new();
     let mut instant = |field: &str, raw: Option<String>| {
         raw.and_then(|raw| match DateTime::parse_from_rfc3339(raw.trim()) {

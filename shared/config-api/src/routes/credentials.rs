@@ -14,11 +14,15 @@ use acronis::{AcronisClient, AcronisConfig};
 use autotask::{AutotaskClient, AutotaskConfig, AutotaskError, Credentials, Filter, Query};
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use bridge_core::backoff::Backoff;
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials, CredentialsError};
+use bridge_core::text::bounded;
 use bridge_jobs::audit::Audit;
 use bridge_jobs::database;
 use bridge_store::secrets::SecretError;
 use serde_json::{Map, Value, json};
+use std::time::Duration;
 
 /// What the guide tells an MSP whose Autotask user is not an API user, adapted to the
 /// custom integration this bridge uses.
@@ -82,14 +86,29 @@ pub async fn put_autotask(
         integration_code: creds.integration_code.clone(),
     });
     config.zone_lookup_url = state.ctx.autotask_zone_lookup_url.clone();
+    config.backoff = CHECK_BACKOFF;
+    config.request_timeout = state.check_timeout;
     let client = AutotaskClient::new(config).map_err(autotask_refusal)?;
-    let zone = client.zone().await.map_err(autotask_refusal)?;
-    // The cheapest authenticated query: it proves the user, the secret and the
-    // integration code, and Autotask refuses it to users that are not API-only.
-    client
-        .count("Companies", &Query::new(Filter::eq("id", 0i64)))
-        .await
-        .map_err(autotask_refusal)?;
+    let check = async {
+        let zone = client.zone().await?;
+        // The cheapest authenticated query: it proves the user, the secret and the
+        // integration code, and Autotask refuses it to users that are not API-only.
+        client
+            .count("Companies", &Query::new(Filter::eq("id", 0i64)))
+            .await?;
+        Ok(zone)
+    };
+    let zone = match tokio::time::timeout(state.check_timeout, check).await {
+        Ok(result) => result.map_err(autotask_refusal)?,
+        Err(_) => {
+            // The zone when the lookup answered, else the lookup service.
+            let url = match client.cached_zone().await {
+                Some(zone) => zone.url,
+                None => state.ctx.autotask_zone_lookup_url.clone(),
+            };
+            return Err(no_answer("Autotask", &url, state.check_timeout));
+        }
+    };
 
     creds.zone_url = Some(zone.url.clone());
     creds.saved_at = Some(state.ctx.clock.now());
@@ -129,16 +148,30 @@ pub async fn put_acronis(
     let mut creds = AcronisCredentials::try_from(body).map_err(credentials_error)?;
     creds.validate().map_err(credentials_error)?;
 
-    let config = AcronisConfig::new(
+    let mut config = AcronisConfig::new(
         creds.datacenter_url.clone(),
         creds.client_id.clone(),
         creds.client_secret.clone(),
     );
+    config.backoff = CHECK_BACKOFF;
+    config.request_timeout = state.check_timeout;
     let client =
         AcronisClient::new(config).map_err(|e| ApiError::field("datacenter_url", e.to_string()))?;
     // A token, then the API client's own record: proves the data center, the id and
     // the secret, and finds the partner tenant every job works under.
-    client.tenant_id().await.map_err(acronis_refusal)?;
+    match tokio::time::timeout(state.check_timeout, client.tenant_id()).await {
+        Ok(result) => result.map_err(|e| acronis_refusal(e, &creds.datacenter_url))?,
+        Err(_) => {
+            return Err(ApiError::field(
+                "datacenter_url",
+                format!(
+                    "{} did not answer within {} s; check the data-center URL",
+                    host(&creds.datacenter_url),
+                    state.check_timeout.as_secs_f64()
+                ),
+            ));
+        }
+    };
 
     creds.saved_at = Some(state.ctx.clock.now());
     let before = state.ctx.secrets.get_acronis().await.ok().flatten();
@@ -246,7 +279,7 @@ fn autotask_refusal(e: AutotaskError) -> ApiError {
     }
 }
 
-fn acronis_refusal(e: acronis::Error) -> ApiError {
+fn acronis_refusal(e: acronis::Error, datacenter_url: &str) -> ApiError {
     match e {
         acronis::Error::Unauthorized { .. } => ApiError::invalid(vec![
             FieldError::new("client_id", "Acronis refused the API client id or secret"),
@@ -267,7 +300,11 @@ fn acronis_refusal(e: acronis::Error) -> ApiError {
         ),
         acronis::Error::Transport { detail, .. } => ApiError::field(
             "datacenter_url",
-            format!("cannot reach the Acronis data center: {detail}"),
+            format!(
+                "cannot reach the Acronis data center {}: {}",
+                host(datacenter_url),
+                bounded(&detail, 200)
+            ),
         ),
         acronis::Error::InvalidConfig { field, reason } => ApiError::field(
             if field == "base_url" {
@@ -279,6 +316,33 @@ fn acronis_refusal(e: acronis::Error) -> ApiError {
         ),
         other => upstream("Acronis", other),
     }
+}
+
+/// Retries of a credential check: one, soon. A person is waiting, and a wrong value
+/// does not become right on a later attempt.
+const CHECK_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(200),
+    max_delay: Duration::from_secs(1),
+    max_retries: 1,
+};
+
+/// The host (and port) of a URL, for naming the server that did not answer.
+fn host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    bounded(authority, 100)
+}
+
+/// 504: the API the bridge checks the credentials with did not answer in time.
+fn no_answer(api: &str, url: &str, timeout: Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "{api} at {} did not answer within {} s; try again later",
+            host(url),
+            timeout.as_secs_f64()
+        ),
+    )
 }
 
 fn secret_error(e: SecretError) -> ApiError {

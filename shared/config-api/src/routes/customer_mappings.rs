@@ -22,7 +22,7 @@ use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_jobs::JobError;
 use bridge_jobs::audit::Audit;
 use bridge_jobs::provisioning::{ProvisionError, provision_company};
-use bridge_store::store::StoreError;
+use bridge_store::store::{MapOutcome, StoreError};
 use serde_json::{Value, json};
 
 /// What the body asks for.
@@ -38,9 +38,16 @@ fn company_id(path: Result<Path<String>, PathRejection>) -> Result<i64, ApiError
             "must be an Autotask company id (a positive integer)",
         ));
     };
-    match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        Ok(0) => Err(ApiError::field(
+    // Digits only: `+180` or ` 180` is not how anyone writes an id, so it is refused
+    // rather than read as 180.
+    let id = raw
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| raw.parse::<i64>().ok())
+        .flatten();
+    match id {
+        Some(id) if id > 0 => Ok(id),
+        Some(_) => Err(ApiError::field(
             "companyId",
             "company 0 is the MSP itself and cannot be mapped",
         )),
@@ -49,6 +56,14 @@ fn company_id(path: Result<Path<String>, PathRejection>) -> Result<i64, ApiError
             "must be an Autotask company id (a positive integer)",
         )),
     }
+}
+
+/// The longest Acronis tenant id (they are UUIDs, 36 characters).
+const TENANT_ID_MAX_CHARS: usize = 64;
+
+fn is_tenant_id(text: &str) -> bool {
+    (1..=TENANT_ID_MAX_CHARS).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn target(body: Value) -> Result<Target, ApiError> {
@@ -66,13 +81,15 @@ fn target(body: Value) -> Result<Target, ApiError> {
         })
         .collect();
     let target = match (map.get("tenant_id"), map.get("new_tenant")) {
-        (Some(Value::String(t)), None) if !t.trim().is_empty() => {
+        (Some(Value::String(t)), None) if is_tenant_id(t.trim()) => {
             Some(Target::Existing(t.trim().to_owned()))
         }
         (Some(_), None) => {
             errors.push(FieldError::new(
                 "tenant_id",
-                "must be an Acronis tenant id (a non-empty string)",
+                format!(
+                    "must be an Acronis tenant id (1 to {TENANT_ID_MAX_CHARS} letters, digits and '-')"
+                ),
             ));
             None
         }
@@ -154,15 +171,24 @@ pub async fn put(
         no_services_since: None,
         tenant_kind,
     };
-    let previous = state
+    // Of concurrent identical requests one writes; the others find the mapping done
+    // and answer it as it is, with no audit entry (nothing changed).
+    let outcome = state
         .ctx
         .store
-        .put_mapping(&mapping)
+        .map_company(&mapping)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { what, .. } => ApiError::conflict(what),
             other => other.into(),
         })?;
+    let previous = match outcome {
+        MapOutcome::Written(previous) => previous,
+        MapOutcome::Unchanged(current) => {
+            let current = to_json(&current);
+            return Ok(Json(json!({"mapping": current, "previous": current})));
+        }
+    };
     let kind = if previous.is_some() {
         "mapping.changed"
     } else {

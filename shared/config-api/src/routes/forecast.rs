@@ -29,7 +29,7 @@ pub async fn get(
     _caller: Caller,
     params: Result<Query<ForecastParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::field("", e.body_text()))?;
+    let Query(p) = params.map_err(crate::routes::params::rejected)?;
     let days = match p.days.as_deref().map(str::parse::<u32>) {
         None => DEFAULT_DAYS,
         Some(Ok(n)) if n <= MAX_DAYS => n,

@@ -10,7 +10,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use bridge_core::records::JobStatus;
-use bridge_core::text::bounded;
 use bridge_jobs::Invocation;
 use bridge_jobs::audit::Audit;
 use bridge_jobs::job::{self, SPECS, Timing};
@@ -86,7 +85,7 @@ pub async fn run(
     Path(name): Path<String>,
     params: Result<Query<RunParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::field("", bounded(&e.body_text(), 300)))?;
+    let Query(p) = params.map_err(crate::routes::params::rejected)?;
     let dry_run = match p.dry_run.as_deref() {
         None | Some("false") => false,
         Some("true") => true,

@@ -28,7 +28,7 @@ mod tickets;
 pub use credentials::NOT_API_USER;
 
 use crate::error::ApiError;
-use crate::{ApiState, MAX_BODY_BYTES, auth};
+use crate::{ApiState, MAX_BODY_BYTES, auth, limits};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -63,6 +63,7 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::GET, "/openapi.json", openapi::get),
         endpoint(Method::GET, "/settings", settings::get),
         endpoint(Method::PUT, "/settings", settings::put),
+        endpoint(Method::PATCH, "/settings", settings::patch),
         endpoint(Method::GET, "/credentials", credentials::get),
         endpoint(
             Method::PUT,
@@ -111,7 +112,8 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 }
 
 /// The whole API: every route behind the auth check (except `GET /health`), bodies
-/// capped at [`MAX_BODY_BYTES`], JSON answers for unknown routes and methods too.
+/// capped at [`MAX_BODY_BYTES`], URL and headers at [`limits`], JSON answers for
+/// unknown routes and methods too.
 pub fn router(state: ApiState) -> Router {
     let mut router: Router<ApiState> = Router::new();
     for e in endpoints() {
@@ -130,5 +132,6 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             auth::require_caller,
         ))
+        .layer(axum::middleware::from_fn(limits::check))
         .with_state(state)
 }

@@ -3,9 +3,32 @@
 use crate::error::ApiError;
 use bridge_core::text::bounded;
 
-/// The rejection of a query string that does not fit the route's parameters.
+/// The rejection of a query string that does not fit the route's parameters: an
+/// unknown parameter is named as the field (its value is not quoted).
 pub fn rejected(e: axum::extract::rejection::QueryRejection) -> ApiError {
-    ApiError::field("", bounded(&e.body_text(), 300))
+    let text = e.body_text();
+    match unknown_field(&text) {
+        Some((name, expected)) => ApiError::field(
+            bounded(name, 100),
+            format!(
+                "unknown query parameter; this route takes {}",
+                bounded(expected, 200)
+            ),
+        ),
+        None => ApiError::field("", bounded(&text, 300)),
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`": the name and the list.
+fn unknown_field(text: &str) -> Option<(&str, &str)> {
+    let rest = text.split_once("unknown field `")?.1;
+    let (name, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split_once("expected ")
+        .map_or("no parameters", |(_, list)| {
+            list.trim_start_matches("one of ")
+        });
+    Some((name, expected))
 }
 
 /// `limit`: `default` when absent, else a number in `1..=max`.

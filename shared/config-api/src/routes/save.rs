@@ -15,6 +15,7 @@ use crate::routes::picklists::TicketPicklists;
 use crate::routes::services;
 use bridge_core::records::Versioned;
 use bridge_core::settings::Settings;
+use bridge_core::text::quoted;
 use bridge_jobs::audit::Audit;
 use bridge_store::store::StoreError;
 use serde_json::Value;
@@ -93,6 +94,14 @@ pub(crate) async fn save(
     let current = current_or_default(ctx.store.get_settings().await?);
     if current.version != expected {
         return Err(stale(&current, expected));
+    }
+    // A save that changes nothing is no change: no version, no audit entry, no call.
+    // The first save (version 0) always writes: it stores what was only defaults.
+    if expected > 0 && new == current.value {
+        return Ok(Saved {
+            settings: current,
+            warnings: Vec::new(),
+        });
     }
     check_tickets(state, &current.value, &new).await?;
     services::check_new_ids(state, &current.value, &new).await?;
@@ -184,7 +193,10 @@ async fn check_tickets(
             if !types.contains(alert_type) && !short.contains(alert_type) {
                 errors.push(FieldError::new(
                     format!("alert_mappings[{i}].alert_type"),
-                    format!("{alert_type:?} is not an alert type of the Acronis Alert Manager"),
+                    format!(
+                        "{} is not an alert type of the Acronis Alert Manager",
+                        quoted(alert_type)
+                    ),
                 ));
             }
         }

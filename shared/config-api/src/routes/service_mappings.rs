@@ -11,10 +11,11 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::routes::envelope::{current_or_default, read_put, sections_document};
+use crate::routes::envelope::{
+    IfMatch, Tagged, current_or_default, precondition, read_put, sections_document,
+};
 use crate::routes::save::{Part, save};
 use crate::routes::settings::answer;
-use axum::Json;
 use axum::extract::State;
 use bridge_core::catalog::{self, CatalogItem, Group, Unit};
 use bridge_core::mapping::{PublicCloudVendor, StorageRow};
@@ -22,25 +23,34 @@ use serde_json::{Value, json};
 
 const READ_ONLY: &[&str] = &["catalog", "warnings"];
 
-pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<ApiState>, _caller: Caller) -> Result<Tagged, ApiError> {
     let current = current_or_default(state.ctx.store.get_settings().await?);
     let sections = Part::ServiceMappings.sections().unwrap_or_default();
     let mut doc = sections_document(&current, sections);
     doc.insert("catalog".into(), catalog_json());
-    Ok(Json(Value::Object(doc)))
+    Ok(Tagged(current.version, Value::Object(doc)))
 }
 
 pub async fn put(
     State(state): State<ApiState>,
     caller: Caller,
+    if_match: IfMatch,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Tagged, ApiError> {
     let current = current_or_default(state.ctx.store.get_settings().await?);
     let sections = Part::ServiceMappings.sections();
-    let (expected, settings) = read_put(body, &current.value, sections, READ_ONLY)?;
-    let saved = save(&state, &caller, Part::ServiceMappings, expected, settings).await?;
+    let (expected, settings) = read_put(body, &if_match, &current.value, sections, READ_ONLY)?;
+    let saved = save(
+        &state,
+        &caller,
+        Part::ServiceMappings,
+        expected.version,
+        settings,
+    )
+    .await
+    .map_err(|e| precondition(e, &if_match, expected.in_body))?;
     let doc = sections_document(&saved.settings, sections.unwrap_or_default());
-    Ok(Json(answer(&saved, Value::Object(doc))))
+    Ok(answer(&saved, Value::Object(doc)))
 }
 
 /// The guide's groups in its order, what each item allows, storage reporting rows and

@@ -152,6 +152,10 @@ impl Env {
         self.call(Method::PUT, path, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+
     /// Saves both demo credentials through the API.
     pub async fn connect(&self) {
         let (status, body) = self.put("/credentials/autotask", autotask_creds()).await;
@@ -183,6 +187,31 @@ impl Env {
         let (status, body) = self.get(&format!("/audit?kind={kind}")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["items"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// A whole settings document for `PUT /settings`: the defaults with `changes` merged
+/// in (objects merge, anything else replaces), `version` included.
+pub fn whole(changes: Value) -> Value {
+    let mut document =
+        serde_json::to_value(bridge_core::settings::Settings::default()).expect("defaults");
+    merge(&mut document, changes);
+    document
+}
+
+fn merge(target: &mut Value, changes: Value) {
+    match (target, changes) {
+        (Value::Object(target), Value::Object(changes)) => {
+            for (key, value) in changes {
+                match target.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
     }
 }
 

@@ -119,6 +119,46 @@ fn each_rule_reports_its_field() {
             vec!["provisioning.default_storage"],
         ),
         (
+            "an activation email carries no markup",
+            json!({"provisioning": {"activation_email": "a@b.co<script>alert(1)</script>"}}),
+            vec!["provisioning.activation_email"],
+        ),
+        (
+            "an activation email is at most 254 characters",
+            json!({"provisioning": {"activation_email": format!("{}@msp.example", "a".repeat(250))}}),
+            vec!["provisioning.activation_email"],
+        ),
+        (
+            "a default storage is shaped as an infra id",
+            json!({"provisioning": {"default_storage": "eu 1/<x>"}}),
+            vec!["provisioning.default_storage"],
+        ),
+        (
+            "an infra id is at most 64 characters",
+            json!({"storage_mappings": [{"infra_id": "x".repeat(65)}]}),
+            vec!["storage_mappings[0].infra_id"],
+        ),
+        (
+            "a location is a plain label",
+            json!({"storage_mappings": [{"infra_id": "s1", "location": "XYZ\u{1b}[31m"}]}),
+            vec!["storage_mappings[0].location"],
+        ),
+        (
+            "a location is at most 100 characters",
+            json!({"storage_mappings": [{"infra_id": "s1", "location": "L".repeat(101)}]}),
+            vec!["storage_mappings[0].location"],
+        ),
+        (
+            "an alert type is shaped as an id",
+            json!({"alert_mappings": [{"alert_type": "Backup Failed<b>", "enabled": false}]}),
+            vec!["alert_mappings[0].alert_type"],
+        ),
+        (
+            "a new service's name is a plain label",
+            json!({"public_cloud_mappings": {"microsoft_azure": {"create": "Azure\u{0}"}}}),
+            vec!["public_cloud_mappings.microsoft_azure.create"],
+        ),
+        (
             "two-way sync needs billing, allocation code and period type",
             json!({"features": {"two_way_sync": true}}),
             vec![

@@ -154,8 +154,22 @@ pub trait MappingStore: Send + Sync {
     /// A tenant mapped to another company is a [`StoreError::Conflict`] and nothing is
     /// written; remapping a company to a new tenant frees its old tenant atomically.
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>>;
+    /// [`put_mapping`](Self::put_mapping), unless the company is mapped to this tenant
+    /// already: then nothing is written and the stored mapping is answered unchanged.
+    /// The check and the write are one conditional write, so of concurrent identical
+    /// requests exactly one writes.
+    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome>;
     /// Removes the company's mapping (both directions) and returns it.
     async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping>;
+}
+
+/// What [`MappingStore::map_company`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MapOutcome {
+    /// The company was mapped to this tenant already; this is the stored mapping.
+    Unchanged(CustomerMapping),
+    /// Written; the mapping it replaced, if any.
+    Written(Option<CustomerMapping>),
 }
 
 /// What the poller learnt about a company's contracts: the contract snapshot (read by

@@ -163,6 +163,56 @@ pub async fn mapping_race_for_one_tenant_has_one_winner(store: SharedStore) {
     }
 }
 
+pub async fn mapping_identical_concurrent_maps_write_once(store: SharedStore) {
+    let tenant = "55555555-5555-4555-8555-555555555555";
+    let barrier = Arc::new(Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                let mut m = mapping(20, tenant);
+                m.created_at = t0() + secs(i64::from(i));
+                barrier.wait().await;
+                store.map_company(&m).await
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for task in tasks {
+        match task.await.expect("task").expect("map") {
+            MapOutcome::Written(previous) => written.push(previous),
+            MapOutcome::Unchanged(current) => assert_eq!(current.tenant_id, tenant),
+        }
+    }
+    assert_eq!(written, vec![None], "exactly one write, a creation");
+    let stored = store
+        .get_mapping_by_company(20)
+        .await
+        .expect("get")
+        .expect("mapped");
+    // Mapping the same tenant again leaves the stored record as it is.
+    let mut again = mapping(20, tenant);
+    again.created_at = t0() + secs(999);
+    assert_eq!(
+        store.map_company(&again).await.expect("again"),
+        MapOutcome::Unchanged(stored.clone())
+    );
+    assert_eq!(
+        store.get_mapping_by_company(20).await.expect("get"),
+        Some(stored.clone())
+    );
+    // Another tenant is a remap, written as with put_mapping.
+    let other = mapping(20, "66666666-6666-4666-8666-666666666666");
+    assert_eq!(
+        store.map_company(&other).await.expect("remap"),
+        MapOutcome::Written(Some(stored))
+    );
+    assert_eq!(
+        store.get_mapping_by_tenant(tenant).await.expect("get"),
+        None
+    );
+}
+
 pub async fn mapping_list_pages_in_company_order(store: SharedStore) {
     // Inserted out of order, with ids of different widths.
     let mut companies: Vec<i64> = (0..25).map(|i| (i * 7919) % 1000 + i).collect();

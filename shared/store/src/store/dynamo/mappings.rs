@@ -9,7 +9,7 @@ use bridge_core::records::Page;
 use super::item::{attr, body, get_n, item_key, key, key_of, n, s, to_body, token_key};
 use super::{DynamoStore, pause, transaction_build};
 use crate::store::page_token;
-use crate::store::{MappingStore, StoreError, StoreResult, tenant_taken, validate};
+use crate::store::{MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate};
 
 /// How often a mapping transaction is retried when a concurrent writer touched the same
 /// items between our read and our write.
@@ -155,49 +155,14 @@ impl MappingStore for DynamoStore {
     }
 
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>> {
-        validate::id("company_id", mapping.company_id)?;
-        validate::name("tenant_id", &mapping.tenant_id)?;
-        let company_id = mapping.company_id;
-        for attempt in 0..MAPPING_ATTEMPTS {
-            let owner = self
-                .get(
-                    key_of(key::tenant(&mapping.tenant_id), key::TENANT_MAPPING_SK),
-                    "put_mapping",
-                )
-                .await?;
-            if let Some(owner) = owner {
-                let owner: i64 = get_n(&owner, attr::COMPANY_ID, "tenant mapping")?;
-                if owner != company_id {
-                    return Err(tenant_taken(&mapping.tenant_id, owner));
-                }
-            }
-            let previous = self.company_mapping(company_id).await?;
-            let version = previous.as_ref().map(|(_, v)| *v);
-            // Both directions in one transaction; on a remap the old tenant is freed in
-            // the same one, so no direction is ever left without the other.
-            let mut writes = vec![
-                TransactWriteItem::builder()
-                    .put(self.put_company(mapping, version)?)
-                    .build(),
-                TransactWriteItem::builder()
-                    .put(self.put_tenant(mapping)?)
-                    .build(),
-            ];
-            if let Some((old, _)) = &previous
-                && old.tenant_id != mapping.tenant_id
-            {
-                let release = self.delete_tenant(&old.tenant_id, company_id)?;
-                writes.push(TransactWriteItem::builder().delete(release).build());
-            }
-            if self.transact(writes).await? {
-                return Ok(previous.map(|(m, _)| m));
-            }
-            pause(attempt).await;
+        match self.write_mapping(mapping, false).await? {
+            MapOutcome::Written(previous) => Ok(previous),
+            MapOutcome::Unchanged(current) => Ok(Some(current)),
         }
-        Err(StoreError::Conflict {
-            what: format!("mapping of company {company_id}: changed concurrently"),
-            current_version: None,
-        })
+    }
+
+    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome> {
+        self.write_mapping(mapping, true).await
     }
 
     async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping> {
@@ -217,6 +182,67 @@ impl MappingStore for DynamoStore {
             ];
             if self.transact(writes).await? {
                 return Ok(mapping);
+            }
+            pause(attempt).await;
+        }
+        Err(StoreError::Conflict {
+            what: format!("mapping of company {company_id}: changed concurrently"),
+            current_version: None,
+        })
+    }
+}
+
+impl DynamoStore {
+    /// Writes the mapping, both directions in one transaction conditional on the
+    /// company's mapping version read just before; with `keep_same_tenant`, a company
+    /// mapped to this tenant already is left as it is.
+    async fn write_mapping(
+        &self,
+        mapping: &CustomerMapping,
+        keep_same_tenant: bool,
+    ) -> StoreResult<MapOutcome> {
+        validate::id("company_id", mapping.company_id)?;
+        validate::name("tenant_id", &mapping.tenant_id)?;
+        let company_id = mapping.company_id;
+        for attempt in 0..MAPPING_ATTEMPTS {
+            let owner = self
+                .get(
+                    key_of(key::tenant(&mapping.tenant_id), key::TENANT_MAPPING_SK),
+                    "put_mapping",
+                )
+                .await?;
+            if let Some(owner) = owner {
+                let owner: i64 = get_n(&owner, attr::COMPANY_ID, "tenant mapping")?;
+                if owner != company_id {
+                    return Err(tenant_taken(&mapping.tenant_id, owner));
+                }
+            }
+            let previous = self.company_mapping(company_id).await?;
+            if let Some((current, _)) = previous.as_ref()
+                && keep_same_tenant
+                && current.tenant_id == mapping.tenant_id
+            {
+                return Ok(MapOutcome::Unchanged(current.clone()));
+            }
+            let version = previous.as_ref().map(|(_, v)| *v);
+            // Both directions in one transaction; on a remap the old tenant is freed in
+            // the same one, so no direction is ever left without the other.
+            let mut writes = vec![
+                TransactWriteItem::builder()
+                    .put(self.put_company(mapping, version)?)
+                    .build(),
+                TransactWriteItem::builder()
+                    .put(self.put_tenant(mapping)?)
+                    .build(),
+            ];
+            if let Some((old, _)) = &previous
+                && old.tenant_id != mapping.tenant_id
+            {
+                let release = self.delete_tenant(&old.tenant_id, company_id)?;
+                writes.push(TransactWriteItem::builder().delete(release).build());
+            }
+            if self.transact(writes).await? {
+                return Ok(MapOutcome::Written(previous.map(|(m, _)| m)));
             }
             pause(attempt).await;
         }

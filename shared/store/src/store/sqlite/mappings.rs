@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqlError, SqliteStore, decode, encode};
 use crate::store::page_token::{self, TokenKey};
-use crate::store::{MappingStore, StoreError, StoreResult, tenant_taken, validate};
+use crate::store::{MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate};
 
 #[async_trait]
 impl MappingStore for SqliteStore {
@@ -82,6 +82,41 @@ impl MappingStore for SqliteStore {
     }
 
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>> {
+        match self.write_mapping(mapping, false).await? {
+            MapOutcome::Written(previous) => Ok(previous),
+            MapOutcome::Unchanged(current) => Ok(Some(current)),
+        }
+    }
+
+    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome> {
+        self.write_mapping(mapping, true).await
+    }
+
+    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping> {
+        self.write("delete_mapping", move |tx| {
+            let previous = mapping_where(tx, "company_id = ?1", company_id)?.ok_or_else(|| {
+                SqlError::Store(StoreError::NotFound {
+                    what: format!("mapping of company {company_id}"),
+                })
+            })?;
+            tx.execute(
+                "DELETE FROM customer_mappings WHERE company_id = ?1",
+                params![company_id],
+            )?;
+            Ok(previous)
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Writes the mapping in one transaction; with `keep_same_tenant`, a company mapped
+    /// to this tenant already is left as it is.
+    async fn write_mapping(
+        &self,
+        mapping: &CustomerMapping,
+        keep_same_tenant: bool,
+    ) -> StoreResult<MapOutcome> {
         validate::id("company_id", mapping.company_id)?;
         validate::name("tenant_id", &mapping.tenant_id)?;
         let body = encode("mapping", mapping)?;
@@ -98,6 +133,12 @@ impl MappingStore for SqliteStore {
                 return Err(SqlError::Store(tenant_taken(&tenant_id, owner)));
             }
             let previous = mapping_where(tx, "company_id = ?1", company_id)?;
+            if let Some(current) = previous.as_ref()
+                && keep_same_tenant
+                && current.tenant_id == tenant_id
+            {
+                return Ok(MapOutcome::Unchanged(current.clone()));
+            }
             // One row holds both directions (tenant_id is UNIQUE), so replacing it frees
             // the old tenant in the same statement.
             tx.execute(
@@ -105,23 +146,7 @@ impl MappingStore for SqliteStore {
                  ON CONFLICT (company_id) DO UPDATE SET tenant_id = excluded.tenant_id, body = excluded.body",
                 params![company_id, tenant_id, body],
             )?;
-            Ok(previous)
-        })
-        .await
-    }
-
-    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping> {
-        self.write("delete_mapping", move |tx| {
-            let previous = mapping_where(tx, "company_id = ?1", company_id)?.ok_or_else(|| {
-                SqlError::Store(StoreError::NotFound {
-                    what: format!("mapping of company {company_id}"),
-                })
-            })?;
-            tx.execute(
-                "DELETE FROM customer_mappings WHERE company_id = ?1",
-                params![company_id],
-            )?;
-            Ok(previous)
+            Ok(MapOutcome::Written(previous))
         })
         .await
     }
