@@ -11,11 +11,16 @@
 //! memory it reports are the job's. It prints a Markdown table and writes
 //! `results.{md,json,csv}` (and `benchmarks.png` with `--plot`) to `--out`.
 //!
+//! `bench lambda (--bin-dir DIR | --packages DIR) [--out DIR]` runs each function's
+//! binary (or the bootstrap of its `cargo lambda` zip) under a loopback Lambda Runtime
+//! API on its first real event, and reports the cold start and the sizes.
+//!
 //! The same binary is the child processes: `bench simulators --companies N` and
 //! `bench job --dir D --zone-lookup URL --acronis URL --step job:schedule…`.
 
 mod bridge;
 mod cases;
+mod lambda;
 mod report;
 mod runner;
 mod sims;
@@ -53,6 +58,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(sims::serve(companies))
         }
         Some("job") => runtime.block_on(job(&args[1..])),
+        Some("lambda") => runtime.block_on(lambda_functions(&args[1..])),
         _ => runtime.block_on(bench(&args)),
     }
 }
@@ -99,6 +105,37 @@ async fn job(args: &[String]) -> anyhow::Result<()> {
     anyhow::ensure!(!steps.is_empty(), "give at least one --step");
     let outcome = runner::run(&dir, &endpoints, &steps).await?;
     println!("{}", serde_json::to_string(&outcome)?);
+    Ok(())
+}
+
+async fn lambda_functions(args: &[String]) -> anyhow::Result<()> {
+    let binaries = match (flag(args, "--bin-dir")?, flag(args, "--packages")?) {
+        (Some(dir), None) => lambda::Binaries::Dir(dir.into()),
+        (None, Some(dir)) => lambda::Binaries::Packages(dir.into()),
+        _ => anyhow::bail!("bench lambda: give either --bin-dir DIR or --packages DIR"),
+    };
+    let out = PathBuf::from(flag(args, "--out")?.unwrap_or_else(|| "target/bench".into()));
+    let work = out.join(format!("lambda-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&work).with_context(|| format!("--out {}", out.display()))?;
+    let rows = lambda::measure_all(&binaries, &work).await;
+    let _ = std::fs::remove_dir_all(&work);
+    let rows = rows?;
+    let table = lambda::markdown(&rows);
+    println!("{table}");
+    std::fs::write(out.join("lambda.md"), &table)?;
+    std::fs::write(
+        out.join("lambda.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.outcome != "response")
+        .map(|r| r.function.as_str())
+        .collect();
+    anyhow::ensure!(
+        failed.is_empty(),
+        "these functions answered with an error: {failed:?}"
+    );
     Ok(())
 }
 
