@@ -10,8 +10,8 @@ use bridge_core::settings::{Features, ReportingPeriod, Settings, Tickets};
 use bridge_jobs::{Clock, Context, SystemClock};
 use bridge_store::events::InProcessBus;
 use bridge_store::secrets::{FileSecretSource, SecretSource};
-use bridge_store::store::SqliteStore;
 use bridge_store::store::prelude::*;
+use bridge_store::store::{DynamoStore, SqliteStore};
 use simulators::acronis::{GENERATED_STORAGE_ID, generated_customer_id};
 use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
 use std::path::Path;
@@ -22,13 +22,53 @@ use std::sync::Arc;
 pub struct Endpoints {
     pub zone_lookup: String,
     pub acronis: String,
+    /// A DynamoDB-protocol server (moto) and the table to keep the bridge's state in;
+    /// `None`: the embedded store.
+    pub dynamo: Option<Dynamo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dynamo {
+    pub endpoint: String,
+    pub table: String,
+}
+
+impl Dynamo {
+    /// A client of the server with moto's dummy credentials.
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        let credentials = aws_credential_types::Credentials::new(
+            test_harness::ACCESS_KEY,
+            test_harness::SECRET_KEY,
+            None,
+            None,
+            "moto",
+        );
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(test_harness::REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        aws_sdk_dynamodb::Client::new(&aws)
+    }
+}
+
+/// The store the endpoints name: the embedded one in `dir`, or the DynamoDB table.
+async fn store(dir: &Path, endpoints: &Endpoints) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &endpoints.dynamo {
+        Some(dynamo) => Arc::new(DynamoStore::new(dynamo.client().await, &dynamo.table)),
+        None => Arc::new(SqliteStore::open(dir.join("bridge.db")).await?),
+    })
 }
 
 /// Saves the settings and both credentials, and maps each of the `companies` to its
 /// tenant (the steady state of a large MSP).
 pub async fn set_up(dir: &Path, endpoints: &Endpoints, companies: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let store = SqliteStore::open(dir.join("bridge.db")).await?;
+    if let Some(dynamo) = &endpoints.dynamo {
+        DynamoStore::create_table(&dynamo.client().await, &dynamo.table).await?;
+    }
+    let store = store(dir, endpoints).await?;
     let secrets = FileSecretSource::new(dir.join("secrets.json"));
     secrets
         .put_autotask(&AutotaskCredentials {
@@ -67,7 +107,7 @@ pub async fn set_up(dir: &Path, endpoints: &Endpoints, companies: usize) -> anyh
 
 /// The context a job process runs with, and the bus it announces changes on.
 pub async fn open(dir: &Path, endpoints: &Endpoints) -> anyhow::Result<(Context, InProcessBus)> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("bridge.db")).await?);
+    let store = store(dir, endpoints).await?;
     let bus = InProcessBus::new();
     let ctx = Context::new(
         store,

@@ -27,6 +27,8 @@ pub struct Options {
     pub changed_percent: usize,
     /// Where each size's store folder goes.
     pub work_dir: PathBuf,
+    /// Keep the bridge's state in DynamoDB on moto's server instead of the embedded store.
+    pub dynamo: bool,
 }
 
 /// One table row: one job's case at one scenario size.
@@ -105,9 +107,18 @@ pub async fn run_size(companies: usize, options: &Options) -> anyhow::Result<Vec
     let shape = Shape::of(&simulators::scenario::generate_msp(companies));
     let sims = Simulators::start(companies)?;
     sims.lift_budget().await?;
+    let moto = if options.dynamo {
+        Some(test_harness::Moto::start().await)
+    } else {
+        None
+    };
     let endpoints = Endpoints {
         zone_lookup: sims.zone_lookup.clone(),
         acronis: sims.acronis.clone(),
+        dynamo: moto.as_ref().map(|m| bridge::Dynamo {
+            endpoint: m.endpoint().to_owned(),
+            table: format!("bridge-bench-{companies}"),
+        }),
     };
     let dir = options
         .work_dir
@@ -224,6 +235,7 @@ pub async fn run_size(companies: usize, options: &Options) -> anyhow::Result<Vec
         .await?,
     );
     drop(sims);
+    drop(moto);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(rows)
 }
@@ -301,6 +313,11 @@ impl Case<'_> {
             .arg(self.dir)
             .args(["--zone-lookup", &self.endpoints.zone_lookup])
             .args(["--acronis", &self.endpoints.acronis]);
+        if let Some(dynamo) = &self.endpoints.dynamo {
+            command
+                .args(["--dynamo-endpoint", &dynamo.endpoint])
+                .args(["--dynamo-table", &dynamo.table]);
+        }
         for step in steps {
             command.args(["--step", step]);
         }

@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! bench [--sizes 100,1000,10000] [--autotask-latency-ms 50] [--acronis-latency-ms 30]
-//!       [--burst 1000] [--out DIR] [--plot] [--python PATH]
+//!       [--burst 1000] [--changed-percent 1] [--dynamo] [--out DIR] [--plot] [--python PATH]
 //! ```
 //!
 //! For each size it starts both simulators in a child process with the generated MSP
-//! scenario, sets up an embedded store with every company mapped, and runs each case
+//! scenario, sets up an embedded store (`--dynamo`: a DynamoDB table on moto's server)
+//! with every company mapped, and runs each case
 //! (see `cases`) in a job process of its own, so the wall time, CPU time and peak
 //! memory it reports are the job's. It prints a Markdown table and writes
 //! `results.{md,json,csv}` (and `benchmarks.png` with `--plot`) to `--out`.
@@ -37,7 +38,7 @@ const MAX_BURST: usize = 100_000;
 const MAX_TEXT: usize = 4_096;
 
 const USAGE: &str = "usage: bench [--sizes 100,1000,10000] [--autotask-latency-ms 50] \
-[--acronis-latency-ms 30] [--burst 1000] [--changed-percent 1] [--out DIR] [--plot] [--python PATH]";
+[--acronis-latency-ms 30] [--burst 1000] [--changed-percent 1] [--dynamo] [--out DIR] [--plot] [--python PATH]";
 
 /// The plot: wall time and requests against scenario size, per job.
 const PLOT: &str = include_str!("../plot.py");
@@ -96,6 +97,14 @@ async fn job(args: &[String]) -> anyhow::Result<()> {
     let endpoints = bridge::Endpoints {
         zone_lookup: flag(args, "--zone-lookup")?.context("--zone-lookup is required")?,
         acronis: flag(args, "--acronis")?.context("--acronis is required")?,
+        dynamo: match (
+            flag(args, "--dynamo-endpoint")?,
+            flag(args, "--dynamo-table")?,
+        ) {
+            (Some(endpoint), Some(table)) => Some(bridge::Dynamo { endpoint, table }),
+            (None, None) => None,
+            _ => anyhow::bail!("give --dynamo-endpoint and --dynamo-table together"),
+        },
     };
     let steps = args
         .windows(2)
@@ -156,7 +165,7 @@ async fn bench(args: &[String]) -> anyhow::Result<()> {
                 println!("{USAGE}");
                 return Ok(());
             }
-            "--plot" => i += 1,
+            "--plot" | "--dynamo" => i += 1,
             a if KNOWN.contains(&a) => i += 2,
             other => anyhow::bail!("unknown argument {other:?}\n{USAGE}"),
         }
@@ -189,6 +198,7 @@ async fn bench(args: &[String]) -> anyhow::Result<()> {
             100,
         )?,
         work_dir: out.clone(),
+        dynamo: args.iter().any(|a| a == "--dynamo"),
     };
     eprintln!(
         "bench: sizes {sizes:?}, latency {} ms Autotask / {} ms Acronis",
