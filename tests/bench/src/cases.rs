@@ -44,8 +44,9 @@ pub struct Row {
     pub min_autotask: u64,
     pub min_acronis: u64,
     pub requests: u64,
-    /// `requests / (min_autotask + min_acronis)`.
-    pub ratio: f64,
+    /// Requests against their minimum, per API; `None` where the work needs none.
+    pub ratio_autotask: Option<f64>,
+    pub ratio_acronis: Option<f64>,
     pub wall_s: f64,
     pub cpu_s: f64,
     pub peak_rss_mib: f64,
@@ -240,6 +241,10 @@ pub async fn run_size(companies: usize, options: &Options) -> anyhow::Result<Vec
     Ok(rows)
 }
 
+fn ratio(counts: &Counts, minimum: u64) -> Option<f64> {
+    (minimum > 0).then(|| counts.values().sum::<u64>() as f64 / minimum as f64)
+}
+
 /// Requests that change something (`create`, `update`, `delete`), token requests aside.
 fn writes(counts: &Counts) -> u64 {
     counts
@@ -273,6 +278,8 @@ impl Case<'_> {
         let min_autotask = work_autotask + u64::from(work_autotask > 0);
         let min_acronis = work_acronis + u64::from(work_acronis > 0);
         let requests = autotask.values().sum::<u64>() + acronis.values().sum::<u64>();
+        let (ratio_autotask, ratio_acronis) =
+            (ratio(&autotask, min_autotask), ratio(&acronis, min_acronis));
         let row = Row {
             companies: self.companies,
             job: job.into(),
@@ -282,7 +289,8 @@ impl Case<'_> {
             min_autotask,
             min_acronis,
             requests,
-            ratio: requests as f64 / (min_autotask + min_acronis).max(1) as f64,
+            ratio_autotask,
+            ratio_acronis,
             wall_s: outcome.wall_s,
             cpu_s: outcome.cpu_s,
             peak_rss_mib: outcome.peak_rss_kib as f64 / 1024.0,

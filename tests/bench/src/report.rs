@@ -23,25 +23,30 @@ pub fn by_verb(counts: &Counts) -> String {
         .join(" · ")
 }
 
+fn shown(ratio: Option<f64>) -> String {
+    ratio.map_or("–".into(), |r| format!("{r:.2}"))
+}
+
 pub fn markdown(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| companies | job | case | Autotask requests | Acronis requests | minimum (Autotask + Acronis) | ratio | wall s | peak RSS MiB | CPU s |\n\
-         | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n",
+        "| companies | job | case | Autotask requests | minimum | ratio | Acronis requests | minimum | ratio | wall s | peak RSS MiB | CPU s |\n\
+         | ---: | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} = {} | {} = {} | {} + {} | {:.2} | {:.1} | {:.1} | {:.2} |",
+            "| {} | {} | {} | {} = {} | {} | {} | {} = {} | {} | {} | {:.1} | {:.1} | {:.2} |",
             r.companies,
             r.job,
             r.case,
             r.autotask.values().sum::<u64>(),
             by_verb(&r.autotask),
+            r.min_autotask,
+            shown(r.ratio_autotask),
             r.acronis.values().sum::<u64>(),
             by_verb(&r.acronis),
-            r.min_autotask,
             r.min_acronis,
-            r.ratio,
+            shown(r.ratio_acronis),
             r.wall_s,
             r.peak_rss_mib,
             r.cpu_s
@@ -52,12 +57,12 @@ pub fn markdown(rows: &[Row]) -> String {
 
 pub fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
-        "companies,job,case,autotask,acronis,min_autotask,min_acronis,ratio,wall_s,peak_rss_mib,cpu_s\n",
+        "companies,job,case,autotask,acronis,min_autotask,min_acronis,wall_s,peak_rss_mib,cpu_s\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{:.3},{:.3},{:.1},{:.3}",
+            "{},{},{},{},{},{},{},{:.3},{:.1},{:.3}",
             r.companies,
             r.job,
             r.case,
@@ -65,7 +70,6 @@ pub fn csv(rows: &[Row]) -> String {
             r.acronis.values().sum::<u64>(),
             r.min_autotask,
             r.min_acronis,
-            r.ratio,
             r.wall_s,
             r.peak_rss_mib,
             r.cpu_s
