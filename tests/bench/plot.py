@@ -27,7 +27,7 @@ for key, points in sorted(series.items()):
     reqs.plot(sizes, [p[2] for p in points], marker="o", label=key)
 for ax, title, unit in ((wall, "Wall time", "seconds"), (reqs, "Requests (Autotask + Acronis)", "requests")):
     ax.set_xscale("log")
-    ax.set_yscale("symlog")
+    ax.set_yscale("log")
     ax.set_xlabel("companies in the scenario")
     ax.set_ylabel(unit)
     ax.set_title(title)
