@@ -50,3 +50,13 @@ pub fn generate(companies: usize) -> Scenario {
         acronis: crate::acronis::Seed::generate(companies),
     }
 }
+
+/// The benchmarks' scenario: [`generate`] shaped like a large MSP's database (1-3
+/// contracts and 2-6 services per company, bundles, PAYG and prepaid mixed, sub-partners,
+/// alerts on 0.5 % of the tenants; see `Seed::generate_msp` of each simulator).
+pub fn generate_msp(companies: usize) -> Scenario {
+    Scenario {
+        autotask: crate::autotask::Seed::generate_msp(companies),
+        acronis: crate::acronis::Seed::generate_msp(companies),
+    }
+}

@@ -51,7 +51,7 @@ pub use catalogue::{BACKUP_APP, CatalogueItem, PER_WORKLOAD, PLATFORM_APP};
 pub use seed::{
     ClientSeed, GENERATED_PARTNER_ID, GENERATED_STORAGE_ID, ItemSeed, LocationSeed, Seed,
     StorageSeed, TenantSeed, UserSeed, generated_alerts, generated_company_id,
-    generated_customer_id,
+    generated_customer_id, generated_sub_partner_id,
 };
 pub use state::ROOT_ID;
 pub use usage::MAX_BATCH_TENANTS;

@@ -205,6 +205,51 @@ impl Seed {
     }
 }
 
+/// Tenant id of the `k`-th sub-partner (1-based) of [`Seed::generate_msp`].
+pub fn generated_sub_partner_id(k: usize) -> String {
+    format!("c2000000-0000-4000-8000-{k:012}")
+}
+
+impl Seed {
+    /// The MSP-shaped variant of [`Seed::generate`] for benchmarks: one sub-partner per
+    /// hundred customers (at least one) holding every tenth customer, and alerts on 0.5 %
+    /// of the customers (of [`generated_alerts`], those of customers 1, 102, 401, 502…).
+    pub fn generate_msp(companies: usize) -> Seed {
+        let mut seed = Seed::generate(companies);
+        let subs = (companies / 100).max(1);
+        for k in 1..=subs {
+            seed.tenants.push(TenantSeed {
+                id: generated_sub_partner_id(k),
+                name: format!("Sub-partner {k:03}"),
+                kind: "partner".to_string(),
+                parent_id: Some(GENERATED_PARTNER_ID.to_string()),
+                ..TenantSeed::default()
+            });
+        }
+        for (i, tenant) in seed.tenants.iter_mut().enumerate() {
+            // Index 0 is the partner; customers are 1..=n.
+            if i > 0 && i <= companies && i % 10 == 0 {
+                tenant.parent_id = Some(generated_sub_partner_id(i / 10 % subs + 1));
+            }
+        }
+        // Sub-partners must exist before their customers are seeded.
+        let (partners, customers): (Vec<_>, Vec<_>) =
+            seed.tenants.drain(..).partition(|t| t.kind == "partner");
+        seed.tenants = partners.into_iter().chain(customers).collect();
+        seed.alerts = generated_alerts(companies)
+            .into_iter()
+            .filter(|a| {
+                a["id"]
+                    .as_str()
+                    .and_then(|id| id.rsplit('-').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .is_some_and(|i| matches!(i % 400, 1 | 102))
+            })
+            .collect();
+        seed
+    }
+}
+
 /// The alerts of the generated scenario: in every hundred customers, the first gets a
 /// `BackupFailed` whose tenant comes as id + uuid + locator, the second a CTI malware
 /// alert whose tenant comes as a uuid id + uuid locator (no `uuid`). Ids are

@@ -226,6 +226,63 @@ impl Seed {
         seed
     }
 
+    /// An MSP-shaped variant of [`Seed::generate`] for benchmarks: each company holds 1-3
+    /// recurring-service contracts and 2-6 services in all. Its first contract bills 2-4
+    /// of workstations, servers, M365 seats and storage (PAYG for every fourth company,
+    /// else prepaid); a second one, of the other billing type, bills 1-2 of virtual
+    /// machines and Google Workspace seats; a third, prepaid, holds the protection bundle.
+    /// Contract ids: `i` for the first of company `i`, then `n + 2(i-1) + 1` and `+ 2`.
+    pub fn generate_msp(companies: usize) -> Seed {
+        let mut seed = Seed::generate(companies);
+        seed.contract_services.clear();
+        let template = seed.contracts.clone();
+        let n = companies as i64;
+        for (idx, first) in template.iter().enumerate() {
+            let i = idx as i64 + 1;
+            let payg = i % 4 == 0;
+            let lines = |contract: i64, services: &[i64], count: i64, payg: bool| {
+                (0..count)
+                    .map(|k| {
+                        let service = services[((i + k) % services.len() as i64) as usize];
+                        let units = if payg { 0 } else { 1 + (i * 7 + k * 3) % 25 };
+                        obj(json!({
+                            "contractID": contract, "serviceID": service,
+                            "unitPrice": CATALOGUE[(service - 1) as usize].2, "units": units,
+                        }))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            seed.contract_services
+                .extend(lines(i, &[1, 2, 4, 6], 2 + i % 3, payg));
+            let contracts = 1 + i % 3;
+            for extra in 1..contracts {
+                let id = n + 2 * (i - 1) + extra;
+                let extra_payg = extra == 1 && !payg;
+                let mut contract = first.clone();
+                contract.insert("id".into(), json!(id));
+                contract.insert(
+                    "contractName".into(),
+                    json!(format!("Acronis Services {i:05}-{}", extra + 1)),
+                );
+                contract.insert(
+                    "userDefinedFields".into(),
+                    json!([{"name": PAYG_UDF, "value": if extra_payg { "Yes" } else { "No" }}]),
+                );
+                seed.contracts.push(contract);
+                if extra == 1 {
+                    seed.contract_services
+                        .extend(lines(id, &[3, 5], 1 + i % 2, extra_payg));
+                } else {
+                    seed.contract_service_bundles.push(obj(json!({
+                        "contractID": id, "serviceBundleID": 1, "unitPrice": 6.0,
+                        "units": 1 + i % 10,
+                    })));
+                }
+            }
+        }
+        seed
+    }
+
     /// What every generated scenario shares: database, API user, resources, the recurring
     /// billing code, the "Acronis PAYG" UDF, the Acronis services and one bundle.
     fn catalogue() -> Seed {
@@ -330,6 +387,47 @@ mod tests {
             services.dedup();
             assert_eq!(services.len(), n, "contract {c} has a duplicate service");
         }
+    }
+
+    #[test]
+    fn generate_msp_mixes_contracts_services_and_bundles() {
+        let seed = Seed::generate_msp(60);
+        assert_eq!(seed.companies.len(), 61);
+        let contracts_of = |company: i64| -> Vec<i64> {
+            seed.contracts
+                .iter()
+                .filter(|c| c["companyID"] == json!(company))
+                .filter_map(|c| c["id"].as_i64())
+                .collect()
+        };
+        let payg = |contract: i64| {
+            seed.contracts.iter().any(|c| {
+                c["id"] == json!(contract) && c["userDefinedFields"][0]["value"] == json!("Yes")
+            })
+        };
+        let mut mixed = 0;
+        for company in 1..=60 {
+            let contracts = contracts_of(company);
+            assert!((1..=3).contains(&contracts.len()), "company {company}");
+            let services = seed
+                .contract_services
+                .iter()
+                .filter(|s| {
+                    s["contractID"]
+                        .as_i64()
+                        .is_some_and(|c| contracts.contains(&c))
+                })
+                .count();
+            assert!((2..=6).contains(&services), "company {company}: {services}");
+            let kinds: std::collections::BTreeSet<bool> =
+                contracts.iter().map(|c| payg(*c)).collect();
+            mixed += usize::from(kinds.len() == 2);
+        }
+        assert!(mixed > 10, "{mixed} companies mix PAYG and prepaid");
+        assert_eq!(seed.contract_service_bundles.len(), 20);
+        let ids: std::collections::BTreeSet<_> =
+            seed.contracts.iter().map(|c| c["id"].as_i64()).collect();
+        assert_eq!(ids.len(), seed.contracts.len(), "contract ids are unique");
     }
 
     #[test]
