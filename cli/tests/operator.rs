@@ -101,7 +101,7 @@ async fn config_get_and_set_round_trip_with_versions() {
         "{message}"
     );
 
-    // Both saves are in the audit log, newest first.
+    // Both saves are in the audit log, newest first, after the demo's own.
     let audit = execute(
         &client,
         &Request::Audit {
@@ -116,8 +116,16 @@ async fn config_get_and_set_round_trip_with_versions() {
     .expect("audit");
     let lines: Vec<&str> = audit.lines().collect();
     assert!(lines[0].starts_with("at "), "{audit}");
-    assert_eq!(lines.len(), 1 + 2, "header + two saves: {audit}");
-    assert!(lines[1].contains("settings.updated"), "{audit}");
+    assert_eq!(
+        lines.len(),
+        1 + 3,
+        "header + two saves + the demo's: {audit}"
+    );
+    assert!(
+        lines[1].contains("local-operator  settings.updated"),
+        "{audit}"
+    );
+    assert!(lines[3].contains("  demo  "), "{audit}");
 }
 
 #[tokio::test]
