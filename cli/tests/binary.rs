@@ -336,3 +336,25 @@ async fn control_characters_from_the_server_are_printed_escaped() {
     raw(&out.stderr);
     raw(&out.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_once_after_the_demo_reaches_the_demo_simulators_without_a_flag() {
+    let state = TempState::new("bin-once-after-demo");
+    let _running = demo_runner(&state, false).await;
+    // As the README has it: no --demo, no --zone-lookup-url.
+    let started = Instant::now();
+    let out = bridge(&["run", "--once", "--dry-run"], &state).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("could not run"), "{stdout}");
+    let poller = stdout
+        .lines()
+        .find(|l| l.contains("  contract-poller (dry run): "))
+        .unwrap_or_else(|| panic!("a contract-poller line:\n{stdout}"));
+    assert!(poller.contains("; autotask "), "{poller}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{stdout}");
+}
