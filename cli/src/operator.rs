@@ -490,11 +490,32 @@ fn run_answer(answer: &Value) -> String {
     match answer.get("status").and_then(Value::as_str) {
         Some("finished") => {
             let mut out = cell(answer.get("text"));
-            let plan = answer
-                .get("summary")
-                .and_then(|s| s.get("plan"))
-                .and_then(Value::as_array);
-            for line in plan.into_iter().flatten() {
+            let summary = answer.get("summary");
+            let list = |name: &str| {
+                summary
+                    .and_then(|s| s.get(name))
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice)
+            };
+            // What the summary's counts stand for: who was skipped or failed, and why.
+            for (label, name) in [("skipped", "skipped"), ("failed", "failed")] {
+                for note in list(name) {
+                    out.push_str(&format!(
+                        "\n  {label} {}: {}",
+                        cell(note.get("subject")),
+                        cell(note.get("reason"))
+                    ));
+                }
+                let total = summary
+                    .and_then(|s| s.get(format!("{name}_total")))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let shown = list(name).len() as u64;
+                if total > shown {
+                    out.push_str(&format!("\n  … and {} more {label}", total - shown));
+                }
+            }
+            for line in list("plan") {
                 out.push_str(&format!("\n  - {}", cell(Some(line))));
             }
             out

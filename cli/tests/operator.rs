@@ -290,6 +290,11 @@ async fn jobs_are_listed_and_run_now() {
     .expect("dry run");
     assert!(dry.starts_with("contract-poller (dry run): read"), "{dry}");
     assert!(dry.contains("\n  - company "), "the plan follows: {dry}");
+    assert!(
+        dry.lines()
+            .any(|l| l.starts_with("  skipped company:174") && l.contains("self-service")),
+        "the summary's skipped count is named with why: {dry}"
+    );
 
     let shown = tokio::time::timeout(std::time::Duration::from_secs(10), reports.recv())
         .await

@@ -359,6 +359,42 @@ async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_r
 }
 
 #[tokio::test]
+async fn polls_after_the_first_sweep_read_no_unit_row_as_new_and_skips_are_named() {
+    let state = TempState::new("idle-poll");
+    let running = demo_runner(&state, false).await;
+    let ctx = &running.local.ctx;
+    let run = |dry_run: bool| async move {
+        let mut reports = runner::run_once(ctx, Some("contract-poller"), dry_run)
+            .await
+            .expect("runs");
+        let report = reports.pop().expect("one report");
+        let summary = report.outcome.clone().expect("the poller ran");
+        (report, summary)
+    };
+    let (sweep, summary) = run(false).await;
+    assert_eq!(summary.read.get("sweep"), Some(&1), "{}", sweep.line());
+    // The summary's "skipped 1" says who and why under the line.
+    let lines = sweep.lines();
+    assert!(
+        lines.iter().any(
+            |l| l.trim_start().starts_with("skipped company:174") && l.contains("self-service")
+        ),
+        "{lines:#?}"
+    );
+    // Dry runs keep no cursor, so each reads from the sweep's marks: nothing is new.
+    for dry_run in [true, true, false, false] {
+        let (report, summary) = run(dry_run).await;
+        assert_eq!(summary.read.get("poll"), Some(&1), "{}", report.line());
+        assert_eq!(
+            summary.read.get("new unit rows"),
+            Some(&0),
+            "{}",
+            report.line()
+        );
+    }
+}
+
+#[tokio::test]
 async fn run_once_reports_one_line_per_job_and_refuses_unknown_jobs() {
     let state = TempState::new("once");
     let mut opts = bridge_cli::RunOptions::new(state.path()).any_free_ports();

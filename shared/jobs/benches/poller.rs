@@ -4,8 +4,7 @@
 //! Every company is mapped (the steady state of a large MSP). Prints the Autotask
 //! requests of the first full sweep against the page-count minimum of what it reads
 //! (ceil(n / 500) per entity, at least one request each), the Acronis requests, the
-//! requests of the first poll after it (it reads the unit rows of future periods once)
-//! and of an idle poll, wall times and peak memory (VmHWM, which includes both
+//! requests of the first poll after it and of an idle poll, wall times and peak memory (VmHWM, which includes both
 //! simulators running in this process). Exits non-zero when an idle poll spends more
 //! than 3 Autotask requests or the sweep more than 110 % of the minimum.
 
@@ -48,9 +47,9 @@ async fn main() -> anyhow::Result<()> {
     let sweep = measure(ctx, &autotask, &acronis, "sweep").await?;
     let sweep_peak = support::status_mib("VmHWM:");
     // The page-count minimum of what a sweep reads: every recurring contract, every
-    // unit row covering today (service and bundle).
+    // unit row ending today or later (service and bundle).
     let today = now.date_naive();
-    let covering = |entity: &str| {
+    let from_today = |entity: &str| {
         autotask
             .records(entity)
             .iter()
@@ -60,8 +59,7 @@ async fn main() -> anyhow::Result<()> {
                         .and_then(autotask::datetime::parse)
                         .map(|d| d.date_naive())
                 };
-                day("startDate").is_some_and(|d| d <= today)
-                    && day("endDate").is_some_and(|d| d >= today)
+                day("endDate").is_some_and(|d| d >= today)
             })
             .count()
     };
@@ -74,10 +72,10 @@ async fn main() -> anyhow::Result<()> {
                 .filter(|c| c["contractType"] == 7)
                 .count(),
         ),
-        ("ContractServiceUnits", covering("ContractServiceUnits")),
+        ("ContractServiceUnits", from_today("ContractServiceUnits")),
         (
             "ContractServiceBundleUnits",
-            covering("ContractServiceBundleUnits"),
+            from_today("ContractServiceBundleUnits"),
         ),
     ];
     let minimum: usize = reads.iter().map(|(_, n)| n.div_ceil(PAGE).max(1)).sum();

@@ -141,10 +141,11 @@ pub async fn read_everything(
     let mut inputs = ContractInputs::default();
     let contracts: Vec<AtContract> = autotask.query(&recurring()).await?;
     add_contracts(&mut inputs, &contracts, summary);
-    let units: Vec<ContractServiceUnit> = autotask.query(&covering(today)).await?;
-    let bundle_units: Vec<ContractServiceBundleUnit> = autotask.query(&covering(today)).await?;
-    // Rows created after these reads get higher ids, so they are seen by the next poll;
-    // rows of future periods with higher ids are read once more by it (harmless).
+    // The rows of future periods come along (few pages more at most): the marks then
+    // cover them, so the polls after a sweep do not read them again as new rows.
+    let mut units: Vec<ContractServiceUnit> = autotask.query(&from(today)).await?;
+    let mut bundle_units: Vec<ContractServiceBundleUnit> = autotask.query(&from(today)).await?;
+    // Rows created after these reads get higher ids, so they are seen by the next poll.
     let marks = ReadMarks {
         contracts_modified: contracts
             .iter()
@@ -153,6 +154,11 @@ pub async fn read_everything(
         service_units_id: units.iter().map(|u| u.id).max().unwrap_or(0),
         bundle_units_id: bundle_units.iter().map(|u| u.id).max().unwrap_or(0),
     };
+    let started = |start: Option<chrono::DateTime<chrono::Utc>>| {
+        start.is_some_and(|s| s.date_naive() <= today)
+    };
+    units.retain(|u| started(u.start_date));
+    bundle_units.retain(|u| started(u.start_date));
     add_units(&mut inputs, &units, &bundle_units, summary);
     add_bundle_contents(autotask, &mut inputs, summary).await?;
     Ok((inputs, marks))
@@ -160,6 +166,11 @@ pub async fn read_everything(
 
 fn recurring() -> Query {
     Query::new(Filter::eq("contractType", RECURRING))
+}
+
+/// Unit rows ending on or after `today`: those covering it and those of future periods.
+fn from(today: NaiveDate) -> Query {
+    Query::new(Filter::gte("endDate", today))
 }
 
 /// Unit rows whose dates cover `today` (both ends inclusive).
