@@ -3,15 +3,20 @@
 //! The simulators are the cargo feature `simulators` of this crate (on by default, so
 //! the local binary has them); an operator-only build without it refuses `--demo`.
 
+#[cfg(feature = "simulators")]
 use anyhow::Context as _;
+#[cfg(feature = "simulators")]
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
+#[cfg(feature = "simulators")]
 use bridge_core::secret::Secret;
 use bridge_core::settings::Settings;
 use bridge_core::validation::SettingsErrors;
 use bridge_jobs::Context;
 use bridge_jobs::audit::Audit;
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "simulators")]
+use serde_json::json;
 #[cfg(feature = "simulators")]
 use simulators::acronis::AcronisSim;
 #[cfg(feature = "simulators")]
@@ -115,8 +120,8 @@ pub const DEMO_ACTOR: &str = "demo";
 
 #[cfg(feature = "simulators")]
 /// Saves the demo API users of both simulators, on every start: the simulators may listen
-/// on other ports than last time, and a stale zone must not be remembered. The Autotask
-/// user's zone is saved with it, as saving credentials through the config API does, so a
+/// on other ports than last time. The Autotask user's zone (where the simulator listens
+/// now) is saved with it, as saving credentials through the config API does, so a
 /// later `bridge run --once` without `--demo` reaches the simulator without a zone lookup
 /// at Autotask's own host. Each save that changes what the credentials show is audited.
 pub async fn save_credentials(ctx: &Context, sims: &Simulators) -> anyhow::Result<()> {
@@ -144,6 +149,7 @@ pub async fn save_credentials(ctx: &Context, sims: &Simulators) -> anyhow::Resul
     Ok(())
 }
 
+#[cfg(feature = "simulators")]
 /// What the audit log shows of saved credentials: the same fields as `GET /credentials`,
 /// never a secret.
 fn autotask_view(c: &AutotaskCredentials) -> Value {
@@ -156,6 +162,7 @@ fn autotask_view(c: &AutotaskCredentials) -> Value {
     })
 }
 
+#[cfg(feature = "simulators")]
 fn acronis_view(c: &AcronisCredentials) -> Value {
     json!({
         "set": true,
@@ -165,6 +172,7 @@ fn acronis_view(c: &AcronisCredentials) -> Value {
     })
 }
 
+#[cfg(feature = "simulators")]
 /// `credentials.<api>.saved`, unless only the time of saving differs (the simulators
 /// listen where they did last time).
 async fn audit_saved(
