@@ -47,9 +47,9 @@ async fn main() -> anyhow::Result<()> {
     let sweep = measure(ctx, &autotask, &acronis, "sweep").await?;
     let sweep_peak = support::status_mib("VmHWM:");
     // The page-count minimum of what a sweep reads: every recurring contract, every
-    // unit row ending today or later (service and bundle).
+    // unit row covering today (service and bundle).
     let today = now.date_naive();
-    let from_today = |entity: &str| {
+    let covering = |entity: &str| {
         autotask
             .records(entity)
             .iter()
@@ -59,7 +59,8 @@ async fn main() -> anyhow::Result<()> {
                         .and_then(autotask::datetime::parse)
                         .map(|d| d.date_naive())
                 };
-                day("endDate").is_some_and(|d| d >= today)
+                day("startDate").is_some_and(|d| d <= today)
+                    && day("endDate").is_some_and(|d| d >= today)
             })
             .count()
     };
@@ -72,10 +73,10 @@ async fn main() -> anyhow::Result<()> {
                 .filter(|c| c["contractType"] == 7)
                 .count(),
         ),
-        ("ContractServiceUnits", from_today("ContractServiceUnits")),
+        ("ContractServiceUnits", covering("ContractServiceUnits")),
         (
             "ContractServiceBundleUnits",
-            from_today("ContractServiceBundleUnits"),
+            covering("ContractServiceBundleUnits"),
         ),
     ];
     let minimum: usize = reads.iter().map(|(_, n)| n.div_ceil(PAGE).max(1)).sum();
