@@ -3,14 +3,20 @@
 //! The simulators are the cargo feature `simulators` of this crate (on by default, so
 //! the local binary has them); an operator-only build without it refuses `--demo`.
 
+#[cfg(feature = "simulators")]
 use anyhow::Context as _;
+#[cfg(feature = "simulators")]
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
+#[cfg(feature = "simulators")]
 use bridge_core::secret::Secret;
 use bridge_core::settings::Settings;
 use bridge_core::validation::SettingsErrors;
-use bridge_store::secrets::SecretSource;
-use bridge_store::store::Store;
+use bridge_jobs::Context;
+use bridge_jobs::audit::Audit;
+use serde_json::Value;
+#[cfg(feature = "simulators")]
+use serde_json::json;
 #[cfg(feature = "simulators")]
 use simulators::acronis::AcronisSim;
 #[cfg(feature = "simulators")]
@@ -92,7 +98,7 @@ pub async fn start_simulators(_: u16, _: u16) -> anyhow::Result<Simulators> {
 }
 
 #[cfg(not(feature = "simulators"))]
-pub async fn save_credentials(_: &dyn SecretSource, sims: &Simulators) -> anyhow::Result<()> {
+pub async fn save_credentials(_: &Context, sims: &Simulators) -> anyhow::Result<()> {
     match *sims {}
 }
 
@@ -109,28 +115,92 @@ pub async fn start_simulators(autotask_port: u16, acronis_port: u16) -> anyhow::
     Ok(Simulators { autotask, acronis })
 }
 
+/// The one who made the demo's own changes, in the audit log.
+pub const DEMO_ACTOR: &str = "demo";
+
 #[cfg(feature = "simulators")]
 /// Saves the demo API users of both simulators, on every start: the simulators may listen
-/// on other ports than last time, and a stale zone must not be remembered.
-pub async fn save_credentials(secrets: &dyn SecretSource, sims: &Simulators) -> anyhow::Result<()> {
+/// on other ports than last time. The Autotask user's zone (where the simulator listens
+/// now) is saved with it, as saving credentials through the config API does, so a
+/// later `bridge run --once` without `--demo` reaches the simulator without a zone lookup
+/// at Autotask's own host. Each save that changes what the credentials show is audited.
+pub async fn save_credentials(ctx: &Context, sims: &Simulators) -> anyhow::Result<()> {
     let now = Some(chrono::Utc::now());
-    secrets
-        .put_autotask(&AutotaskCredentials {
-            username: DEMO_USER.to_owned(),
-            secret: Secret::new(DEMO_SECRET),
-            integration_code: DEMO_INTEGRATION_CODE.to_owned(),
-            zone_url: None,
-            saved_at: now,
-        })
-        .await?;
-    secrets
-        .put_acronis(&AcronisCredentials {
-            datacenter_url: sims.acronis_url(),
-            client_id: DEMO_CLIENT_ID.to_owned(),
-            client_secret: Secret::new(DEMO_CLIENT_SECRET),
-            saved_at: now,
-        })
-        .await?;
+    let autotask = AutotaskCredentials {
+        username: DEMO_USER.to_owned(),
+        secret: Secret::new(DEMO_SECRET),
+        integration_code: DEMO_INTEGRATION_CODE.to_owned(),
+        zone_url: Some(sims.autotask.api_url()),
+        saved_at: now,
+    };
+    let before = ctx.secrets.get_autotask().await?.map(|c| autotask_view(&c));
+    ctx.secrets.put_autotask(&autotask).await?;
+    audit_saved(ctx, "autotask", before, autotask_view(&autotask)).await?;
+
+    let acronis = AcronisCredentials {
+        datacenter_url: sims.acronis_url(),
+        client_id: DEMO_CLIENT_ID.to_owned(),
+        client_secret: Secret::new(DEMO_CLIENT_SECRET),
+        saved_at: now,
+    };
+    let before = ctx.secrets.get_acronis().await?.map(|c| acronis_view(&c));
+    ctx.secrets.put_acronis(&acronis).await?;
+    audit_saved(ctx, "acronis", before, acronis_view(&acronis)).await?;
+    Ok(())
+}
+
+#[cfg(feature = "simulators")]
+/// What the audit log shows of saved credentials: the same fields as `GET /credentials`,
+/// never a secret.
+fn autotask_view(c: &AutotaskCredentials) -> Value {
+    json!({
+        "set": true,
+        "username": c.username,
+        "integration_code_set": !c.integration_code.is_empty(),
+        "zone_url": c.zone_url,
+        "saved_at": c.saved_at,
+    })
+}
+
+#[cfg(feature = "simulators")]
+fn acronis_view(c: &AcronisCredentials) -> Value {
+    json!({
+        "set": true,
+        "datacenter_url": c.datacenter_url,
+        "client_id": c.client_id,
+        "saved_at": c.saved_at,
+    })
+}
+
+#[cfg(feature = "simulators")]
+/// `credentials.<api>.saved`, unless only the time of saving differs (the simulators
+/// listen where they did last time).
+async fn audit_saved(
+    ctx: &Context,
+    api: &str,
+    before: Option<Value>,
+    after: Value,
+) -> anyhow::Result<()> {
+    let unchanged = |v: &Value| {
+        let mut v = v.clone();
+        if let Value::Object(fields) = &mut v {
+            fields.remove("saved_at");
+        }
+        v
+    };
+    if before.as_ref().map(unchanged) == Some(unchanged(&after)) {
+        return Ok(());
+    }
+    Audit {
+        actor: DEMO_ACTOR,
+        kind: &format!("credentials.{api}.saved"),
+        subject: format!("credentials:{api}"),
+        before,
+        after: Some(after),
+        reason: Some("demo set-up".into()),
+    }
+    .write(ctx)
+    .await?;
     Ok(())
 }
 
@@ -139,31 +209,60 @@ pub fn demo_settings() -> Result<Settings, SettingsErrors> {
 }
 
 /// Saves the demo settings and mappings unless the store already holds settings (an
-/// operator's changes survive a restart). Returns whether they were saved.
-pub async fn seed_settings(store: &dyn Store) -> anyhow::Result<bool> {
+/// operator's changes survive a restart), each with its audit entry as the config API
+/// would write it, in the name of [`DEMO_ACTOR`]. Returns whether they were saved.
+pub async fn seed_settings(ctx: &Context) -> anyhow::Result<bool> {
+    let store = &ctx.store;
     if store.get_settings().await?.is_some() {
         return Ok(false);
     }
     let settings = demo_settings().map_err(|e| anyhow::anyhow!("cli/demo-settings.json: {e}"))?;
     let now = chrono::Utc::now();
     for (company_id, tenant_id, _) in DEMO_MAPPINGS {
-        store
-            .put_mapping(&CustomerMapping {
-                held: None,
-                deletion: None,
-                company_id: *company_id,
-                tenant_id: (*tenant_id).to_owned(),
-                origin: MappingOrigin::Manual,
-                created_at: now,
-                no_services_since: None,
-                tenant_kind: MappedTenantKind::Customer,
-            })
-            .await?;
+        if store.get_mapping_by_company(*company_id).await?.is_some() {
+            continue;
+        }
+        let mapping = CustomerMapping {
+            held: None,
+            deletion: None,
+            company_id: *company_id,
+            tenant_id: (*tenant_id).to_owned(),
+            origin: MappingOrigin::Manual,
+            created_at: now,
+            no_services_since: None,
+            tenant_kind: MappedTenantKind::Customer,
+        };
+        store.put_mapping(&mapping).await?;
+        let mut after = serde_json::to_value(&mapping)?;
+        if let Value::Object(fields) = &mut after {
+            fields.insert("tenant_kind".into(), mapping.tenant_kind.as_str().into());
+        }
+        Audit {
+            actor: DEMO_ACTOR,
+            kind: "mapping.created",
+            subject: format!("company:{company_id}"),
+            before: None,
+            after: Some(after),
+            reason: Some("demo set-up: an existing customer of the demo MSP".into()),
+        }
+        .write(ctx)
+        .await?;
     }
     match store.put_settings(&settings, None).await {
-        Ok(_) => Ok(true),
+        Ok(_) => {}
         // Saved by someone else in the meantime: theirs stay.
-        Err(bridge_store::store::StoreError::Conflict { .. }) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(bridge_store::store::StoreError::Conflict { .. }) => return Ok(false),
+        Err(e) => return Err(e.into()),
     }
+    Audit {
+        actor: DEMO_ACTOR,
+        kind: "settings.updated",
+        subject: "settings".into(),
+        before: None,
+        after: Some(serde_json::to_value(&settings)?),
+        reason: Some("demo set-up: cli/demo-settings.json".into()),
+    }
+    .write(ctx)
+    .await?;
+    Ok(true)
 }

@@ -7,6 +7,7 @@
 //! - [`runner::run_once`] runs each job once (`bridge run --once [--dry-run]`).
 //! - [`operator`] is the thin client of the config endpoint (`bridge config …`), with
 //!   the local token or SigV4 for a deployed Function URL ([`client`], `bridge_jobs::sigv4`).
+//! - [`terminal::printable`] escapes the control characters of everything printed.
 
 pub mod args;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod state;
 pub mod table;
+pub mod terminal;
 pub mod topology;
 
 pub use runner::{RunOptions, Running, start};

@@ -1,7 +1,9 @@
 //! `bridge`: the local runner and the operator client (`bridge --help`).
 
 use bridge_cli::args::{self, Command, RunArgs};
+use bridge_cli::terminal::printable_lines;
 use bridge_cli::{RunOptions, operator, runner};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -15,7 +17,7 @@ async fn main() -> ExitCode {
     let command = match args::parse(std::env::args().skip(1)) {
         Ok(command) => command,
         Err(problem) => {
-            eprintln!("bridge: {problem}");
+            eprintln!("bridge: {}", printable_lines(&problem.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -30,16 +32,22 @@ async fn main() -> ExitCode {
             Ok(api) => operator::execute(&api, &request, client.json)
                 .await
                 .map(|text| {
-                    println!("{text}");
+                    say(&text);
                     ExitCode::SUCCESS
                 }),
             Err(e) => Err(e),
         },
     };
     outcome.unwrap_or_else(|e| {
-        eprintln!("bridge: {e:#}");
+        eprintln!("bridge: {}", printable_lines(&format!("{e:#}")));
         ExitCode::FAILURE
     })
+}
+
+/// Prints to stdout what may hold text from the config endpoint, Autotask or Acronis,
+/// with its control characters escaped.
+fn say(text: &str) {
+    println!("{}", printable_lines(text));
 }
 
 fn options(run: &RunArgs) -> RunOptions {
@@ -55,14 +63,14 @@ fn options(run: &RunArgs) -> RunOptions {
 /// `bridge run`: start everything, print each run as it finishes, stop on Ctrl-C.
 async fn serve(run: RunArgs) -> anyhow::Result<ExitCode> {
     let mut running = runner::start(options(&run)).await?;
-    println!("{}", running.banner());
+    say(&running.banner(std::io::stdout().is_terminal()));
     let mut reports = running.reports();
     loop {
         tokio::select! {
             report = reports.recv() => match report {
                 Ok(event) => {
                     for line in event.lines() {
-                        println!("{line}");
+                        say(&line);
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -89,7 +97,7 @@ async fn once(run: RunArgs) -> anyhow::Result<ExitCode> {
     }
     for report in &reports {
         for line in report.lines_with_plan() {
-            println!("{line}");
+            say(&line);
         }
     }
     Ok(if reports.iter().all(|r| r.outcome.is_ok()) {

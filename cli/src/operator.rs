@@ -551,11 +551,32 @@ fn run_answer(answer: &Value) -> String {
     match answer.get("status").and_then(Value::as_str) {
         Some("finished") => {
             let mut out = cell(answer.get("text"));
-            let plan = answer
-                .get("summary")
-                .and_then(|s| s.get("plan"))
-                .and_then(Value::as_array);
-            for line in plan.into_iter().flatten() {
+            let summary = answer.get("summary");
+            let list = |name: &str| {
+                summary
+                    .and_then(|s| s.get(name))
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice)
+            };
+            // What the summary's counts stand for: who was skipped or failed, and why.
+            for (label, name) in [("skipped", "skipped"), ("failed", "failed")] {
+                for note in list(name) {
+                    out.push_str(&format!(
+                        "\n  {label} {}: {}",
+                        cell(note.get("subject")),
+                        cell(note.get("reason"))
+                    ));
+                }
+                let total = summary
+                    .and_then(|s| s.get(format!("{name}_total")))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let shown = list(name).len() as u64;
+                if total > shown {
+                    out.push_str(&format!("\n  … and {} more {label}", total - shown));
+                }
+            }
+            for line in list("plan") {
                 out.push_str(&format!("\n  - {}", cell(Some(line))));
             }
             out
@@ -679,32 +700,61 @@ fn forecast_table(answer: &Value) -> String {
     format!("{}{held}", forecast_due(answer))
 }
 
+/// The deletions, then the disables, each with its dates (or why there are none).
 fn forecast_due(answer: &Value) -> String {
-    let due = list_of(answer);
     let days = cell(answer.get("days"));
-    if due.is_empty() {
-        return if answer.get("delete_customer") == Some(&Value::Bool(false)) {
+    let deletions = list_of(answer);
+    let mut out = if deletions.is_empty() {
+        if answer.get("delete_customer") == Some(&Value::Bool(false)) {
             "deleting customers is off (deprovisioning.delete_customer): no tenant will be deleted"
                 .to_owned()
         } else {
             format!("no tenant is due for deletion within {days} days")
-        };
+        }
+    } else {
+        format!(
+            "tenants due for deletion within {days} days (deleting destroys their backups):\n{}",
+            dates_table(deletions)
+        )
+    };
+    // An endpoint from before the disables were listed answers without them.
+    let Some(disables) = answer.get("disables").and_then(Value::as_array) else {
+        return out;
+    };
+    out.push_str("\n\n");
+    if !disables.is_empty() {
+        out.push_str(&format!(
+            "tenants due to be disabled within {days} days (their backups stop; a past date: disabled already, or at the next sweep):\n{}",
+            dates_table(disables)
+        ));
+    } else if answer.get("disable_customer") == Some(&Value::Bool(false)) {
+        out.push_str(
+            "disabling customers is off (deprovisioning.disable_customer): no tenant will be disabled before its deletion",
+        );
+    } else {
+        out.push_str(&format!(
+            "no tenant is due to be disabled within {days} days"
+        ));
     }
-    let rows: Vec<Vec<String>> = due
+    out
+}
+
+fn dates_table(rows: &[Value]) -> String {
+    let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|d| {
             vec![
                 cell(d.get("company_id")),
                 cell(d.get("tenant_id")),
                 cell(d.get("disable_on")),
-                cell(d.get("delete_on")),
+                match d.get("delete_on") {
+                    Some(Value::Null) => "never (deleting is off)".to_owned(),
+                    on => cell(on),
+                },
             ]
         })
         .collect();
-    format!(
-        "tenants due for deletion within {days} days (deleting destroys their backups):\n{}",
-        render(&["company", "tenant", "disable on", "delete on"], &rows)
-    )
+    render(&["company", "tenant", "disable on", "delete on"], &rows)
 }
 
 fn query_string(params: &[(&str, Option<String>)]) -> String {

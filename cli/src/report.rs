@@ -1,9 +1,10 @@
 //! What the runner prints per job run: one readable line, not raw JSON.
 
+use bridge_jobs::summary::Note;
 use bridge_jobs::{JobSummary, Trigger};
 use chrono::{DateTime, Utc};
 
-/// Per-customer failures printed under a run's line; the rest are counted.
+/// Changes, skips and failures printed under a run's line, each; the rest are counted.
 const MAX_NOTES: usize = 5;
 
 /// One finished run.
@@ -45,8 +46,8 @@ impl RunReport {
         }
     }
 
-    /// The line, then what a run that changed something changed, and each per-customer
-    /// failure, indented (at most a few of each).
+    /// The line, then what a run that changed something changed, what it skipped and
+    /// why, and each per-customer failure, indented (at most a few of each).
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![self.line()];
         if let Ok(summary) = &self.outcome {
@@ -65,34 +66,19 @@ impl RunReport {
                     ));
                 }
             }
-            lines.extend(
-                summary
-                    .failed
-                    .iter()
-                    .take(MAX_NOTES)
-                    .map(|n| format!("          failed {}: {}", n.subject, n.reason)),
-            );
-            if summary.failed.len() > MAX_NOTES {
-                lines.push(format!(
-                    "          … and {} more failures",
-                    summary.failed.len() - MAX_NOTES
-                ));
-            }
+            notes(&mut lines, "skipped", &summary.skipped, Some(MAX_NOTES));
+            notes(&mut lines, "failed", &summary.failed, Some(MAX_NOTES));
         }
         lines
     }
 
-    /// What `run --once` prints: the line and failures, then the whole plan (what a dry
-    /// run shows).
+    /// What `run --once` prints: the line, skips and failures, then the whole plan (what
+    /// a dry run shows).
     pub fn lines_with_plan(&self) -> Vec<String> {
         let mut lines = vec![self.line()];
         if let Ok(summary) = &self.outcome {
-            lines.extend(
-                summary
-                    .failed
-                    .iter()
-                    .map(|n| format!("          failed {}: {}", n.subject, n.reason)),
-            );
+            notes(&mut lines, "skipped", &summary.skipped, None);
+            notes(&mut lines, "failed", &summary.failed, None);
             lines.extend(
                 summary
                     .plan
@@ -101,6 +87,24 @@ impl RunReport {
             );
         }
         lines
+    }
+}
+
+/// `          skipped company:174: why`, one line per note (up to `max`), then how many
+/// how many more there were.
+fn notes(lines: &mut Vec<String>, label: &str, notes: &[Note], max: Option<usize>) {
+    let shown = max.unwrap_or(notes.len());
+    lines.extend(
+        notes
+            .iter()
+            .take(shown)
+            .map(|n| format!("          {label} {}: {}", n.subject, n.reason)),
+    );
+    if notes.len() > shown {
+        lines.push(format!(
+            "          … and {} more {label}",
+            notes.len() - shown
+        ));
     }
 }
 
@@ -165,6 +169,7 @@ mod tests {
         for i in 0..7 {
             summary.fail(format!("company:{i}"), "Acronis refused");
         }
+        summary.skip("company:174", "tenant is in self-service mode");
         summary.plan.push("create tenant for company:174".into());
         summary.finish(t0);
         let poll = Trigger::Schedule {
@@ -178,9 +183,22 @@ mod tests {
         );
         assert!(report.line().ends_with("  [poll]"));
         let lines = report.lines();
-        assert_eq!(lines.len(), 1 + MAX_NOTES + 1);
-        assert!(lines[1].contains("failed company:0: Acronis refused"));
-        assert!(lines.last().is_some_and(|l| l.contains("and 2 more")));
+        assert_eq!(lines.len(), 1 + 1 + MAX_NOTES + 1, "{lines:#?}");
+        assert_eq!(
+            lines[1],
+            "          skipped company:174: tenant is in self-service mode"
+        );
+        assert!(lines[2].contains("failed company:0: Acronis refused"));
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.contains("and 2 more failed"))
+        );
+        assert!(
+            report
+                .lines_with_plan()
+                .contains(&"          failed company:6: Acronis refused".to_owned())
+        );
         assert!(
             report
                 .lines_with_plan()

@@ -12,7 +12,7 @@ use bridge_config_api::{ApiState, Auth, router};
 use bridge_jobs::{Context, Invocation, SystemClock, Trigger};
 use bridge_store::events::{InProcessBus, ScheduleControl};
 use bridge_store::secrets::FileSecretSource;
-use bridge_store::store::{SettingsStore, SqliteStore};
+use bridge_store::store::SqliteStore;
 use chrono::Utc;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -85,18 +85,7 @@ pub async fn prepare(opts: &RunOptions) -> anyhow::Result<Local> {
         .await
         .with_context(|| format!("cannot open the embedded store {}", store_path.display()))?;
     let secrets = FileSecretSource::new(state.secrets_path());
-    let mut settings_seeded = false;
-    if let Some(sims) = &sims {
-        demo::save_credentials(&secrets, sims).await?;
-        settings_seeded = demo::seed_settings(&store).await?;
-    }
     let bus = InProcessBus::new();
-    // The saved intervals, as if the config API had just set them: a restart keeps them.
-    if let Some(saved) = store.get_settings().await? {
-        for (rule, minutes) in schedule::settings_rates(&saved.value.schedules, LOCAL_STACK_NAME) {
-            bus.set_schedule_rate(&rule, minutes).await?;
-        }
-    }
     let zone_lookup = match (&sims, &opts.zone_lookup_url) {
         (Some(sims), _) => sims.zone_lookup_url(),
         (None, Some(url)) => url.clone(),
@@ -109,6 +98,17 @@ pub async fn prepare(opts: &RunOptions) -> anyhow::Result<Local> {
         Arc::new(SystemClock),
         zone_lookup,
     );
+    let mut settings_seeded = false;
+    if let Some(sims) = &sims {
+        demo::save_credentials(&ctx, sims).await?;
+        settings_seeded = demo::seed_settings(&ctx).await?;
+    }
+    // The saved intervals, as if the config API had just set them: a restart keeps them.
+    if let Some(saved) = ctx.store.get_settings().await? {
+        for (rule, minutes) in schedule::settings_rates(&saved.value.schedules, LOCAL_STACK_NAME) {
+            bus.set_schedule_rate(&rule, minutes).await?;
+        }
+    }
     Ok(Local {
         state,
         ctx: Arc::new(ctx),
@@ -210,9 +210,11 @@ impl Running {
             .unwrap_or_else(|| self.reports.subscribe())
     }
 
-    /// What the runner prints when it starts: where everything listens, the token (first
-    /// start only), the jobs, and a few commands to try.
-    pub fn banner(&self) -> String {
+    /// What the runner prints when it starts: where everything listens, where the token
+    /// is kept, the jobs, and a few commands to try. The token itself is printed only on
+    /// the first start and only with `show_token` (stdout is a terminal): output sent to
+    /// a file or a log collector must not carry it.
+    pub fn banner(&self, show_token: bool) -> String {
         let mut out = String::new();
         let state = self.local.state.root().display();
         let token_path = self.local.state.token_path();
@@ -226,11 +228,16 @@ impl Running {
             out,
             "  config routes  {url}   (API description: {url}/openapi.json)"
         );
-        if self.token.created {
+        if self.token.created && show_token {
             let _ = writeln!(
                 out,
                 "  token          {}   (shown once; kept in {token_path})",
                 self.token.value.expose()
+            );
+        } else if self.token.created {
+            let _ = writeln!(
+                out,
+                "  token          new, kept in {token_path}   (not printed: the output is not a terminal)"
             );
         } else {
             let _ = writeln!(out, "  token          kept in {token_path}");

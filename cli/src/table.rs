@@ -1,5 +1,6 @@
 //! Plain-text tables for the operator commands.
 
+use crate::terminal::printable;
 use serde_json::Value;
 
 /// Columns padded to their widest cell; the last column is not padded.
@@ -35,12 +36,13 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     out.join("\n")
 }
 
-/// A JSON field as a cell: strings bare, null and missing as `-`.
+/// A JSON field as a cell: strings bare, null and missing as `-`, control characters
+/// (a line break too, which would break the row) escaped.
 pub fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "-".to_owned(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        Some(Value::String(s)) => printable(s).into_owned(),
+        Some(other) => printable(&other.to_string()).into_owned(),
     }
 }
 
@@ -66,5 +68,9 @@ mod tests {
         assert_eq!(cell(Some(&json!("a"))), "a");
         assert_eq!(cell(Some(&json!(3))), "3");
         assert_eq!(cell(None), "-");
+        assert_eq!(
+            cell(Some(&json!("Red\u{1b}[31m\nCo"))),
+            "Red\\u{1b}[31m\\u{a}Co"
+        );
     }
 }

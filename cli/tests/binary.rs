@@ -1,11 +1,12 @@
 //! The real `bridge` binary, as the README runs it: `run --demo` on free ports prints
-//! where everything listens and the token, then the first job summaries within a minute;
-//! the routes answer curl-like calls with the printed token.
+//! where everything listens and where the token is kept, then the first job summaries
+//! within a minute; the routes answer curl-like calls with that token.
 
 mod common;
 
+use bridge_cli::demo::DEMO_MAPPINGS;
 use bridge_cli::topology::Topology;
-use common::TempState;
+use common::{TempState, demo_runner};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -58,7 +59,7 @@ fn wait_for(
     }
 }
 
-/// The word after `label` on a banner line (`  token          abc…   (shown once…)`).
+/// The word after `label` on a banner line (`  config routes  http://…   (API …)`).
 fn value_after(line: &str, label: &str) -> String {
     line.trim_start()
         .strip_prefix(label)
@@ -112,17 +113,16 @@ async fn run_demo_starts_everything_and_prints_the_first_summaries_within_a_minu
     let token_line = wait_for(&rx, &mut seen, deadline, |l| {
         l.trim_start().starts_with("token")
     });
-    let token = value_after(&token_line, "token");
-    assert_eq!(
-        token.len(),
-        64,
-        "the token is printed on first start: {token_line}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(state.path().join("token"))
-            .expect("kept")
-            .trim(),
-        token
+    // Piped, as into a log: the banner names the token file, never the token.
+    let token_path = state.path().join("token");
+    let token = std::fs::read_to_string(&token_path)
+        .expect("the token is kept")
+        .trim()
+        .to_owned();
+    assert_eq!(token.len(), 64);
+    assert!(
+        !token_line.contains(&token) && token_line.contains(&token_path.display().to_string()),
+        "{token_line}"
     );
     wait_for(&rx, &mut seen, deadline, |l| {
         l.starts_with("Ctrl-C stops everything")
@@ -280,4 +280,81 @@ fn bad_arguments_exit_2_with_the_problem() {
     let help = Command::new(BRIDGE).arg("--help").output().expect("runs");
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("bridge run [--demo]"));
+}
+
+/// `bridge ARGS --state STATE`, off the async runtime (the runner serves on it).
+async fn bridge(args: &[&str], state: &TempState) -> std::process::Output {
+    let mut command = Command::new(BRIDGE);
+    command.args(args).arg("--state").arg(state.path());
+    tokio::task::spawn_blocking(move || command.output().expect("bridge runs"))
+        .await
+        .expect("joined")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_from_the_server_are_printed_escaped() {
+    let state = TempState::new("bin-escape");
+    let running = demo_runner(&state, false).await;
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    let (_, fabrikam, _) = DEMO_MAPPINGS[2];
+    sims.acronis.set_tenant_fields(
+        fabrikam,
+        serde_json::json!({"name": "Fabrikam \u{1b}[31mRed\u{9b}2J\r"}),
+    );
+    let raw = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        assert!(
+            !text.contains(['\u{1b}', '\u{9b}', '\r']),
+            "a control character reached the terminal: {text:?}"
+        );
+        text
+    };
+
+    let out = bridge(&["mappings", "list"], &state).await;
+    assert!(out.status.success(), "{}", raw(&out.stderr));
+    let table = raw(&out.stdout);
+    assert!(
+        table.contains(r"Fabrikam \u{1b}[31mRed\u{9b}2J\u{d}"),
+        "{table}"
+    );
+    let out = bridge(&["mappings", "list", "--json"], &state).await;
+    assert!(raw(&out.stdout).contains(r"Fabrikam \u001b[31mRed\u{9b}2J\r"));
+
+    // An answer quoting the operator's input goes to stderr, escaped as well.
+    let out = bridge(
+        &[
+            "mappings",
+            "map",
+            "180",
+            "--tenant",
+            "\u{1b}[31mno-such-tenant",
+        ],
+        &state,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    raw(&out.stderr);
+    raw(&out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_once_after_the_demo_reaches_the_demo_simulators_without_a_flag() {
+    let state = TempState::new("bin-once-after-demo");
+    let _running = demo_runner(&state, false).await;
+    // As the README has it: no --demo, no --zone-lookup-url.
+    let started = Instant::now();
+    let out = bridge(&["run", "--once", "--dry-run"], &state).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("could not run"), "{stdout}");
+    let poller = stdout
+        .lines()
+        .find(|l| l.contains("  contract-poller (dry run): "))
+        .unwrap_or_else(|| panic!("a contract-poller line:\n{stdout}"));
+    assert!(poller.contains("; autotask "), "{poller}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{stdout}");
 }

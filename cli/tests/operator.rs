@@ -101,7 +101,7 @@ async fn config_get_and_set_round_trip_with_versions() {
         "{message}"
     );
 
-    // Both saves are in the audit log, newest first.
+    // Both saves are in the audit log, newest first, after the demo's own.
     let audit = execute(
         &client,
         &Request::Audit {
@@ -116,8 +116,16 @@ async fn config_get_and_set_round_trip_with_versions() {
     .expect("audit");
     let lines: Vec<&str> = audit.lines().collect();
     assert!(lines[0].starts_with("at "), "{audit}");
-    assert_eq!(lines.len(), 1 + 2, "header + two saves: {audit}");
-    assert!(lines[1].contains("settings.updated"), "{audit}");
+    assert_eq!(
+        lines.len(),
+        1 + 3,
+        "header + two saves + the demo's: {audit}"
+    );
+    assert!(
+        lines[1].contains("local-operator  settings.updated"),
+        "{audit}"
+    );
+    assert!(lines[3].contains("  demo  "), "{audit}");
 }
 
 #[tokio::test]
@@ -282,6 +290,11 @@ async fn jobs_are_listed_and_run_now() {
     .expect("dry run");
     assert!(dry.starts_with("contract-poller (dry run): read"), "{dry}");
     assert!(dry.contains("\n  - company "), "the plan follows: {dry}");
+    assert!(
+        dry.lines()
+            .any(|l| l.starts_with("  skipped company:174") && l.contains("self-service")),
+        "the summary's skipped count is named with why: {dry}"
+    );
 
     let shown = tokio::time::timeout(std::time::Duration::from_secs(10), reports.recv())
         .await
@@ -511,5 +524,68 @@ async fn release_lets_held_deprovisioning_go_ahead() {
     assert!(
         forecast.contains("released, applied by the next contract poller run"),
         "{forecast}"
+    );
+}
+
+#[tokio::test]
+async fn the_forecast_shows_the_disables_the_demo_clocks_lead_to() {
+    let state = TempState::new("op-forecast");
+    let running = demo_runner(&state, false).await;
+    // The first poll starts the clocks of Tailspin (177, expired contract) and Adventure
+    // Works (178, contract starting later); the demo disables after 10 days, deletes never.
+    let reports = bridge_cli::runner::run_once(&running.local.ctx, Some("contract-poller"), false)
+        .await
+        .expect("ran");
+    assert!(reports.iter().all(|r| r.outcome.is_ok()), "{reports:?}");
+    let client = connect(&local(&state)).await.expect("client");
+    let forecast = execute(&client, &Request::Forecast { days: Some(30) }, false)
+        .await
+        .expect("forecast");
+    let disable_on = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    let (deletions, disables) = forecast.split_once("\n\n").expect("two parts");
+    assert!(
+        deletions.starts_with("deleting customers is off"),
+        "{forecast}"
+    );
+    let mut lines = disables.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("tenants due to be disabled within 30 days")),
+        "{forecast}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("company  tenant"))
+    );
+    let rows: Vec<Vec<&str>> = lines
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    for (row, (company, tenant, _)) in rows.iter().zip([DEMO_MAPPINGS[3], DEMO_MAPPINGS[4]]) {
+        assert_eq!(
+            row,
+            &[
+                company.to_string().as_str(),
+                tenant,
+                disable_on.as_str(),
+                "never (deleting is off)"
+            ],
+            "{forecast}"
+        );
+    }
+    assert_eq!(rows.len(), 2, "{forecast}");
+
+    let none = execute(&client, &Request::Forecast { days: Some(5) }, false)
+        .await
+        .expect("forecast");
+    assert!(
+        none.ends_with("no tenant is due to be disabled within 5 days"),
+        "{none}"
     );
 }

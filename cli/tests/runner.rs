@@ -10,7 +10,7 @@ use bridge_core::settings::Settings;
 
 use common::{TempState, demo_runner};
 use serde_json::{Value, json};
-use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_USER};
+use simulators::autotask::{DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
 use std::collections::BTreeSet;
 
 #[test]
@@ -154,6 +154,90 @@ async fn demo_state_gets_demo_credentials_and_settings_once() {
     assert_eq!(kept.value.deprovisioning.disable_after_days, 20);
 }
 
+/// The audit entries of the demo's own set-up, through `GET /audit`, oldest first.
+async fn demo_audit(running: &bridge_cli::Running) -> Vec<Value> {
+    let answer = reqwest::Client::new()
+        .get(format!("{}/audit?limit=200", running.api_url))
+        .bearer_auth(running.token.value.expose())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.expect("body");
+    for secret in [DEMO_SECRET, demo::DEMO_CLIENT_SECRET] {
+        assert!(!text.contains(secret), "a secret in the audit log: {text}");
+    }
+    let body: Value = serde_json::from_str(&text).expect("json");
+    let mut entries: Vec<Value> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["actor"] == demo::DEMO_ACTOR)
+        .cloned()
+        .collect();
+    entries.reverse();
+    entries
+}
+
+#[tokio::test]
+async fn the_demo_set_up_is_audited_in_the_name_of_demo() {
+    let state = TempState::new("demo-audit");
+    let running = demo_runner(&state, false).await;
+    let entries = demo_audit(&running).await;
+    let kinds: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (cell(&e["kind"]), cell(&e["subject"])))
+        .collect();
+    let mut expected = vec![
+        (
+            "credentials.autotask.saved".to_owned(),
+            "credentials:autotask".to_owned(),
+        ),
+        (
+            "credentials.acronis.saved".to_owned(),
+            "credentials:acronis".to_owned(),
+        ),
+    ];
+    for (company, _, _) in demo::DEMO_MAPPINGS {
+        expected.push(("mapping.created".into(), format!("company:{company}")));
+    }
+    expected.push(("settings.updated".into(), "settings".into()));
+    assert_eq!(kinds, expected);
+    let settings = entries.last().expect("settings entry");
+    assert_eq!(settings["after"]["features"]["billing"], true);
+    assert_eq!(
+        entries[2]["after"]["tenant_id"],
+        demo::DEMO_MAPPINGS[0].1,
+        "{}",
+        entries[2]
+    );
+    assert_eq!(entries[0]["after"]["username"], DEMO_USER);
+    let urls = |running: &bridge_cli::Running| {
+        let sims = running.local.sims.as_ref().expect("demo");
+        (sims.autotask_url(), sims.acronis_url())
+    };
+    let (autotask_url, acronis_url) = urls(&running);
+    drop(running);
+
+    // A restart keeps the settings and mappings (no new entry for them); credentials
+    // are audited again only where the simulators now listen elsewhere.
+    let again = demo_runner(&state, false).await;
+    let (autotask_now, acronis_now) = urls(&again);
+    let entries = demo_audit(&again).await;
+    let moved = usize::from(autotask_now != autotask_url) + usize::from(acronis_now != acronis_url);
+    assert_eq!(entries.len(), expected.len() + moved, "{entries:#?}");
+    if acronis_now != acronis_url {
+        let acronis = entries.last().expect("entry");
+        assert_eq!(acronis["kind"], "credentials.acronis.saved");
+        assert_eq!(acronis["before"]["datacenter_url"], acronis_url);
+        assert_eq!(acronis["after"]["datacenter_url"], acronis_now);
+    }
+}
+
+fn cell(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn the_token_is_generated_once_kept_private_and_reused() {
     let state = TempState::new("token");
@@ -161,8 +245,17 @@ async fn the_token_is_generated_once_kept_private_and_reused() {
     assert!(first.token.created);
     assert_eq!(first.token.value.expose().len(), 64);
     assert!(
-        first.banner().contains(first.token.value.expose()),
-        "printed on first start"
+        first.banner(true).contains(first.token.value.expose()),
+        "printed on first start to a terminal"
+    );
+    let to_a_log = first.banner(false);
+    assert!(
+        !to_a_log.contains(first.token.value.expose()),
+        "never printed into a log: {to_a_log}"
+    );
+    assert!(
+        to_a_log.contains(&state.path().join("token").display().to_string()),
+        "says where it is kept: {to_a_log}"
     );
     let path = state.path().join("token");
     #[cfg(unix)]
@@ -180,7 +273,7 @@ async fn the_token_is_generated_once_kept_private_and_reused() {
     let second = demo_runner(&state, false).await;
     assert!(!second.token.created);
     assert_eq!(second.token.value, token);
-    let banner = second.banner();
+    let banner = second.banner(true);
     assert!(!banner.contains(token.expose()), "never printed again");
     assert!(
         banner.contains(&path.display().to_string()),
@@ -263,6 +356,42 @@ async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_r
         .expect("re-timed promptly")
         .expect("bus alive");
     assert_eq!(running.local.bus.rates().get(rule), Some(&7));
+}
+
+#[tokio::test]
+async fn polls_after_the_first_sweep_read_no_unit_row_as_new_and_skips_are_named() {
+    let state = TempState::new("idle-poll");
+    let running = demo_runner(&state, false).await;
+    let ctx = &running.local.ctx;
+    let run = |dry_run: bool| async move {
+        let mut reports = runner::run_once(ctx, Some("contract-poller"), dry_run)
+            .await
+            .expect("runs");
+        let report = reports.pop().expect("one report");
+        let summary = report.outcome.clone().expect("the poller ran");
+        (report, summary)
+    };
+    let (sweep, summary) = run(false).await;
+    assert_eq!(summary.read.get("sweep"), Some(&1), "{}", sweep.line());
+    // The summary's "skipped 1" says who and why under the line.
+    let lines = sweep.lines();
+    assert!(
+        lines.iter().any(
+            |l| l.trim_start().starts_with("skipped company:174") && l.contains("self-service")
+        ),
+        "{lines:#?}"
+    );
+    // Dry runs keep no cursor, so each reads from the sweep's marks: nothing is new.
+    for dry_run in [true, true, false, false] {
+        let (report, summary) = run(dry_run).await;
+        assert_eq!(summary.read.get("poll"), Some(&1), "{}", report.line());
+        assert_eq!(
+            summary.read.get("new unit rows"),
+            Some(&0),
+            "{}",
+            report.line()
+        );
+    }
 }
 
 #[tokio::test]

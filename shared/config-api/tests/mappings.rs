@@ -638,7 +638,12 @@ async fn the_forecast_lists_tenants_due_for_deletion() {
     env.store
         .put_mapping(&CustomerMapping {
             held: None,
-            deletion: None,
+            // The deletion notices served on time (`docs/safety.md`).
+            deletion: Some(bridge_core::mapping::DeletionWatch {
+                listed_for: started.date_naive() + Duration::days(30),
+                listed_since: started,
+                disabled_since: Some(started + Duration::days(10)),
+            }),
             company_id: 175,
             tenant_id: CONTOSO.into(),
             origin: MappingOrigin::Automatic,

@@ -665,6 +665,8 @@ pub struct ClockedMapping {
     pub company_id: i64,
     pub tenant_id: String,
     pub no_services_since: Option<DateTime<Utc>>,
+    /// The deletion notices so far (see [`deletion_date`]).
+    pub deletion: Option<DeletionWatch>,
 }
 
 /// A tenant the bridge will delete, with its dates.
@@ -695,7 +697,8 @@ pub fn deletion_forecast(
         .iter()
         .filter_map(|m| {
             let since = m.no_services_since?;
-            let delete_on = day_after(since, delete_after)?;
+            let clock_delete_on = day_after(since, delete_after)?;
+            let delete_on = deletion_date(since, m.deletion.as_ref(), policy, today)?;
             if horizon.is_some_and(|h| delete_on > h) {
                 return None;
             }
@@ -705,13 +708,67 @@ pub fn deletion_forecast(
                 disable_on: policy
                     .disable_after_days
                     .and_then(|n| day_after(since, n))
-                    .map(|on| on.min(delete_on)),
+                    .map(|on| on.min(clock_delete_on)),
                 delete_on,
             })
         })
         .collect();
     forecast.sort_by(|a, b| {
         (a.delete_on, a.company_id, &a.tenant_id).cmp(&(b.delete_on, b.company_id, &b.tenant_id))
+    });
+    forecast
+}
+
+/// A tenant the bridge will disable, with its dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisableForecast {
+    pub company_id: i64,
+    pub tenant_id: String,
+    /// Overdue dates (before today) are listed too: the tenant is disabled already, or
+    /// at the next sweep.
+    pub disable_on: NaiveDate,
+    /// `None` when deleting is off.
+    pub delete_on: Option<NaiveDate>,
+}
+
+/// Tenants whose disable date falls within `horizon_days` of `now` (or is past), soonest
+/// first: disabling stops the customer's backups, so it is announced like a deletion.
+/// Empty when disabling is off (a deletion then disables on its delete date, which
+/// [`deletion_forecast`] lists).
+pub fn disable_forecast(
+    mappings: &[ClockedMapping],
+    policy: &DeprovisioningPolicy,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+) -> Vec<DisableForecast> {
+    let Some(disable_after) = policy.disable_after_days else {
+        return Vec::new();
+    };
+    let horizon = now
+        .date_naive()
+        .checked_add_days(Days::new(u64::from(horizon_days)));
+    let mut forecast: Vec<DisableForecast> = mappings
+        .iter()
+        .filter_map(|m| {
+            let since = m.no_services_since?;
+            let clock_delete_on = policy.delete_after_days.and_then(|n| day_after(since, n));
+            // The planner disables by the clock's delete date at the latest.
+            let disable_on =
+                day_after(since, disable_after)?.min(clock_delete_on.unwrap_or(NaiveDate::MAX));
+            let delete_on = deletion_date(since, m.deletion.as_ref(), policy, now.date_naive());
+            if horizon.is_some_and(|h| disable_on > h) {
+                return None;
+            }
+            Some(DisableForecast {
+                company_id: m.company_id,
+                tenant_id: m.tenant_id.clone(),
+                disable_on,
+                delete_on,
+            })
+        })
+        .collect();
+    forecast.sort_by(|a, b| {
+        (a.disable_on, a.company_id, &a.tenant_id).cmp(&(b.disable_on, b.company_id, &b.tenant_id))
     });
     forecast
 }

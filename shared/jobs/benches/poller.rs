@@ -4,8 +4,7 @@
 //! Every company is mapped (the steady state of a large MSP). Prints the Autotask
 //! requests of the first full sweep against the page-count minimum of what it reads
 //! (ceil(n / 500) per entity, at least one request each), the Acronis requests, the
-//! requests of the first poll after it (it reads the unit rows of future periods once)
-//! and of an idle poll, wall times and peak memory (VmHWM, which includes both
+//! requests of the first poll after it and of an idle poll, wall times and peak memory (VmHWM, which includes both
 //! simulators running in this process). Exits non-zero when an idle poll spends more
 //! than 3 Autotask requests or the sweep more than 110 % of the minimum.
 

@@ -1,7 +1,9 @@
 //! `GET /deprovisioning/forecast?days=N`: the tenants the bridge will delete within N
-//! days (or is already due to), with their disable and delete dates. Deleting destroys
-//! the customer's backups; this is how the MSP sees it coming. `held` lists the companies
-//! whose deprovisioning the blast-radius guard holds.
+//! days (or is already due to), with their disable and delete dates (the delete date
+//! after the deletion notices, `docs/safety.md`), and (`disables`)
+//! those it will disable within N days. Deleting destroys the customer's backups and
+//! disabling stops them; this is how the MSP sees either coming. `held` lists the
+//! companies whose deprovisioning the blast-radius guard holds.
 
 use crate::ApiState;
 use crate::auth::Caller;
@@ -10,7 +12,7 @@ use crate::routes::accounts::all_mappings;
 use crate::routes::envelope::current_or_default;
 use axum::Json;
 use axum::extract::{Query, State};
-use bridge_core::provisioning::{ClockedMapping, deletion_forecast};
+use bridge_core::provisioning::{ClockedMapping, deletion_forecast, disable_forecast};
 use bridge_jobs::provisioning::held_json;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -49,14 +51,19 @@ pub async fn get(
             company_id: m.company_id,
             tenant_id: m.tenant_id,
             no_services_since: m.no_services_since,
+            deletion: m.deletion,
         })
         .collect();
     let policy = bridge_core::policy::deprovisioning(&settings.deprovisioning);
-    let items = deletion_forecast(&mappings, &policy, state.ctx.clock.now(), days);
+    let now = state.ctx.clock.now();
+    let items = deletion_forecast(&mappings, &policy, now, days);
+    let disables = disable_forecast(&mappings, &policy, now, days);
     Ok(Json(json!({
         "days": days,
         "delete_customer": settings.deprovisioning.delete_customer,
+        "disable_customer": settings.deprovisioning.disable_customer,
         "items": items,
+        "disables": disables,
         "held": held,
     })))
 }

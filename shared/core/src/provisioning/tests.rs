@@ -919,10 +919,16 @@ fn guarded_and_unreadable_tenants_are_never_changed() {
 
 #[test]
 fn deletion_forecast_lists_due_tenants_soonest_first() {
+    // Notices served on time: listed from the clock's start, disabled on day 10.
     let mapping = |company_id: i64, since: Option<&str>| ClockedMapping {
         company_id,
         tenant_id: format!("t-{company_id}"),
         no_services_since: since.map(at),
+        deletion: since.map(|s| DeletionWatch {
+            listed_for: at(s).date_naive() + chrono::Days::new(30),
+            listed_since: at(s),
+            disabled_since: Some(at(s) + chrono::Duration::days(10)),
+        }),
     };
     let mappings = vec![
         mapping(1, Some("2024-01-01T12:00:00Z")), // delete Jan 31
@@ -965,6 +971,72 @@ fn deletion_forecast_lists_due_tenants_soonest_first() {
         deletion_forecast(&mappings, &disable_off, now, 7)[1].disable_on,
         None
     );
+}
+
+#[test]
+fn disable_forecast_lists_tenants_due_to_be_disabled_soonest_first() {
+    // Notices served on time: listed from the clock's start, disabled on day 10.
+    let mapping = |company_id: i64, since: Option<&str>| ClockedMapping {
+        company_id,
+        tenant_id: format!("t-{company_id}"),
+        no_services_since: since.map(at),
+        deletion: since.map(|s| DeletionWatch {
+            listed_for: at(s).date_naive() + chrono::Days::new(30),
+            listed_since: at(s),
+            disabled_since: Some(at(s) + chrono::Duration::days(10)),
+        }),
+    };
+    let mappings = vec![
+        mapping(1, Some("2024-01-20T12:00:00Z")), // disable Jan 30, delete Feb 19
+        mapping(2, Some("2024-01-24T00:00:00Z")), // disable Feb 3
+        mapping(3, None),
+        mapping(4, Some("2024-01-01T00:00:00Z")), // overdue: disabled Jan 11
+    ];
+    let now = at("2024-01-25T09:00:00Z");
+    let ids = |f: &[DisableForecast]| f.iter().map(|x| x.company_id).collect::<Vec<_>>();
+
+    let week = disable_forecast(&mappings, &deprovision_10_30(), now, 7);
+    assert_eq!(ids(&week), vec![4, 1]);
+    assert_eq!(
+        week[1],
+        DisableForecast {
+            company_id: 1,
+            tenant_id: "t-1".into(),
+            disable_on: d("2024-01-30"),
+            delete_on: Some(d("2024-02-19")),
+        }
+    );
+    assert_eq!(
+        ids(&disable_forecast(&mappings, &deprovision_10_30(), now, 9)),
+        vec![4, 1, 2]
+    );
+    assert_eq!(
+        ids(&disable_forecast(&mappings, &deprovision_10_30(), now, 0)),
+        vec![4]
+    );
+    // Deleting off: the disables are still announced, without a delete date.
+    let delete_off = DeprovisioningPolicy {
+        delete_after_days: None,
+        ..deprovision_10_30()
+    };
+    let only_disable = disable_forecast(&mappings, &delete_off, now, 7);
+    assert_eq!(ids(&only_disable), vec![4, 1]);
+    assert_eq!(only_disable[1].delete_on, None);
+    // Disabling off: nothing is disabled before its deletion.
+    let disable_off = DeprovisioningPolicy {
+        disable_after_days: None,
+        ..deprovision_10_30()
+    };
+    assert!(disable_forecast(&mappings, &disable_off, now, 365).is_empty());
+    // A delete date before the disable date disables then.
+    let delete_first = DeprovisioningPolicy {
+        disable_after_days: Some(20),
+        delete_after_days: Some(3),
+        ..deprovision_10_30()
+    };
+    let early = disable_forecast(&mappings, &delete_first, now, 0);
+    assert_eq!(ids(&early), vec![4, 1]);
+    assert_eq!(early[1].disable_on, d("2024-01-23"));
 }
 
 #[test]

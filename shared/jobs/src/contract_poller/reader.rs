@@ -18,7 +18,7 @@ use bridge_core::contracts::{
     BundleUnits, Contract, ContractInputs, ContractService, ContractServiceBundle, PAYG_UDF,
     RECURRING_SERVICE, ServiceBundleService, ServiceUnits,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `contractType` of Recurring Service contracts, as the filter value.
@@ -143,19 +143,58 @@ pub async fn read_everything(
     add_contracts(&mut inputs, &contracts, summary);
     let units: Vec<ContractServiceUnit> = autotask.query(&covering(today)).await?;
     let bundle_units: Vec<ContractServiceBundleUnit> = autotask.query(&covering(today)).await?;
-    // Rows created after these reads get higher ids, so they are seen by the next poll;
-    // rows of future periods with higher ids are read once more by it (harmless).
+    // Rows created after these reads get higher ids, so they are seen by the next poll.
+    let service_units_id = units.iter().map(|u| u.id).max().unwrap_or(0);
+    let bundle_units_id = bundle_units.iter().map(|u| u.id).max().unwrap_or(0);
     let marks = ReadMarks {
         contracts_modified: contracts
             .iter()
             .filter_map(|c| c.last_modified_date_time)
             .max(),
-        service_units_id: units.iter().map(|u| u.id).max().unwrap_or(0),
-        bundle_units_id: bundle_units.iter().map(|u| u.id).max().unwrap_or(0),
+        service_units_id: past_future_rows::<ContractServiceUnit>(
+            autotask,
+            service_units_id,
+            today,
+            |u| (u.id, u.start_date),
+        )
+        .await?,
+        bundle_units_id: past_future_rows::<ContractServiceBundleUnit>(
+            autotask,
+            bundle_units_id,
+            today,
+            |u| (u.id, u.start_date),
+        )
+        .await?,
     };
     add_units(&mut inputs, &units, &bundle_units, summary);
     add_bundle_contents(autotask, &mut inputs, summary).await?;
     Ok((inputs, marks))
+}
+
+/// The mark after a sweep that read rows up to id `read`: moved on over the rows of
+/// future periods just above it (one cheap request, ids and start dates only), which
+/// the sweep needs nothing from today, so the polls after it do not read them as new.
+/// It stops at the first row above `read` that starts today or earlier: one created
+/// since the sweep read, which the next poll must see.
+async fn past_future_rows<T: autotask::Entity>(
+    autotask: &AutotaskClient,
+    read: i64,
+    today: NaiveDate,
+    id_and_start: impl Fn(&T) -> (i64, Option<DateTime<Utc>>),
+) -> Result<i64, JobError> {
+    let rows: Vec<T> = autotask
+        .query(&Query::new(Filter::gt("id", read)).include_fields(["id", "startDate"]))
+        .await?;
+    let mut rows: Vec<(i64, Option<DateTime<Utc>>)> = rows.iter().map(id_and_start).collect();
+    rows.sort_unstable_by_key(|(id, _)| *id);
+    let mut mark = read;
+    for (id, start) in rows {
+        if start.is_none_or(|s| s.date_naive() <= today) {
+            break;
+        }
+        mark = id;
+    }
+    Ok(mark)
 }
 
 fn recurring() -> Query {

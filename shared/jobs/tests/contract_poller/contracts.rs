@@ -116,7 +116,7 @@ async fn bundles_count_each_service_times_the_bundle_units_and_adjustments_are_p
         items.contains(&("pw_base_workstations".into(), json!(6))),
         "{items:?}"
     );
-    world.poll().await; // reads the rows of future periods once
+    world.poll().await;
     world.drain_events();
 
     // The MSP adds a bundle unit through the API: the next poll sees the new unit rows.
@@ -231,7 +231,7 @@ async fn an_idle_poll_spends_three_autotask_requests_and_nothing_else() {
     world.add_service(8401, WORKSTATIONS, 1);
     world.add_service(8401, SERVERS, 1);
     world.sweep().await;
-    world.poll().await; // reads the rows of future periods once
+    world.poll().await;
     world.drain_events();
     world.clear_logs();
 

@@ -19,7 +19,7 @@ async fn the_sweep_announces_every_mapped_company_and_polls_only_changes() {
     world.add_service(8901, WORKSTATIONS, 1);
     let first = world.sweep().await;
     assert!(first.failed.is_empty(), "{}", notes(&first));
-    world.poll().await; // reads the rows of future periods once
+    world.poll().await;
     assert!(
         world
             .store
