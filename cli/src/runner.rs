@@ -86,10 +86,21 @@ pub async fn prepare(opts: &RunOptions) -> anyhow::Result<Local> {
         .with_context(|| format!("cannot open the embedded store {}", store_path.display()))?;
     let secrets = FileSecretSource::new(state.secrets_path());
     let bus = InProcessBus::new();
+    // The demo's simulator or the flag, remembered in the state folder for later runs
+    // (each job run looks the zone up to check the database); else Autotask's own.
     let zone_lookup = match (&sims, &opts.zone_lookup_url) {
-        (Some(sims), _) => sims.zone_lookup_url(),
-        (None, Some(url)) => url.clone(),
-        (None, None) => autotask::DEFAULT_ZONE_LOOKUP_URL.to_owned(),
+        (Some(sims), _) => Some(sims.zone_lookup_url()),
+        (None, Some(url)) => Some(url.clone()),
+        (None, None) => None,
+    };
+    let zone_lookup = match zone_lookup {
+        Some(url) => {
+            state.write_zone_lookup(&url)?;
+            url
+        }
+        None => state
+            .read_zone_lookup()?
+            .unwrap_or_else(|| autotask::DEFAULT_ZONE_LOOKUP_URL.to_owned()),
     };
     let ctx = Context::new(
         Arc::new(store),

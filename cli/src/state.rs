@@ -88,6 +88,10 @@ impl StateDir {
         self.root.join("url")
     }
 
+    pub fn zone_lookup_path(&self) -> PathBuf {
+        self.root.join("zone-lookup-url")
+    }
+
     /// The saved token, or a new one written 0600 on first use.
     ///
     /// 64 hex characters from two v4 uuids: 244 bits from the operating system's random
@@ -140,12 +144,28 @@ impl StateDir {
     }
 
     pub fn read_url(&self) -> Result<Option<String>, StateError> {
-        let path = self.url_path();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text.trim().to_owned()).filter(|u| !u.is_empty())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error(&path)(e)),
-        }
+        read_line(&self.url_path())
+    }
+
+    /// Records the Autotask zone lookup a run used when it was not Autotask's own (the
+    /// demo's simulator, `--zone-lookup-url`), so later runs on this folder use it too:
+    /// every job run looks the zone up to check the database (`docs/safety.md`).
+    pub fn write_zone_lookup(&self, url: &str) -> Result<(), StateError> {
+        let path = self.zone_lookup_path();
+        std::fs::write(&path, format!("{url}\n")).map_err(io_error(&path))
+    }
+
+    pub fn read_zone_lookup(&self) -> Result<Option<String>, StateError> {
+        read_line(&self.zone_lookup_path())
+    }
+}
+
+/// The first line of a small state file; `None` when it is absent or blank.
+fn read_line(path: &Path) -> Result<Option<String>, StateError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|u| !u.is_empty())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path)(e)),
     }
 }
 
