@@ -47,6 +47,8 @@ use std::sync::Arc;
 
 pub use auth::{Auth, Caller};
 pub use error::ApiError;
+/// The operator console's page alone (`GET /console` and its assets), unauthenticated.
+pub use routes::console::router as console_router;
 pub use routes::{NOT_API_USER, router, routes};
 
 /// Largest request body accepted; larger ones answer 413.
