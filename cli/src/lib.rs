@@ -7,9 +7,12 @@
 //! - [`runner::run_once`] runs each job once (`bridge run --once [--dry-run]`).
 //! - [`operator`] is the thin client of the config endpoint (`bridge config …`), with
 //!   the local token or SigV4 for a deployed Function URL ([`client`], `bridge_jobs::sigv4`).
+//! - [`console::start`] serves the operator page on loopback and relays its calls to the
+//!   endpoint (`bridge console`).
 
 pub mod args;
 pub mod client;
+pub mod console;
 pub mod demo;
 pub mod operator;
 pub mod report;

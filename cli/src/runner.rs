@@ -287,6 +287,10 @@ impl Running {
                 job.name
             );
         }
+        let _ = writeln!(
+            out,
+            "Console: {url}/console   (the operator page; enter the token once)"
+        );
         let _ = write!(out, "Ctrl-C stops everything.");
         out
     }
