@@ -171,6 +171,10 @@ class ConsoleTest(unittest.TestCase):
             self.tab(name)
             errors = self.driver.find_elements(By.CSS_SELECTOR, "#view .error")
             self.assertEqual([e.text for e in errors], [], name)
+            if name == "services":
+                table = self.driver.find_element(By.CSS_SELECTOR, "#view table").text
+                self.assertIn("Microsoft 365", table)
+                self.assertRegex(table, r"service 5\d\d")
         creds = self.driver.find_element(By.ID, "tab-credentials")
         creds.click()
         self.wait(lambda d: "bridge-api@example.com" in d.find_element(By.ID, "view").text)
@@ -247,6 +251,23 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#view img"), [])
         time.sleep(0.5)
         self.assert_no_dialog()
+
+    def test_bridge_console_relays_the_page_with_the_token_from_its_url(self):
+        relay = subprocess.Popen([bridge_binary(), "console", "--state", self.runner.state],
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = next(w for line in relay.stdout for w in line.split() if "#token=" in w)
+            self.assertTrue(url.startswith("http://127.0.0.1:"), url)
+            self.driver.get(url)
+            self.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-tab") == "customers")
+            self.assertNotIn("token", self.driver.current_url)
+            self.assertIn("Fabrikam Inc", self.driver.find_element(By.ID, "accounts").text)
+        finally:
+            relay.terminate()
+            relay.wait(timeout=10)
+            relay.stdout.close()
+            self.driver.get(self.runner.urls["console"])
+            self.wait(EC.visibility_of_element_located((By.ID, "tabs")))
 
 
 if __name__ == "__main__":

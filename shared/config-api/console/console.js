@@ -95,7 +95,8 @@ async function documentEditor(view, path, keys) {
   const errs = {};
   const form = el("form", { id: "doc-form" });
   for (const k of keys) {
-    areas[k] = el("textarea", { name: k, "data-section": k, spellcheck: "false" }, JSON.stringify(a.body[k], null, 2));
+    const json = JSON.stringify(a.body[k], null, 2);
+    areas[k] = el("textarea", { name: k, "data-section": k, spellcheck: "false", rows: Math.min(30, json.split("\n").length + 1) }, json);
     errs[k] = el("div", { class: "section-errors" });
     form.append(el("fieldset", {}, el("legend", {}, k), areas[k], errs[k]));
   }
@@ -173,15 +174,18 @@ const RENDER = {
     const a = await api("GET", "/service-mappings");
     if (a.status !== 200) { view.append(errorBox(a)); return; }
     const byItem = {};
-    for (const m of a.body.service_mappings || []) byItem[m.offering_item] = m;
+    for (const m of a.body.service_mappings || []) (byItem[m.offering_item] = byItem[m.offering_item] || []).push(m);
+    const service = (m) => (m.service && m.service.id !== undefined ? "service " + m.service.id : text(m.service));
     const rows = [];
-    for (const [group, g] of Object.entries(a.body.catalog || {})) {
-      for (const item of (g && g.items) || (Array.isArray(g) ? g : [])) {
-        const m = byItem[item.offering_item || item.name] || {};
-        rows.push([group, item.label || item.name, item.unit, item.free ? "Free" : "", text(m.service)]);
+    for (const g of (a.body.catalog && a.body.catalog.groups) || []) {
+      for (const item of g.items || []) {
+        const mapped = byItem[item.offering_item] || [];
+        rows.push([g.label, item.label, el("code", {}, item.offering_item), item.unit,
+          mapped.some((m) => m.free) ? "Free" : item.free_applies ? "(Free possible)" : "",
+          mapped.length ? mapped.map(service).join(", ") : "not mapped"]);
       }
     }
-    if (rows.length) view.append(table(["group", "offering item", "unit", "", "Autotask service"], rows));
+    if (rows.length) view.append(table(["group", "offering item", "code", "unit", "Free", "Autotask service"], rows));
     view.append(el("p", { class: "hint" }, "A service is {\"id\": N} or {\"create\": \"name\"} (created with the allocation code and period type of the settings)."));
     await documentEditor(view, "/service-mappings", ["service_mappings", "storage_mappings", "public_cloud_mappings"]);
   },
@@ -277,8 +281,8 @@ const RENDER = {
       el("div", {}, i.error ? el("span", { class: "error" }, i.error) : "", i.skipped ? el("span", { class: "skip" }, "skipped: " + text(i.skipped)) : "",
         (i.lines || []).map((l) => el("div", { class: "plan-line" }, l)), (i.skipped_lines || []).map((l) => el("div", { class: "skip" }, l))),
       el("div", {}, (i.unit_lines || []).map((l) => el("div", {}, l))),
-      el("div", {}, i.usage ? [i.usage.period ? "period " + i.usage.period : "", (i.usage.lines || []).concat(i.usage.overuse_lines || [], i.usage.skipped_lines || []).map((l) => el("div", {}, l)),
-        i.usage.skipped ? "skipped: " + text(i.usage.skipped) : "", i.usage.error ? el("span", { class: "error" }, i.usage.error) : ""] : "")])));
+      el("div", {}, i.usage ? [i.usage.period ? el("div", {}, "period " + text(i.usage.period.start) + " – " + text(i.usage.period.end)) : "", (i.usage.lines || []).concat(i.usage.overuse_lines || [], i.usage.skipped_lines || []).map((l) => el("div", {}, l)),
+        typeof i.usage.skipped === "string" ? "skipped: " + i.usage.skipped : "", i.usage.error ? el("span", { class: "error" }, i.usage.error) : ""] : "")])));
   },
 
   async tickets(view) {
