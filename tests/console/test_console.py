@@ -109,6 +109,7 @@ class ConsoleTest(unittest.TestCase):
     def setUpClass(cls):
         cls.runner = Runner()
         try:
+            cls.service_mappings = cls.runner.api("GET", "/settings")["service_mappings"]
             cls._open_browser()
         except BaseException:
             cls.runner.stop()
@@ -251,6 +252,46 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#view img"), [])
         time.sleep(0.5)
         self.assert_no_dialog()
+
+    def test_a_stale_settings_version_is_shown_as_a_conflict_and_the_edit_kept(self):
+        self.tab("settings")
+        area = self.driver.find_element(By.CSS_SELECTOR, "textarea[data-section='schedules']")
+        section = json.loads(area.get_attribute("value"))
+        section["usage_reporting_minutes"] = 45
+        edit = json.dumps(section)
+        self.driver.execute_script("arguments[0].value = arguments[1]", area, edit)
+        # Someone else saves meanwhile.
+        current = self.runner.api("GET", "/settings")
+        self.runner.api("PUT", "/settings", current)
+        self.driver.find_element(By.CSS_SELECTOR, "#doc-form button[type='submit']").click()
+        conflict = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#save-result .conflict"))
+        self.assertIn("version %d" % (current["version"] + 1), conflict.text)
+        self.assertEqual(area.get_attribute("value"), edit)
+        self.assertEqual(self.runner.api("GET", "/settings")["schedules"]["usage_reporting_minutes"],
+                         current["schedules"]["usage_reporting_minutes"])
+
+    def test_a_saved_setting_shows_in_the_forecast_with_its_dates_highlighted(self):
+        # Deletion on, saved through the settings tab: the forecast gets its dates.
+        self.tab("settings")
+        area = self.driver.find_element(By.CSS_SELECTOR, "textarea[data-section='deprovisioning']")
+        section = json.loads(area.get_attribute("value"))
+        section["delete_customer"] = True
+        self.driver.execute_script("arguments[0].value = arguments[1]", area, json.dumps(section))
+        self.driver.find_element(By.CSS_SELECTOR, "#doc-form button[type='submit']").click()
+        self.wait(lambda d: "Saved" in d.find_element(By.ID, "save-result").text)
+        settings = self.runner.api("GET", "/settings")
+        self.assertTrue(settings["deprovisioning"]["delete_customer"])
+        self.assertEqual(settings["service_mappings"], self.service_mappings,
+                         "saving one section keeps the others")
+        self.tab("forecast")
+        days = self.driver.find_element(By.ID, "days")
+        days.clear()
+        days.send_keys("60\n")
+        marks = self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#view td mark.date"))
+        expected = self.runner.api("GET", "/deprovisioning/forecast?days=60")["items"]
+        self.assertTrue(expected)
+        self.assertIn(expected[0]["delete_on"], [m.text for m in marks])
+        self.driver.save_screenshot(os.path.join(self.shots, "forecast.png"))
 
     def test_bridge_console_relays_the_page_with_the_token_from_its_url(self):
         relay = subprocess.Popen([bridge_binary(), "console", "--state", self.runner.state],
