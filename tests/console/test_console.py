@@ -291,7 +291,7 @@ class ConsoleTest(unittest.TestCase):
         expected = self.runner.api("GET", "/deprovisioning/forecast?days=60")["items"]
         self.assertTrue(expected)
         self.assertIn(expected[0]["delete_on"], [m.text for m in marks])
-        self.driver.save_screenshot(os.path.join(self.shots, "forecast.png"))
+        self.driver.save_screenshot(os.path.join(self.shots, "forecast-dates.png"))
 
     def test_bridge_console_relays_the_page_with_the_token_from_its_url(self):
         relay = subprocess.Popen([bridge_binary(), "console", "--state", self.runner.state],

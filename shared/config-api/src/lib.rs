@@ -22,7 +22,8 @@
 //! keeps the two equal): `GET /health` (open), `GET /openapi.json`, `GET|PUT /settings`,
 //! `GET /credentials`, `PUT /credentials/autotask`, `PUT /credentials/acronis`,
 //! `GET|PUT /service-mappings`, `GET /accounts`, `PUT|DELETE /customer-mappings/{companyId}`,
-//! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`.
+//! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`, and the
+//! operator console's static files (`GET /console`, open; [`console_router`]).
 //!
 //! Schedules: saving settings whose `schedules.*` changed calls
 //! `ctx.bus.set_schedule_rate(rule, minutes)` for each changed interval, with the rule
