@@ -253,6 +253,17 @@ class ConsoleTest(unittest.TestCase):
         time.sleep(0.5)
         self.assert_no_dialog()
 
+    def test_a_user_that_is_not_an_api_user_gets_the_guides_message(self):
+        self.tab("credentials")
+        form = self.driver.find_element(By.ID, "cred-autotask")
+        for name, value in (("username", "office.manager@demo-msp.example"),
+                            ("secret", "office-secret"), ("integration_code", "DEMOINTEGRATIONCODE")):
+            form.find_element(By.NAME, name).send_keys(value)
+        form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        error = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#cred-autotask .field-error[data-field='username']"))
+        self.assertIn('"API User (system)" security level', error.text)
+        self.assertEqual(self.runner.api("GET", "/credentials")["autotask"]["username"], "bridge-api@example.com")
+
     def test_a_stale_settings_version_is_shown_as_a_conflict_and_the_edit_kept(self):
         self.tab("settings")
         area = self.driver.find_element(By.CSS_SELECTOR, "textarea[data-section='schedules']")
