@@ -183,6 +183,9 @@ class ConsoleTest(unittest.TestCase):
     def test_map_a_company_to_a_tenant_then_keep_it_when_unmapping_is_cancelled(self):
         self.tab("customers")
         Select(self.driver.find_element(By.ID, "filter")).select_by_value("unmapped")
+        Select(self.driver.find_element(By.ID, "type")).select_by_value("3")
+        self.wait(lambda d: [r.find_element(By.TAG_NAME, "td").text
+                             for r in d.find_elements(By.CSS_SELECTOR, "#accounts tr")[1:]] == ["180"])
         row = self.company_row(180)
         self.assertIn("Litware Prospects", row.text)
         row.find_element(By.CSS_SELECTOR, "input.tenant-id").send_keys(LITWARE_TENANT)
@@ -190,6 +193,7 @@ class ConsoleTest(unittest.TestCase):
         mapped = self.runner.api("GET", "/accounts?search=Litware")["items"]
         self.wait(lambda d: self.runner.api("GET", "/accounts?mapped=mapped&search=Litware%20Prospects")["items"])
         Select(self.driver.find_element(By.ID, "filter")).select_by_value("mapped")
+        self.wait(lambda d: self.company_row(180).find_elements(By.CSS_SELECTOR, "button.unmap"))
         row = self.company_row(180)
         self.assertIn(LITWARE_TENANT, row.text)
         # Unmapping asks first, naming the company and the tenant; cancelled, nothing changes.

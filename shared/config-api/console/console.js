@@ -193,11 +193,15 @@ const RENDER = {
   async customers(view) {
     const search = el("input", { id: "search", type: "search", maxlength: 100, placeholder: "company name contains" });
     const filter = el("select", { id: "filter" }, ["all", "mapped", "unmapped", "skipped", "held"].map((f) => el("option", { value: f }, f)));
+    // Autotask's companyType values the sources agree on; others by number.
+    const type = el("select", { id: "type" }, [["", "any type"], ["1", "Customer"], ["2", "Lead"], ["3", "Prospect"], ["4", "Dead"]]
+      .map(([v, l]) => el("option", { value: v }, l)));
     const list = el("div", { id: "accounts" });
     const load = async (token, append) => {
       const mapped = ["skipped", "held"].includes(filter.value) ? "mapped" : filter.value;
       const q = new URLSearchParams({ mapped, limit: "100" });
       if (search.value) q.set("search", search.value);
+      if (type.value) q.set("type", type.value);
       if (token) q.set("page_token", token);
       const a = await api("GET", "/accounts?" + q);
       if (a.status !== 200) { list.replaceChildren(errorBox(a)); return; }
@@ -236,7 +240,8 @@ const RENDER = {
     };
     search.addEventListener("change", () => load());
     filter.addEventListener("change", () => load());
-    view.append(el("p", {}, el("label", {}, "Search ", search), " ", el("label", {}, "Show ", filter)), list);
+    type.addEventListener("change", () => load());
+    view.append(el("p", {}, el("label", {}, "Search ", search), " ", el("label", {}, "Show ", filter), " ", el("label", {}, "Type ", type)), list);
     await load();
   },
 
