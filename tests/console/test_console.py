@@ -224,6 +224,23 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(FABRIKAM_TENANT, table.text)
         self.assertTrue(self.driver.find_elements(By.ID, "held"))
 
+    def test_pause_asks_why_and_resume_lets_the_jobs_write_again(self):
+        self.tab("jobs")
+        self.wait(lambda d: d.find_element(By.ID, "pause-button")).click()
+        prompt = self.wait(EC.alert_is_present())
+        prompt.send_keys("browser test: checking the pause")
+        prompt.accept()
+        try:
+            banner = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#pause .paused"))
+            self.assertIn("checking the pause", banner.text)
+            self.assertTrue(self.runner.api("GET", "/jobs")["pause"]["paused"])
+            self.driver.find_element(By.ID, "resume").click()
+            self.wait(lambda d: d.find_elements(By.ID, "pause-button"))
+            self.assertFalse(self.runner.api("GET", "/jobs")["pause"]["paused"])
+        finally:
+            if self.runner.api("GET", "/jobs")["pause"]["paused"]:
+                self.runner.api("POST", "/resume", {})
+
     def test_run_a_job_now(self):
         self.tab("jobs")
         self.driver.find_element(By.CSS_SELECTOR, "button.run-now[data-job='contract-poller']").click()
