@@ -96,7 +96,7 @@ async function documentEditor(view, path, keys) {
   const form = el("form", { id: "doc-form" });
   for (const k of keys) {
     const json = JSON.stringify(a.body[k], null, 2);
-    areas[k] = el("textarea", { name: k, "data-section": k, spellcheck: "false", rows: Math.min(30, json.split("\n").length + 1) }, json);
+    areas[k] = el("textarea", { name: k, "data-section": k, spellcheck: "false", maxlength: 1000000, rows: Math.min(30, json.split("\n").length + 1) }, json);
     errs[k] = el("div", { class: "section-errors" });
     form.append(el("fieldset", {}, el("legend", {}, k), areas[k], errs[k]));
   }
