@@ -42,6 +42,9 @@ Operator client (thin HTTP calls to the config endpoint)
                                      cursors and clocks of the old one; docs/safety.md)
   bridge pause --reason TEXT         stop every write of every job (runs become dry runs)
   bridge resume [--reason TEXT]      let the jobs write again
+  bridge console                     the operator page in your browser: serves it on
+                                     127.0.0.1 (free port) and relays its calls to the
+                                     endpoint, signed; open the URL it prints (docs/console.md)
       --url URL       the endpoint (default: the local runner recorded in DIR/url)
       --token TOKEN   bearer token (default for a loopback URL: DIR/token)
       --region R      AWS region for SigV4 (default: from the Function URL); any URL
@@ -54,6 +57,8 @@ Operator client (thin HTTP calls to the config endpoint)
 pub enum Command {
     Run(RunArgs),
     Client(ClientArgs, Request),
+    /// `bridge console`: the operator page on loopback, relaying to the endpoint.
+    Console(ClientArgs),
     Help,
 }
 
@@ -266,6 +271,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     match words.as_slice() {
         ["run"] => run(&p),
         ["help"] => Ok(Command::Help),
+        ["console"] => {
+            p.only("console", &["--state", "--url", "--token", "--region"])?;
+            Ok(Command::Console(ClientArgs {
+                state: p.state(),
+                url: p.value("--url"),
+                token: p.value("--token"),
+                region: p.value("--region"),
+                json: false,
+            }))
+        }
         _ => client(&p, &words),
     }
 }

@@ -89,39 +89,11 @@ impl ApiClient {
     ) -> Result<Value, ClientError> {
         let url = format!("{}{path}", self.base);
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let mut request = self.http.request(method.clone(), &url);
         let mut headers: Vec<(&str, &str)> = vec![("accept", "application/json")];
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
-        match &self.auth {
-            ClientAuth::Bearer(token) => {
-                request = request.bearer_auth(token.expose());
-            }
-            ClientAuth::SigV4 {
-                region,
-                credentials,
-            } => {
-                let signed = sigv4::signed_headers(
-                    method.as_str(),
-                    &url,
-                    &headers,
-                    &bytes,
-                    region,
-                    credentials.clone(),
-                    SystemTime::now(),
-                )?;
-                for (name, value) in signed {
-                    request = request.header(name, value);
-                }
-            }
-        }
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        if body.is_some() {
-            request = request.body(bytes);
-        }
+        let request = self.authorized(&method, &url, &headers, bytes, body.is_some())?;
         let response = request.send().await.map_err(|e| ClientError::Unreachable {
             url: url.clone(),
             detail: error_chain(&e),
@@ -148,6 +120,94 @@ impl ApiClient {
             detail: e.to_string(),
         })
     }
+}
+
+impl ApiClient {
+    /// A request to `url` with `headers`, proven with the client's bearer token or SigV4
+    /// (which covers the headers and the body, so both are set here).
+    fn authorized(
+        &self,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        bytes: Vec<u8>,
+        with_body: bool,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        let mut request = self.http.request(method.clone(), url);
+        match &self.auth {
+            ClientAuth::Bearer(token) => {
+                request = request.bearer_auth(token.expose());
+            }
+            ClientAuth::SigV4 {
+                region,
+                credentials,
+            } => {
+                let signed = sigv4::signed_headers(
+                    method.as_str(),
+                    url,
+                    headers,
+                    &bytes,
+                    region,
+                    credentials.clone(),
+                    SystemTime::now(),
+                )?;
+                for (name, value) in signed {
+                    request = request.header(name, value);
+                }
+            }
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if with_body {
+            request = request.body(bytes);
+        }
+        Ok(request)
+    }
+
+    /// Passes one request on as it is (`path` with its query; a JSON body or none) and
+    /// answers the server's status, content type and body unchanged, errors included:
+    /// what `bridge console` relays between the page and the endpoint.
+    pub async fn forward(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Forwarded, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut headers: Vec<(&str, &str)> = vec![("accept", "application/json")];
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        let with_body = body.is_some();
+        let request =
+            self.authorized(&method, &url, &headers, body.unwrap_or_default(), with_body)?;
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: url.clone(),
+            detail: error_chain(&e),
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(unreachable)?.to_vec();
+        Ok(Forwarded {
+            status,
+            content_type,
+            body,
+        })
+    }
+}
+
+/// The endpoint's answer to a forwarded request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forwarded {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// The server's `{"error": "...", "errors": [{"field", "message"}]}` as lines; any other

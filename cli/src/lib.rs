@@ -8,9 +8,12 @@
 //! - [`operator`] is the thin client of the config endpoint (`bridge config …`), with
 //!   the local token or SigV4 for a deployed Function URL ([`client`], `bridge_jobs::sigv4`).
 //! - [`terminal::printable`] escapes the control characters of everything printed.
+//! - [`console::start`] serves the operator page on loopback and relays its calls to the
+//!   endpoint (`bridge console`).
 
 pub mod args;
 pub mod client;
+pub mod console;
 pub mod demo;
 pub mod operator;
 pub mod report;

@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         }
         Command::Run(run) if run.once => once(run).await,
         Command::Run(run) => serve(run).await,
+        Command::Console(client) => console(&client).await,
         Command::Client(client, request) => match operator::connect(&client).await {
             Ok(api) => operator::execute(&api, &request, client.json)
                 .await
@@ -48,6 +49,21 @@ async fn main() -> ExitCode {
 /// with its control characters escaped.
 fn say(text: &str) {
     println!("{}", printable_lines(text));
+}
+
+/// `bridge console`: serve the page and relay its calls until Ctrl-C.
+async fn console(client: &args::ClientArgs) -> anyhow::Result<ExitCode> {
+    let api = operator::connect(client).await?;
+    let target = api.base().to_owned();
+    let console = bridge_cli::console::start(api).await?;
+    println!("Operator console for {target}");
+    println!("  open {}", console.url);
+    println!("  (the address carries a token for this run only; Ctrl-C stops the console)");
+    tokio::select! {
+        served = console.server => served??,
+        signal = tokio::signal::ctrl_c() => signal?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn options(run: &RunArgs) -> RunOptions {

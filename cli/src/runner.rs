@@ -305,6 +305,7 @@ impl Running {
                 job.name
             );
         }
+        let _ = writeln!(out, "Console: {url}/console   (paste the token once)");
         let _ = write!(out, "Ctrl-C stops everything.");
         out
     }

@@ -22,7 +22,8 @@
 //! keeps the two equal): `GET /health` (open), `GET /openapi.json`, `GET|PUT|PATCH /settings`,
 //! `GET /credentials`, `PUT /credentials/autotask`, `PUT /credentials/acronis`,
 //! `GET|PUT /service-mappings`, `GET /accounts`, `PUT|DELETE /customer-mappings/{companyId}`,
-//! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`.
+//! `GET|PUT /alert-mappings`, `GET /audit`, `GET /deprovisioning/forecast`, and the
+//! operator console's static files (`GET /console`, open; [`console_router`]).
 //!
 //! Schedules: saving settings whose `schedules.*` changed calls
 //! `ctx.bus.set_schedule_rate(rule, minutes)` for each changed interval, with the rule
@@ -50,6 +51,8 @@ use std::time::Duration;
 pub use auth::{Auth, Caller};
 pub use error::ApiError;
 pub use limits::{MAX_HEADER_BYTES, MAX_URI_BYTES};
+/// The operator console's page alone (`GET /console` and its assets), unauthenticated.
+pub use routes::console::router as console_router;
 pub use routes::{NOT_API_USER, router, routes};
 
 /// Largest request body accepted; larger ones answer 413.

@@ -6,6 +6,7 @@
 pub(crate) mod accounts;
 mod alert_mappings;
 mod audit;
+pub(crate) mod console;
 mod credentials;
 mod customer_mappings;
 mod database;
@@ -40,6 +41,8 @@ struct Endpoint {
     method: Method,
     path: &'static str,
     handler: MethodRouter<ApiState>,
+    /// Served without credentials (liveness and the console's static files).
+    open: bool,
 }
 
 fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
@@ -53,6 +56,19 @@ where
         method,
         path,
         handler: on(filter, handler),
+        open: false,
+    }
+}
+
+/// A route anyone may read: it serves nothing that needs a caller.
+fn open_endpoint<H, T>(path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, ApiState>,
+    T: 'static,
+{
+    Endpoint {
+        open: true,
+        ..endpoint(Method::GET, path, handler)
     }
 }
 
@@ -100,6 +116,9 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::POST, "/pause", pause::pause),
         endpoint(Method::POST, "/resume", pause::resume),
         endpoint(Method::POST, "/database/adopt", database::adopt),
+        open_endpoint(console::PATHS[0], console::page),
+        open_endpoint(console::PATHS[1], console::style),
+        open_endpoint(console::PATHS[2], console::script),
     ]
 }
 
@@ -111,13 +130,19 @@ pub fn routes() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
-/// The whole API: every route behind the auth check (except `GET /health`), bodies
-/// capped at [`MAX_BODY_BYTES`], URL and headers at [`limits`], JSON answers for
-/// unknown routes and methods too.
+/// The whole API: every route behind the auth check (except `GET /health`, which the
+/// check lets through, and the console's files, served beside it), bodies capped at
+/// [`MAX_BODY_BYTES`], URL and headers at [`limits`] (the console's files too), JSON
+/// answers for unknown routes and methods too.
 pub fn router(state: ApiState) -> Router {
     let mut router: Router<ApiState> = Router::new();
+    let mut open: Router<ApiState> = Router::new();
     for e in endpoints() {
-        router = router.route(e.path, e.handler);
+        if e.open {
+            open = open.route(e.path, e.handler);
+        } else {
+            router = router.route(e.path, e.handler);
+        }
     }
     router
         .fallback(|| async { ApiError::not_found("no such route") })
@@ -132,6 +157,7 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             auth::require_caller,
         ))
+        .merge(open)
         .layer(axum::middleware::from_fn(limits::check))
         .with_state(state)
 }
