@@ -292,9 +292,12 @@ class ConsoleTest(unittest.TestCase):
         section["usage_reporting_minutes"] = 45
         edit = json.dumps(section)
         self.driver.execute_script("arguments[0].value = arguments[1]", area, edit)
-        # Someone else saves meanwhile.
+        # Someone else saves a change meanwhile (a save that changes nothing keeps the
+        # version, so it would be no conflict).
         current = self.runner.api("GET", "/settings")
-        self.runner.api("PUT", "/settings", current)
+        theirs = json.loads(json.dumps(current))
+        theirs["schedules"]["alert_ingestion_minutes"] = 7
+        self.runner.api("PUT", "/settings", theirs)
         self.driver.find_element(By.CSS_SELECTOR, "#doc-form button[type='submit']").click()
         conflict = self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#save-result .conflict"))
         self.assertIn("version %d" % (current["version"] + 1), conflict.text)
