@@ -274,6 +274,35 @@ class ConsoleTest(unittest.TestCase):
         time.sleep(0.5)
         self.assert_no_dialog()
 
+    def test_a_company_with_conflicting_contracts_shows_under_the_conflict_filter(self):
+        # The same service on a PAYG and a prepaid contract, as the MSP's staff would
+        # enter it in Autotask: the poller keeps it out of both, and the page says so.
+        records = self.runner.urls["autotask"] + "/_sim/autotask/records/"
+        http("POST", records + "Companies",
+             {"id": 191, "companyName": "Conflicted Co", "companyType": 1, "isActive": True})
+        year = time.gmtime().tm_year
+        for contract, payg in ((9191, "Yes"), (9192, "No")):
+            http("POST", records + "Contracts", {
+                "id": contract, "companyID": 191, "contractName": "Acronis %d" % contract,
+                "contractType": 7, "contractPeriodType": 1, "status": 1,
+                "startDate": "%d-01-01T00:00:00Z" % year, "endDate": "%d-12-31T00:00:00Z" % (year + 2),
+                "timeReportingRequiresStartAndStopTimes": 0,
+                "userDefinedFields": [{"name": "Acronis PAYG", "value": payg}]})
+            http("POST", records + "ContractServices", {"contractID": contract, "serviceID": 501, "units": 3})
+        self.runner.api("POST", "/jobs/contract-poller/run")
+        self.tab("customers")
+        search = self.driver.find_element(By.ID, "search")
+        search.send_keys("Co")
+        search.send_keys("\n")
+        Select(self.driver.find_element(By.ID, "filter")).select_by_value("conflict")
+        row = self.company_row(191)
+        note = row.find_element(By.CSS_SELECTOR, ".conflict-note")
+        self.assertIn("pw_base_workstations", note.text)
+        self.assertIn("PAYG contracts [9191]", note.text)
+        rows = [r for r in self.driver.find_elements(By.CSS_SELECTOR, "#accounts tr")
+                if r.find_elements(By.TAG_NAME, "td")]
+        self.assertEqual(len(rows), 1, "only the company in conflict is listed")
+
     def test_a_user_that_is_not_an_api_user_gets_the_guides_message(self):
         self.tab("credentials")
         form = self.driver.find_element(By.ID, "cred-autotask")

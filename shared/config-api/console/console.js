@@ -192,13 +192,13 @@ const RENDER = {
 
   async customers(view) {
     const search = el("input", { id: "search", type: "search", maxlength: 100, placeholder: "company name contains" });
-    const filter = el("select", { id: "filter" }, ["all", "mapped", "unmapped", "skipped", "held"].map((f) => el("option", { value: f }, f)));
+    const filter = el("select", { id: "filter" }, ["all", "mapped", "unmapped", "skipped", "held", "conflict"].map((f) => el("option", { value: f }, f)));
     // Autotask's companyType values the sources agree on; others by number.
     const type = el("select", { id: "type" }, [["", "any type"], ["1", "Customer"], ["2", "Lead"], ["3", "Prospect"], ["4", "Dead"]]
       .map(([v, l]) => el("option", { value: v }, l)));
     const list = el("div", { id: "accounts" });
     const load = async (token, append) => {
-      const mapped = ["skipped", "held"].includes(filter.value) ? "mapped" : filter.value;
+      const mapped = ["skipped", "held"].includes(filter.value) ? "mapped" : filter.value === "conflict" ? "all" : filter.value;
       const q = new URLSearchParams({ mapped, limit: "100" });
       if (search.value) q.set("search", search.value);
       if (type.value) q.set("type", type.value);
@@ -208,6 +208,7 @@ const RENDER = {
       let items = a.body.items;
       if (filter.value === "skipped") items = items.filter((c) => skipReason(c));
       if (filter.value === "held") items = items.filter((c) => c.mapping && c.mapping.held);
+      if (filter.value === "conflict") items = items.filter((c) => (c.contract_conflicts || []).length);
       const t = table(["id", "company", "type", "tenant", "state", "actions"], items.map(accountRow));
       const more = a.body.next_page_token ? el("button", { onclick: () => load(a.body.next_page_token, true) }, "More") : null;
       if (append) list.append(t, more || ""); else list.replaceChildren(t, more || "");
@@ -235,7 +236,8 @@ const RENDER = {
       actions.push(out);
       const tenant = m ? [(m.tenant && m.tenant.name) || "", " ", el("code", {}, m.tenant_id), m.tenant_kind === "sub_partner" ? " (sub-partner)" : ""] : "—";
       const state = m ? [m.held ? "held: " + (m.held.lines || []).join("; ") : "", skipReason(c) ? el("span", { class: "skip" }, "skipped: " + skipReason(c)) : "",
-        m.quota_push && m.quota_push.last_error ? el("span", { class: "error" }, " quota push: " + text(m.quota_push.last_error)) : ""] : "unmapped";
+        m.quota_push && m.quota_push.last_error ? el("span", { class: "error" }, " quota push: " + text(m.quota_push.last_error)) : ""] : ["unmapped"];
+      for (const note of c.contract_conflicts || []) state.push(el("div", { class: "conflict-note error" }, "conflict: " + text(note)));
       return [String(c.company_id), el("span", { class: "company-name" }, c.company_name), text(c.company_type), el("span", {}, tenant), el("span", {}, state), el("span", {}, actions)];
     };
     search.addEventListener("change", () => load());

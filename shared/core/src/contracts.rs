@@ -401,6 +401,32 @@ impl CompanySnapshot {
             || !self.reporting_lines.is_empty()
     }
 
+    /// What in the company's contracts the bridge cannot apply as it stands, one line
+    /// each, for the operator to fix in Autotask: an item held under both billing types
+    /// (neither side applied), and an active contract skipped for its PAYG value.
+    pub fn conflict_notes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .items
+            .iter()
+            .filter_map(|e| match &e.billing {
+                ItemBilling::Conflict {
+                    payg_contract_ids,
+                    prepaid_contract_ids,
+                } => Some(format!(
+                    "{}: on PAYG contracts {:?} and prepaid contracts {:?}; neither is applied",
+                    e.item, payg_contract_ids, prepaid_contract_ids
+                )),
+                _ => None,
+            })
+            .collect();
+        out.extend(
+            self.invalid_contracts
+                .iter()
+                .map(|c| format!("contract {}: {}", c.contract_id, c.reason)),
+        );
+        out
+    }
+
     /// Whether any contract holds a storage item (else provisioning assigns the
     /// default storage).
     pub fn has_storage_item(&self) -> bool {

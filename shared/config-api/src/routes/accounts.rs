@@ -210,6 +210,11 @@ pub async fn get(
         .filter(|(_, m)| m.is_some())
         .map(|(c, _)| c.id)
         .collect();
+    // Conflicts in every listed company's contracts (mapped or not), from the snapshots
+    // the contract poller stored.
+    let snapshots = bridge_jobs::stored::snapshots(&state.ctx, page.iter().map(|(c, _)| c.id))
+        .await
+        .map_err(ApiError::from)?;
     let mut pushes = BTreeMap::new();
     let mut reports = BTreeMap::new();
     for chunk in mapped.chunks(100) {
@@ -221,8 +226,14 @@ pub async fn get(
         .map(|(c, m)| {
             let push = pushes.get(&c.id).map(|p| &p.value);
             let report = reports.get(&c.id);
+            let conflicts: Vec<String> = snapshots
+                .get(&c.id)
+                .and_then(Option::as_ref)
+                .map(|s| s.value.conflict_notes())
+                .unwrap_or_default();
             json!({
                 "company_id": c.id,
+                "contract_conflicts": conflicts,
                 "company_name": c.company_name,
                 "company_type": c.company_type,
                 "active": c.is_active,
