@@ -327,9 +327,9 @@ impl Pass<'_> {
         })
     }
 
-    /// The tickets as Autotask has them now: by id for recorded ones, by marker for an
-    /// intent whose ticket was never recorded (a killed run). One query of each kind per
-    /// page at most.
+    /// The tickets as Autotask has them now: by id for recorded ones whose alert changed
+    /// since it was handled, by marker for an intent whose ticket was never recorded (a
+    /// killed run). One query of each kind per page at most, none for an idle re-read.
     async fn tickets_seen(&self, items: &[Item]) -> Result<BTreeMap<String, TicketSeen>, JobError> {
         let mut by_id: BTreeMap<i64, String> = BTreeMap::new();
         let mut by_marker: BTreeMap<String, String> = BTreeMap::new();
@@ -338,6 +338,11 @@ impl Pass<'_> {
                 continue;
             };
             match record.ticket_id {
+                // The same update re-read (the cursor's boundary instant, every run):
+                // the planner does nothing whatever the ticket says, so it is not read.
+                Some(_)
+                    if item.view.updated_at
+                        <= record.last_updated_at.unwrap_or(record.last_seen_at) => {}
                 Some(id) => {
                     by_id.insert(id, item.key.clone());
                 }

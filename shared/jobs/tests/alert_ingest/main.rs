@@ -145,10 +145,16 @@ async fn an_alert_opens_one_ticket_a_repeat_adds_a_note_and_a_dismissal_closes_i
         (AlertTicketState::Open, Some(ticket_id))
     );
 
-    // Read again: nothing new.
+    // Read again: nothing new, and no Autotask request for the alert re-read at the
+    // cursor's boundary (an idle run every minute must not spend the MSP's budget).
     let again = ingest(&world).await;
     assert_eq!(again.applied, 0, "{again}");
     assert_eq!(tickets(&world).len(), 1);
+    assert_eq!(
+        again.requests.get("autotask").copied().unwrap_or(0),
+        0,
+        "{again}"
+    );
 
     // A repeat: a note on the open ticket.
     world.acronis.repeat_alert(&alert);
