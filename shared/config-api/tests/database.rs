@@ -6,7 +6,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::*;
 use serde_json::{Value, json};
-use simulators::autotask::{self, ApiUser, DEMO_INTEGRATION_CODE};
+use simulators::autotask::{self, DEMO_INTEGRATION_CODE};
 
 const SANDBOX_USER: &str = "bridge-api@sandbox.example.com";
 
@@ -15,15 +15,7 @@ fn sandbox_creds() -> Value {
 }
 
 async fn sandbox() -> autotask::AutotaskSim {
-    let mut seed = autotask::Seed::generate(0);
-    seed.database.ci = 777;
-    seed.database.zone = 4;
-    seed.api_users = vec![ApiUser {
-        username: SANDBOX_USER.into(),
-        secret: "sandbox-secret".into(),
-        integration_code: DEMO_INTEGRATION_CODE.into(),
-        api_only: true,
-    }];
+    let seed = autotask::Seed::another_database(777, SANDBOX_USER, "sandbox-secret");
     autotask::start(seed).await.expect("sandbox sim")
 }
 

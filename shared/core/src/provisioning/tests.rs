@@ -917,10 +917,10 @@ fn guarded_and_unreadable_tenants_are_never_changed() {
     }
 }
 
-#[test]
-fn deletion_forecast_lists_due_tenants_soonest_first() {
-    // Notices served on time: listed from the clock's start, disabled on day 10.
-    let mapping = |company_id: i64, since: Option<&str>| ClockedMapping {
+/// A mapping whose clock started at `since`, its deletion notices served on time
+/// (listed from the clock's start, disabled on day 10).
+fn clocked(company_id: i64, since: Option<&str>) -> ClockedMapping {
+    ClockedMapping {
         company_id,
         tenant_id: format!("t-{company_id}"),
         no_services_since: since.map(at),
@@ -929,7 +929,12 @@ fn deletion_forecast_lists_due_tenants_soonest_first() {
             listed_since: at(s),
             disabled_since: Some(at(s) + chrono::Duration::days(10)),
         }),
-    };
+    }
+}
+
+#[test]
+fn deletion_forecast_lists_due_tenants_soonest_first() {
+    let mapping = clocked;
     let mappings = vec![
         mapping(1, Some("2024-01-01T12:00:00Z")), // delete Jan 31
         mapping(2, Some("2024-01-20T00:00:00Z")), // delete Feb 19
@@ -975,17 +980,7 @@ fn deletion_forecast_lists_due_tenants_soonest_first() {
 
 #[test]
 fn disable_forecast_lists_tenants_due_to_be_disabled_soonest_first() {
-    // Notices served on time: listed from the clock's start, disabled on day 10.
-    let mapping = |company_id: i64, since: Option<&str>| ClockedMapping {
-        company_id,
-        tenant_id: format!("t-{company_id}"),
-        no_services_since: since.map(at),
-        deletion: since.map(|s| DeletionWatch {
-            listed_for: at(s).date_naive() + chrono::Days::new(30),
-            listed_since: at(s),
-            disabled_since: Some(at(s) + chrono::Duration::days(10)),
-        }),
-    };
+    let mapping = clocked;
     let mappings = vec![
         mapping(1, Some("2024-01-20T12:00:00Z")), // disable Jan 30, delete Feb 19
         mapping(2, Some("2024-01-24T00:00:00Z")), // disable Feb 3

@@ -8,10 +8,8 @@ use bridge_core::settings::Deprovisioning;
 use bridge_jobs::database::{self, AdoptError};
 use bridge_jobs::{JobError, Trigger, contract_poller};
 use bridge_store::secrets::SecretSource;
-use serde_json::{Value, json};
-use simulators::autotask::{
-    self, ApiUser, AutotaskSim, DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER,
-};
+use serde_json::json;
+use simulators::autotask::{self, AutotaskSim, DEMO_INTEGRATION_CODE, DEMO_SECRET, DEMO_USER};
 
 /// The sandbox: another database (`ci` 777) with the same catalogue, whose companies
 /// 300–302 exist with no contracts at all.
@@ -19,15 +17,7 @@ const SANDBOX_CI: i64 = 777;
 const SANDBOX_USER: &str = "bridge-api@sandbox.example.com";
 
 async fn sandbox() -> AutotaskSim {
-    let mut seed = autotask::Seed::generate(0);
-    seed.database.ci = SANDBOX_CI;
-    seed.database.zone = 4;
-    seed.api_users = vec![ApiUser {
-        username: SANDBOX_USER.into(),
-        secret: "sandbox-secret".into(),
-        integration_code: DEMO_INTEGRATION_CODE.into(),
-        api_only: true,
-    }];
+    let seed = autotask::Seed::another_database(SANDBOX_CI, SANDBOX_USER, "sandbox-secret");
     let sim = autotask::start(seed).await.expect("sandbox sim");
     for company in 300..303 {
         sim.insert(
@@ -83,16 +73,6 @@ async fn start() -> (World, AutotaskSim, autotask::ZoneDirectory, Vec<String>) {
     (world, sandbox, directory, tenants)
 }
 
-fn workstations(world: &World, tenant: &str) -> Value {
-    world
-        .acronis
-        .offering_items(tenant)
-        .into_iter()
-        .find(|i| i["name"] == "pw_base_workstations")
-        .map(|i| i["quota"]["value"].clone())
-        .unwrap_or(Value::Null)
-}
-
 async fn run(world: &World, schedule: &str) -> Result<bridge_jobs::JobSummary, JobError> {
     let trigger = Trigger::Schedule {
         name: schedule.into(),
@@ -103,7 +83,11 @@ async fn run(world: &World, schedule: &str) -> Result<bridge_jobs::JobSummary, J
 /// Nothing of the production customers was touched: quotas, tenants, clocks.
 async fn untouched(world: &World, tenants: &[String]) {
     for (company, tenant) in (300..303).zip(tenants) {
-        assert_eq!(workstations(world, tenant), json!(5), "quota of {tenant}");
+        assert_eq!(
+            world.workstations_quota(tenant),
+            json!(5),
+            "quota of {tenant}"
+        );
         assert_eq!(world.tenant_of(company)["enabled"], json!(true));
         let mapping = world
             .store
@@ -224,7 +208,7 @@ async fn starting_over_forgets_the_old_database_and_never_touches_its_tenants() 
         .expect("runs on the new database");
     assert!(summary.failed.is_empty(), "{}", notes(&summary));
     for tenant in &tenants {
-        assert_eq!(workstations(&world, tenant), json!(5));
+        assert_eq!(world.workstations_quota(tenant), json!(5));
     }
     for company in 300..303 {
         assert!(

@@ -4,7 +4,7 @@
 use crate::support::*;
 use bridge_core::settings::Deprovisioning;
 use bridge_jobs::provisioning::{Release, release};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const COMPANIES: i64 = 12;
 
@@ -33,16 +33,6 @@ async fn twelve_customers(world: &World) -> Vec<String> {
                 .to_owned()
         })
         .collect()
-}
-
-fn workstations_quota(world: &World, tenant: &str) -> Value {
-    world
-        .acronis
-        .offering_items(tenant)
-        .into_iter()
-        .find(|i| i["name"] == "pw_base_workstations")
-        .map(|i| i["quota"]["value"].clone())
-        .unwrap_or(Value::Null)
 }
 
 async fn start() -> (World, Vec<String>) {
@@ -93,7 +83,7 @@ async fn half_of_the_contracts_vanishing_holds_their_deprovisioning_until_releas
     for i in 0..6 {
         let company = 300 + i;
         assert_eq!(
-            workstations_quota(&world, &tenants[i as usize]),
+            world.workstations_quota(&tenants[i as usize]),
             json!(5),
             "company {company}: no quota zeroed"
         );
@@ -120,7 +110,7 @@ async fn half_of_the_contracts_vanishing_holds_their_deprovisioning_until_releas
             world.acronis.tenant(tenant).expect("tenant")["enabled"],
             true
         );
-        assert_eq!(workstations_quota(&world, tenant), json!(5));
+        assert_eq!(world.workstations_quota(tenant), json!(5));
     }
     assert_eq!(world.audit("deprovisioning.held").await.len(), 6);
 
@@ -141,7 +131,7 @@ async fn half_of_the_contracts_vanishing_holds_their_deprovisioning_until_releas
     assert_eq!(world.audit("deprovisioning.released").await.len(), 1);
     let one = world.poll().await;
     assert!(one.failed.is_empty(), "{}", notes(&one));
-    assert_eq!(workstations_quota(&world, &tenants[0]), json!(0));
+    assert_eq!(world.workstations_quota(&tenants[0]), json!(0));
     let mapping = world
         .store
         .get_mapping_by_company(300)
@@ -156,7 +146,7 @@ async fn half_of_the_contracts_vanishing_holds_their_deprovisioning_until_releas
             "company {} stays held",
             300 + i
         );
-        assert_eq!(workstations_quota(&world, &tenants[i as usize]), json!(5));
+        assert_eq!(world.workstations_quota(&tenants[i as usize]), json!(5));
     }
 
     // Then all of them.
@@ -167,13 +157,13 @@ async fn half_of_the_contracts_vanishing_holds_their_deprovisioning_until_releas
     let all = world.poll().await;
     assert!(all.failed.is_empty(), "{}", notes(&all));
     for i in 0..6 {
-        assert_eq!(workstations_quota(&world, &tenants[i as usize]), json!(0));
+        assert_eq!(world.workstations_quota(&tenants[i as usize]), json!(0));
         assert!(!held(&world, 300 + i).await);
     }
     assert_eq!(world.audit("tenant.quotas_zeroed").await.len(), 6);
     // The untouched half kept its quotas.
     for tenant in &tenants[6..] {
-        assert_eq!(workstations_quota(&world, tenant), json!(5));
+        assert_eq!(world.workstations_quota(tenant), json!(5));
     }
 }
 
@@ -195,7 +185,7 @@ async fn services_returning_to_a_held_company_drop_its_hold() {
         .expect("mapped");
     assert!(mapping.held.is_none());
     assert_eq!(mapping.no_services_since, None);
-    assert_eq!(workstations_quota(&world, &tenants[1]), json!(5));
+    assert_eq!(world.workstations_quota(&tenants[1]), json!(5));
     assert!(held(&world, 302).await, "the others stay held");
 }
 
@@ -214,7 +204,7 @@ async fn a_few_vanishing_contracts_are_deprovisioned_at_once() {
     let run = world.poll().await;
     assert!(run.failed.is_empty(), "{}", notes(&run));
     for tenant in &tenants[..5] {
-        assert_eq!(workstations_quota(&world, tenant), json!(0));
+        assert_eq!(world.workstations_quota(tenant), json!(0));
     }
     assert!(world.audit("deprovisioning.held").await.is_empty());
 }

@@ -350,6 +350,16 @@ impl World {
     }
 
     /// Events published since the last call.
+    /// The workstations quota of `tenant` as Acronis has it (`null` when unset).
+    pub fn workstations_quota(&self, tenant: &str) -> Value {
+        self.acronis
+            .offering_items(tenant)
+            .into_iter()
+            .find(|i| i["name"] == "pw_base_workstations")
+            .map(|i| i["quota"]["value"].clone())
+            .unwrap_or(Value::Null)
+    }
+
     pub fn drain_events(&mut self) -> Vec<CompanyContractsChanged> {
         let mut out = Vec::new();
         while let Ok(event) = self.events.try_recv() {

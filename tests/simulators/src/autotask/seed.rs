@@ -185,6 +185,23 @@ impl Seed {
         ]
     }
 
+    /// Another Autotask database (a sandbox, another MSP entity) with the generated
+    /// catalogue and no customers: database number `ci`, zone 4, and one API user of its
+    /// own (`username`, `secret`, the demo integration code). Company ids are numbered
+    /// from 1 in every database, so its companies may carry the ids of another's.
+    pub fn another_database(ci: i64, username: &str, secret: &str) -> Seed {
+        let mut seed = Seed::generate(0);
+        seed.database.ci = ci;
+        seed.database.zone = 4;
+        seed.api_users = vec![ApiUser {
+            username: username.into(),
+            secret: secret.into(),
+            integration_code: DEMO_INTEGRATION_CODE.into(),
+            api_only: true,
+        }];
+        seed
+    }
+
     /// The MSP (company 0) plus `companies` customers (ids 1..=n, "Company 00001"…), each
     /// with a primary contact and a recurring-service contract of 1-3 services; every
     /// fourth contract is PAYG. Contracts run from January 1 of the current year to

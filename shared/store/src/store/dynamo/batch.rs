@@ -49,47 +49,41 @@ impl DynamoStore {
     /// Puts `items` (distinct keys: DynamoDB refuses a request that names a key twice),
     /// unconditionally, [`BATCH_WRITE_ITEMS`] per call, one call after the other.
     pub(super) async fn batch_put(&self, items: Vec<Item>) -> StoreResult<()> {
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            let chunk = items
-                .by_ref()
-                .take(BATCH_WRITE_ITEMS)
-                .map(|item| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .map_err(|e| StoreError::backend("batch_write_item", e))?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            send_until_processed(
-                "batch_write_item",
-                "items",
-                BATCH_WRITE_ATTEMPTS,
-                chunk,
-                |requests| self.batch_write_once(requests),
-            )
-            .await?;
-        }
-        Ok(())
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|e| StoreError::backend("batch_write_item", e))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(requests).await
     }
 
     /// Deletes the items of `keys` (distinct), unconditionally, [`BATCH_WRITE_ITEMS`] per
     /// call, one call after the other; absent keys are no error.
     pub(super) async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
-        let mut keys = keys.into_iter().peekable();
-        while keys.peek().is_some() {
-            let chunk = keys
-                .by_ref()
-                .take(BATCH_WRITE_ITEMS)
-                .map(|key| {
-                    let delete = DeleteRequest::builder()
-                        .set_key(Some(key))
-                        .build()
-                        .map_err(|e| StoreError::backend("batch_write_item", e))?;
-                    Ok(WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
+        let requests = keys
+            .into_iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map_err(|e| StoreError::backend("batch_write_item", e))?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.batch_write(requests).await
+    }
+
+    /// Sends `requests` in `BatchWriteItem` calls of [`BATCH_WRITE_ITEMS`], one after
+    /// the other, each until DynamoDB has processed all of it.
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> StoreResult<()> {
+        let mut requests = requests.into_iter().peekable();
+        while requests.peek().is_some() {
+            let chunk: Vec<WriteRequest> = requests.by_ref().take(BATCH_WRITE_ITEMS).collect();
             send_until_processed(
                 "batch_write_item",
                 "items",
