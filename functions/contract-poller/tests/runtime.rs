@@ -3,9 +3,6 @@
 //! it when deployed. A schedule, a run now and garbage go in through the Runtime API;
 //! the summaries and the error come out the same way.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::secret::Secret;
 use bridge_core::settings::Settings;
@@ -13,99 +10,22 @@ use bridge_store::secrets::{SecretSource, SecretsManagerSource};
 use bridge_store::store::DynamoStore;
 use bridge_store::store::prelude::*;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use test_harness::Moto;
-use tokio::sync::{Mutex, Notify, mpsc};
+use test_harness::runtime::{Function, Outcome, RuntimeApi};
 
 const TABLE: &str = "bridge";
 const AUTOTASK_SECRET: &str = "bridge/autotask";
 const ACRONIS_SECRET: &str = "bridge/acronis";
 const BUS: &str = "bridge-events";
 
-/// What the binary posted back for one invocation.
-#[derive(Debug)]
-enum Outcome {
-    Response(Value),
-    Error(Value),
-}
-
-#[derive(Clone)]
-struct Emulator {
-    queue: Arc<Mutex<VecDeque<(String, Value)>>>,
-    queued: Arc<Notify>,
-    outcomes: mpsc::UnboundedSender<(String, Outcome)>,
-}
-
-/// `GET /runtime/invocation/next`: the next queued event, held until there is one.
-async fn next(State(emu): State<Emulator>) -> (HeaderMap, String) {
-    loop {
-        if let Some((id, payload)) = emu.queue.lock().await.pop_front() {
-            let mut headers = HeaderMap::new();
-            let deadline = chrono::Utc::now().timestamp_millis() + 60_000;
-            headers.insert("lambda-runtime-aws-request-id", id.parse().expect("id"));
-            headers.insert(
-                "lambda-runtime-deadline-ms",
-                deadline.to_string().parse().expect("ms"),
-            );
-            headers.insert(
-                "lambda-runtime-invoked-function-arn",
-                "arn:aws:lambda:us-east-1:123456789012:function:bridge-contract-poller"
-                    .parse()
-                    .expect("arn"),
-            );
-            headers.insert(
-                "lambda-runtime-trace-id",
-                "Root=1-0-0".parse().expect("trace"),
-            );
-            return (headers, payload.to_string());
-        }
-        emu.queued.notified().await;
-    }
-}
-
-async fn response(State(emu): State<Emulator>, Path(id): Path<String>, body: String) -> StatusCode {
-    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    let _ = emu.outcomes.send((id, Outcome::Response(value)));
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(emu): State<Emulator>, Path(id): Path<String>, body: String) -> StatusCode {
-    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    let _ = emu.outcomes.send((id, Outcome::Error(value)));
-    StatusCode::ACCEPTED
-}
-
-async fn init_error(State(emu): State<Emulator>, body: String) -> StatusCode {
-    let _ = emu
-        .outcomes
-        .send(("init".into(), Outcome::Error(Value::String(body))));
-    StatusCode::ACCEPTED
-}
-
-struct Function(Child);
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn invoke(
-    emu: &Emulator,
-    outcomes: &mut mpsc::UnboundedReceiver<(String, Outcome)>,
-    id: &str,
-    payload: Value,
-) -> Outcome {
-    emu.queue.lock().await.push_back((id.to_owned(), payload));
-    emu.queued.notify_waiters();
-    let (got, outcome) = tokio::time::timeout(Duration::from_secs(60), outcomes.recv())
+async fn invoke(api: &mut RuntimeApi, id: &str, payload: Value) -> Outcome {
+    api.queue(id, payload).await;
+    let (got, outcome) = api
+        .outcome(Duration::from_secs(60))
         .await
-        .expect("the function answers within a minute")
-        .expect("an outcome");
+        .expect("the function answers within a minute");
     assert_eq!(got, id, "{outcome:?}");
     outcome
 }
@@ -169,28 +89,11 @@ async fn the_function_serves_schedules_and_run_now_through_the_runtime_api() {
     store.put_settings(&settings, None).await.expect("settings");
 
     // The Runtime API.
-    let (tx, mut outcomes) = mpsc::unbounded_channel();
-    let emu = Emulator {
-        queue: Arc::default(),
-        queued: Arc::default(),
-        outcomes: tx,
-    };
-    let app = axum::Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(response),
-        )
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .with_state(emu.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("loopback");
-    let runtime_api = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let mut api =
+        RuntimeApi::start("arn:aws:lambda:us-east-1:123456789012:function:bridge-contract-poller")
+            .await
+            .expect("loopback");
+    let runtime_api = api.address.clone();
 
     let _function = Function(
         Command::new(env!("CARGO_BIN_EXE_contract-poller"))
@@ -223,8 +126,7 @@ async fn the_function_serves_schedules_and_run_now_through_the_runtime_api() {
     );
 
     // The minute schedule: the first run reads every contract.
-    let Outcome::Response(poll) =
-        invoke(&emu, &mut outcomes, "req-1", json!({"schedule": "poll"})).await
+    let Outcome::Response(poll) = invoke(&mut api, "req-1", json!({"schedule": "poll"})).await
     else {
         panic!("the poll failed")
     };
@@ -236,15 +138,14 @@ async fn the_function_serves_schedules_and_run_now_through_the_runtime_api() {
 
     // Run now, as the config function sends it.
     let payload = json!({"run_now": {"dry_run": true, "requested_by": "arn:aws:iam::1:user/ops"}});
-    let Outcome::Response(dry) = invoke(&emu, &mut outcomes, "req-2", payload).await else {
+    let Outcome::Response(dry) = invoke(&mut api, "req-2", payload).await else {
         panic!("the run now failed")
     };
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["applied"], 0);
 
     // Garbage is refused with what was wrong; the function carries on.
-    let Outcome::Error(refused) = invoke(&emu, &mut outcomes, "req-3", json!({"foo": 1})).await
-    else {
+    let Outcome::Error(refused) = invoke(&mut api, "req-3", json!({"foo": 1})).await else {
         panic!("garbage was accepted")
     };
     assert!(

@@ -5,9 +5,6 @@
 //! handled; and each package's size.
 
 use anyhow::Context as _;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::events::{ChangeReason, CompanyContractsChanged, DETAIL_TYPE, SOURCE};
 use bridge_core::settings::Settings;
@@ -16,12 +13,10 @@ use bridge_store::store::DynamoStore;
 use bridge_store::store::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, Notify, mpsc};
+use test_harness::runtime::{Function, Outcome, RuntimeApi};
 
 const TABLE: &str = "bridge";
 const AUTOTASK_SECRET: &str = "bridge/autotask";
@@ -108,83 +103,6 @@ pub struct Measured {
     pub body: Value,
     pub binary_bytes: u64,
     pub zip_bytes: Option<u64>,
-}
-
-/// What the function posted back for one invocation.
-#[derive(Debug)]
-enum Posted {
-    Response(Value),
-    Error(Value),
-}
-
-#[derive(Clone)]
-struct Emulator {
-    queue: Arc<Mutex<VecDeque<(String, Value)>>>,
-    queued: Arc<Notify>,
-    first_next: Arc<Mutex<Option<Instant>>>,
-    posted: mpsc::UnboundedSender<(String, Posted)>,
-}
-
-async fn next(State(emu): State<Emulator>) -> (HeaderMap, String) {
-    emu.first_next.lock().await.get_or_insert_with(Instant::now);
-    loop {
-        if let Some((id, payload)) = emu.queue.lock().await.pop_front() {
-            let mut headers = HeaderMap::new();
-            let deadline = chrono::Utc::now().timestamp_millis() + 900_000;
-            let pairs = [
-                ("lambda-runtime-aws-request-id", id),
-                ("lambda-runtime-deadline-ms", deadline.to_string()),
-                (
-                    "lambda-runtime-invoked-function-arn",
-                    "arn:aws:lambda:us-east-1:123456789012:function:bridge".to_owned(),
-                ),
-                ("lambda-runtime-trace-id", "Root=1-0-0".to_owned()),
-            ];
-            for (name, value) in pairs {
-                if let Ok(value) = value.parse() {
-                    headers.insert(name, value);
-                }
-            }
-            return (headers, payload.to_string());
-        }
-        emu.queued.notified().await;
-    }
-}
-
-async fn response(
-    State(emu): State<Emulator>,
-    UrlPath(id): UrlPath<String>,
-    body: String,
-) -> StatusCode {
-    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    let _ = emu.posted.send((id, Posted::Response(value)));
-    StatusCode::ACCEPTED
-}
-
-async fn error(
-    State(emu): State<Emulator>,
-    UrlPath(id): UrlPath<String>,
-    body: String,
-) -> StatusCode {
-    let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    let _ = emu.posted.send((id, Posted::Error(value)));
-    StatusCode::ACCEPTED
-}
-
-async fn init_error(State(emu): State<Emulator>, body: String) -> StatusCode {
-    let _ = emu
-        .posted
-        .send(("init".into(), Posted::Error(Value::String(body))));
-    StatusCode::ACCEPTED
-}
-
-struct Function(Child);
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Where the function binaries come from.
@@ -304,28 +222,10 @@ async fn run_one(
     env: &[(&str, String)],
     event: Value,
 ) -> anyhow::Result<Measured> {
-    let (tx, mut posted) = mpsc::unbounded_channel();
-    let emu = Emulator {
-        queue: Arc::default(),
-        queued: Arc::default(),
-        first_next: Arc::default(),
-        posted: tx,
-    };
-    let app = axum::Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(response),
-        )
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .with_state(emu.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let runtime_api = listener.local_addr()?.to_string();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    emu.queue.lock().await.push_back(("req-1".into(), event));
+    let mut api =
+        RuntimeApi::start("arn:aws:lambda:us-east-1:123456789012:function:bridge").await?;
+    let runtime_api = api.address.clone();
+    api.queue("req-1", event).await;
 
     let started = Instant::now();
     let _function = Function(
@@ -346,20 +246,18 @@ async fn run_one(
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?,
     );
-    let (id, outcome) = tokio::time::timeout(ANSWER_WITHIN, posted.recv())
+    let (id, outcome) = api
+        .outcome(ANSWER_WITHIN)
         .await
-        .map_err(|_| anyhow::anyhow!("{name} did not answer within {ANSWER_WITHIN:?}"))?
-        .ok_or_else(|| anyhow::anyhow!("{name}: the runtime API stopped"))?;
+        .ok_or_else(|| anyhow::anyhow!("{name} did not answer within {ANSWER_WITHIN:?}"))?;
     let first_event_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let init_ms = emu
-        .first_next
-        .lock()
+    let init_ms = api
+        .first_next()
         .await
         .map_or(first_event_ms, |at| (at - started).as_secs_f64() * 1000.0);
-    server.abort();
     let (outcome, body) = match outcome {
-        Posted::Response(body) => ("response", body),
-        Posted::Error(body) => ("error", body),
+        Outcome::Response(body) => ("response", body),
+        Outcome::Error(body) => ("error", body),
     };
     anyhow::ensure!(
         id == "req-1" || outcome == "error",

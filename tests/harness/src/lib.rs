@@ -3,7 +3,10 @@
 //! [`Moto`] starts moto's server (PyPI `moto[server]`, installed into `.venv/` by
 //! `scripts/test`) on a free loopback port, waits until it answers, and stops it when
 //! dropped. moto speaks the DynamoDB, Secrets Manager and EventBridge wire protocols, so
-//! the real AWS SDK adapters run against it unchanged.
+//! the real AWS SDK adapters run against it unchanged. [`runtime::RuntimeApi`] is a
+//! Lambda Runtime API on loopback, for running the function binaries as Lambda does.
+
+pub mod runtime;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
