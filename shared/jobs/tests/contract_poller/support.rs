@@ -422,3 +422,17 @@ pub fn notes(summary: &JobSummary) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+impl World {
+    /// A second Lambda container of the same deployment: its own clients and caches,
+    /// the same store, secrets, bus and clock.
+    pub fn another_container(&self) -> Context {
+        Context::new(
+            self.store.clone(),
+            self.secrets.clone(),
+            Arc::new(self.bus.clone()),
+            self.clock.clone(),
+            self.ctx.autotask_zone_lookup_url.clone(),
+        )
+    }
+}
