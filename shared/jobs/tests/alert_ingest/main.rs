@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod support;
 
-use bridge_core::mapping::{AlertMapping, CustomerMapping, MappedTenantKind, MappingOrigin};
+use bridge_core::mapping::{AlertMapping, MappedTenantKind};
 use bridge_core::records::{AlertTicket, AlertTicketState};
 use bridge_core::settings::Settings;
 use bridge_jobs::{JobSummary, Trigger, run_job};
@@ -51,19 +51,13 @@ async fn acme(world: &World) -> String {
     world.add_company(ACME, "Acme", ("Ada", "Lovelace", "ada@acme.example"));
     let tenant = world.acronis_tenant("Acme Corp", "customer", PARTNER).await;
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: ACME,
-            tenant_id: tenant.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: chrono::Utc::now(),
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::Customer,
-        })
-        .await
-        .expect("mapping");
+        .map_by_hand(
+            ACME,
+            &tenant,
+            MappedTenantKind::Customer,
+            chrono::Utc::now(),
+        )
+        .await;
     tenant
 }
 

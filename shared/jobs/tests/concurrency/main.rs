@@ -8,7 +8,7 @@
 mod support;
 
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
-use bridge_core::mapping::{AlertMapping, CustomerMapping, MappedTenantKind, MappingOrigin};
+use bridge_core::mapping::{AlertMapping, MappedTenantKind};
 use bridge_core::settings::{ReportingPeriod, Settings};
 use bridge_jobs::{Context, JobSummary, Trigger, run_job};
 use bridge_store::store::DynamoStore;
@@ -63,6 +63,15 @@ fn writes(log: &simulators::common::RequestLog, method: &str, path: &str) -> usi
         .iter()
         .filter(|e| e.method == method && e.path.contains(path))
         .count()
+}
+
+/// Once every run has finished, one more finds nothing to do: `written` counts its writes
+/// in the simulators' logs.
+async fn nothing_left(world: &World, job: &str, trigger: Trigger, written: fn(&World) -> usize) {
+    world.clear_logs();
+    let after = run(&world.ctx, job, trigger).await;
+    assert_eq!(after.applied, 0, "{after}");
+    assert_eq!(written(world), 0, "{job} wrote again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,14 +150,10 @@ async fn a_quota_sweep_and_its_event_delivered_twice_change_the_quota_once() {
         "the quota written once, or twice with the same value by runs that read it \
          before the other wrote: {written}"
     );
-    // Once every run has finished, nothing is left to do.
-    world.clear_logs();
-    let after = run(&world.ctx, "quota-push", schedule("sweep")).await;
-    assert_eq!(after.applied, 0, "{after}");
-    assert_eq!(
-        writes(&world.acronis.core().log, "PUT", "/offering_items"),
-        0
-    );
+    nothing_left(&world, "quota-push", schedule("sweep"), |w| {
+        writes(&w.acronis.core().log, "PUT", "/offering_items")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,14 +216,10 @@ async fn a_usage_report_and_its_event_delivered_twice_bill_once() {
     );
     assert_eq!(world.audit("usage.reported").await.len(), 2);
 
-    // Delivered twice more after the fact: nothing is billed again.
-    world.clear_logs();
-    let again = run(&world.ctx, "usage-report", schedule("report")).await;
-    assert_eq!(again.applied, 0, "{again}");
-    assert_eq!(
-        writes(&world.autotask.core().log, "POST", "ServiceAdjustments"),
-        0
-    );
+    nothing_left(&world, "usage-report", schedule("report"), |w| {
+        writes(&w.autotask.core().log, "POST", "ServiceAdjustments")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,19 +239,8 @@ async fn two_alert_polls_and_a_run_now_ticket_each_alert_once() {
     world.add_company(ACME, "Acme", ("Ada", "Lovelace", "ada@acme.example"));
     let tenant = world.acronis_tenant("Acme Corp", "customer", PARTNER).await;
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: ACME,
-            tenant_id: tenant.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: Utc::now(),
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::Customer,
-        })
-        .await
-        .expect("mapping");
+        .map_by_hand(ACME, &tenant, MappedTenantKind::Customer, Utc::now())
+        .await;
     let fired = world.acronis.fire_alerts(40, &tenant);
     let (second, third) = (world.another_container(), world.another_container());
     let (a, b, c) = tokio::join!(

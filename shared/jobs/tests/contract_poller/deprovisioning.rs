@@ -1,7 +1,7 @@
 //! Deprovisioning day counters, services coming back, trial → production, guards.
 
 use crate::support::*;
-use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
+use bridge_core::mapping::MappedTenantKind;
 use bridge_core::provisioning::production_due_on;
 use bridge_core::settings::{Deprovisioning, PricingMode};
 use chrono::{Duration, Utc};
@@ -179,19 +179,8 @@ async fn a_sub_partner_customer_mapped_by_hand_is_deprovisioned_like_a_direct_on
         .await;
     world.add_company(192, "Litware Inc", ("Liz", "Ware", "liz@litware.example"));
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: 192,
-            tenant_id: customer.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: Utc::now(),
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::Customer,
-        })
-        .await
-        .expect("map");
+        .map_by_hand(192, &customer, MappedTenantKind::Customer, Utc::now())
+        .await;
     world.sweep().await;
     assert!(
         world
@@ -231,20 +220,7 @@ async fn a_company_mapped_to_a_sub_partner_is_never_deprovisioned() {
         (196, &reseller, MappedTenantKind::SubPartner),
         (197, &customer, MappedTenantKind::Customer),
     ] {
-        world
-            .store
-            .put_mapping(&CustomerMapping {
-                held: None,
-                deletion: None,
-                company_id: company,
-                tenant_id: tenant.clone(),
-                origin: MappingOrigin::Manual,
-                created_at: Utc::now(),
-                no_services_since: None,
-                tenant_kind: kind,
-            })
-            .await
-            .expect("map");
+        world.map_by_hand(company, tenant, kind, Utc::now()).await;
     }
     let items = world.acronis.offering_items(&reseller);
 
@@ -421,19 +397,8 @@ async fn an_old_trial_tenant_mapped_by_hand_gets_a_full_month_from_the_mapping()
     world.add_service(9501, WORKSTATIONS, 5);
     let mapped_at = world.clock.now();
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: 195,
-            tenant_id: tenant.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: mapped_at,
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::Customer,
-        })
-        .await
-        .expect("map");
+        .map_by_hand(195, &tenant, MappedTenantKind::Customer, mapped_at)
+        .await;
 
     let first = world.sweep().await;
     assert!(first.failed.is_empty(), "{}", notes(&first));

@@ -3,7 +3,10 @@
 
 use bridge_core::credentials::{AcronisCredentials, AutotaskCredentials};
 use bridge_core::events::CompanyContractsChanged;
-use bridge_core::mapping::{PublicCloudMappings, ServiceMapping, ServiceRef, StorageMapping};
+use bridge_core::mapping::{
+    CustomerMapping, MappedTenantKind, MappingOrigin, PublicCloudMappings, ServiceMapping,
+    ServiceRef, StorageMapping,
+};
 use bridge_core::records::{AuditEntry, AuditQuery};
 use bridge_core::settings::{
     AccountBasis, Deprovisioning, Features, PricingMode, Provisioning, Settings,
@@ -434,5 +437,31 @@ impl World {
             self.clock.clone(),
             self.ctx.autotask_zone_lookup_url.clone(),
         )
+    }
+}
+
+impl World {
+    /// Maps `company` to an existing tenant by hand, as an operator does through the
+    /// config API.
+    pub async fn map_by_hand(
+        &self,
+        company: i64,
+        tenant: &str,
+        kind: MappedTenantKind,
+        at: DateTime<Utc>,
+    ) {
+        self.store
+            .put_mapping(&CustomerMapping {
+                held: None,
+                deletion: None,
+                company_id: company,
+                tenant_id: tenant.to_owned(),
+                origin: MappingOrigin::Manual,
+                created_at: at,
+                no_services_since: None,
+                tenant_kind: kind,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("mapping company {company}: {e}"));
     }
 }

@@ -7,7 +7,7 @@
 mod support;
 
 use bridge_core::events::CompanyContractsChanged;
-use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin, ServiceMapping};
+use bridge_core::mapping::{MappedTenantKind, ServiceMapping};
 use bridge_core::settings::{PeriodType, Settings};
 use bridge_jobs::{JobSummary, Trigger, run_job};
 use serde_json::{Value, json};
@@ -407,19 +407,13 @@ async fn the_sweep_catches_a_lost_event_and_a_tenant_mapped_by_hand() {
         .acronis_tenant("Fabrikam Inc", "customer", PARTNER)
         .await;
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: 101,
-            tenant_id: existing.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: chrono::Utc::now(),
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::Customer,
-        })
-        .await
-        .expect("mapping");
+        .map_by_hand(
+            101,
+            &existing,
+            MappedTenantKind::Customer,
+            chrono::Utc::now(),
+        )
+        .await;
     world.sweep().await;
     world.drain_events();
 
@@ -454,19 +448,13 @@ async fn a_company_mapped_to_a_sub_partner_is_skipped_and_its_tenant_never_touch
         .acronis_tenant("Wingtip Reseller", "partner", PARTNER)
         .await;
     world
-        .store
-        .put_mapping(&CustomerMapping {
-            held: None,
-            deletion: None,
-            company_id: WINGTIP,
-            tenant_id: reseller.clone(),
-            origin: MappingOrigin::Manual,
-            created_at: chrono::Utc::now(),
-            no_services_since: None,
-            tenant_kind: MappedTenantKind::SubPartner,
-        })
-        .await
-        .expect("mapping");
+        .map_by_hand(
+            WINGTIP,
+            &reseller,
+            MappedTenantKind::SubPartner,
+            chrono::Utc::now(),
+        )
+        .await;
     let swept = world.sweep().await;
     assert!(swept.failed.is_empty(), "{}", notes(&swept));
     let announced = world

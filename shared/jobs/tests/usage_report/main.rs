@@ -8,7 +8,7 @@
 mod support;
 
 use bridge_core::events::{ChangeReason, CompanyContractsChanged};
-use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
+use bridge_core::mapping::MappedTenantKind;
 use bridge_core::settings::{ReportingPeriod, Settings};
 use bridge_jobs::usage_report::UsageReportWithin;
 use bridge_jobs::{Invocation, JobSummary, Trigger, harness, run_job};
@@ -492,19 +492,8 @@ async fn a_sub_partner_is_billed_the_sum_of_its_customers_less_those_mapped_on_t
         (201, &own, MappedTenantKind::Customer),
     ] {
         world
-            .store
-            .put_mapping(&CustomerMapping {
-                held: None,
-                deletion: None,
-                company_id: company,
-                tenant_id: tenant.clone(),
-                origin: MappingOrigin::Manual,
-                created_at: at(2026, 11, 1, 0),
-                no_services_since: None,
-                tenant_kind: kind,
-            })
-            .await
-            .expect("mapping");
+            .map_by_hand(company, tenant, kind, at(2026, 11, 1, 0))
+            .await;
     }
     world.sweep().await;
     let summary = report(&world, scheduled()).await;
