@@ -314,17 +314,8 @@ async fn routes_refuse_a_missing_or_wrong_token_alike_and_answer_with_it() {
     assert_eq!(body["features"]["billing"], true);
 }
 
-#[tokio::test]
-async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_rule() {
-    let state = TempState::new("rates");
-    let running = demo_runner(&state, false).await;
-    let rule = "bridge-contract-poller-poll";
-    assert_eq!(
-        running.local.bus.rates().get(rule),
-        Some(&1),
-        "from the saved settings"
-    );
-    let mut rates = running.local.bus.watch_rates();
+/// Saves a new contract polling rate through `GET` and `PUT /settings`, as the CLI does.
+async fn poll_every(running: &bridge_cli::Running, minutes: u32) {
     let http = reqwest::Client::new();
     let url = format!("{}/settings", running.api_url);
     let token = running.token.value.expose();
@@ -337,7 +328,7 @@ async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_r
         .json()
         .await
         .expect("json");
-    document["schedules"]["contract_polling_minutes"] = json!(7);
+    document["schedules"]["contract_polling_minutes"] = json!(minutes);
     let put = http
         .put(&url)
         .bearer_auth(token)
@@ -345,12 +336,22 @@ async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_r
         .send()
         .await
         .expect("put");
+    let status = put.status();
+    assert_eq!(status, 200, "{}", put.text().await.unwrap_or_default());
+}
+
+#[tokio::test]
+async fn a_rate_saved_through_the_routes_reaches_the_runner_under_the_template_rule() {
+    let state = TempState::new("rates");
+    let running = demo_runner(&state, false).await;
+    let rule = "bridge-contract-poller-poll";
     assert_eq!(
-        put.status(),
-        200,
-        "{}",
-        put.text().await.unwrap_or_default()
+        running.local.bus.rates().get(rule),
+        Some(&1),
+        "from the saved settings"
     );
+    let mut rates = running.local.bus.watch_rates();
+    poll_every(&running, 7).await;
     tokio::time::timeout(std::time::Duration::from_secs(5), rates.changed())
         .await
         .expect("re-timed promptly")
@@ -453,27 +454,7 @@ async fn scheduled_jobs_run_right_away_and_follow_rates_saved_through_the_routes
         "the poller is scheduled: {runs:?}"
     );
 
-    let http = reqwest::Client::new();
-    let url = format!("{}/settings", running.api_url);
-    let token = running.token.value.expose();
-    let mut document: Value = http
-        .get(&url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
-    document["schedules"]["contract_polling_minutes"] = json!(5);
-    let put = http
-        .put(&url)
-        .bearer_auth(token)
-        .json(&document)
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(put.status(), 200);
+    poll_every(&running, 5).await;
     loop {
         let event = tokio::time::timeout(deadline, events.recv())
             .await
