@@ -1,5 +1,6 @@
-//! Random JSON bodies for every PUT route: never a 500, and a refused body leaves the
-//! store exactly as it was.
+//! Random JSON bodies for every PUT route and for the settings PATCH: never a 500, a
+//! refusal that is short and names its fields, and a refused body leaves the store
+//! exactly as it was. Values include markup, control characters and long text.
 
 mod common;
 
@@ -54,6 +55,9 @@ fn json_value() -> impl Strategy<Value = Value> {
             .prop_map(Value::from),
         "[a-z_ @.:/0-9]{0,12}".prop_map(Value::from),
         Just(json!("pw_base_workstations")),
+        Just(json!("<script>alert(1)</script>\u{7}\u{1b}[31m")),
+        ".{0,20}".prop_map(Value::from),
+        (1usize..20_000).prop_map(|n| Value::from("x".repeat(n))),
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
@@ -91,6 +95,10 @@ fn routes(acronis_url: &str) -> Vec<(&'static str, Value)> {
             json!({"tenant_id": "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10"}),
         ),
         ("/credentials/autotask", common::autotask_creds()),
+        (
+            "PATCH /settings",
+            json!({"deprovisioning": {"hold_above": {"companies": 7}}, "tickets": {"reopen_window_days": 2}}),
+        ),
         (
             "/credentials/acronis",
             json!({"datacenter_url": acronis_url, "client_id": "demo-client", "client_secret": "demo-client-secret"}),
@@ -192,14 +200,25 @@ fn random_bodies_never_give_500_or_a_partial_write() {
             let mut body = body;
             // Half the settings bodies carry the right version, so they reach the deeper
             // checks.
-            let settings_route = ["/settings", "/service-mappings", "/alert-mappings"].contains(&route);
+            let settings_route = ["/settings", "PATCH /settings", "/service-mappings", "/alert-mappings"].contains(&route);
             if versioned && settings_route && let Value::Object(map) = &mut body {
                 map.insert("version".into(), Value::from(env.version().await));
             }
             let before = snapshot(&env).await;
-            let (status, answer) = env.put(route, body.clone()).await;
+            let (status, answer) = match route.strip_prefix("PATCH ") {
+                Some(path) => env.patch(path, body.clone()).await,
+                None => env.put(route, body.clone()).await,
+            };
             prop_assert!(status.as_u16() < 500, "{route} {body} -> {status} {answer}");
             prop_assert!(answer["error"].is_string() || status.is_success(), "{answer}");
+            if status == StatusCode::BAD_REQUEST {
+                // Bounded, and each problem names its field.
+                let text = answer.to_string();
+                prop_assert!(text.len() <= 16 * 1024, "{} bytes: {}", text.len(), &text[..500]);
+                let errors = answer["errors"].as_array().cloned().unwrap_or_default();
+                prop_assert!(!errors.is_empty(), "{answer}");
+                prop_assert!(errors.iter().all(|e| e["field"].is_string()), "{answer}");
+            }
             if !status.is_success() {
                 prop_assert_eq!(snapshot(&env).await, before, "{} {} -> {}", route, body, status);
             }
