@@ -292,3 +292,45 @@ async fn an_answer_over_the_size_limit_is_refused_without_retrying() {
     assert!(text.contains("usages") && text.contains("over"), "{text}");
     assert_eq!(crate::count(&sim, "usages", "get"), 1, "sent once");
 }
+
+#[test]
+fn hostile_token_answers_are_refused_briefly_and_never_quote_the_token() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime.block_on(sim(1));
+    let genuine = json!({"access_token": "eyJhbGciOiJSUzI1NiJ9.secret-token-body.signature",
+                         "token_type": "bearer", "expires_on": 4_102_444_800u64, "id_token": "x"});
+    let config = ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(how in spoil())| {
+        let (body, _) = answer(Resource::Tenant, &genuine, &how);
+        sim.core().faults.clear();
+        sim.core().faults.add(FaultRule {
+            route: "/idp/token".into(),
+            method: Some("POST".into()),
+            query: None,
+            kind: FaultKind::Status {
+                status: 200,
+                retry_after: None,
+                body: Some(String::from_utf8_lossy(&body).into_owned()),
+            },
+            times: Some(1),
+        });
+        // A fresh client asks for a token first.
+        let outcome = runtime.block_on(client(&sim).get_tenant(&customer(1)));
+        if let Err(e) = outcome {
+            let text = e.to_string();
+            prop_assert!(text.chars().count() <= MAX_ERROR_CHARS, "{} chars", text.len());
+            let served: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if let Some(token) = served["access_token"].as_str().filter(|t| t.len() >= 8) {
+                prop_assert!(!text.contains(token), "the token is quoted: {text}");
+            }
+        }
+    });
+}
