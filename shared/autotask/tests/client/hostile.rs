@@ -240,3 +240,44 @@ async fn an_answer_over_the_size_limit_is_refused_without_retrying() {
     );
     assert_eq!(logged(&sim, "Companies", "query"), 1, "sent once");
 }
+
+#[test]
+fn hostile_zone_answers_give_a_zone_or_a_bounded_error() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime.block_on(sim(1));
+    let genuine = json!({"zoneName": "Simulated Zone", "url": sim.api_url(),
+                         "webUrl": "https://ww1.autotask.net/", "ci": 12345});
+    let config = ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let fields = prop::sample::select(vec!["zoneName", "url", "webUrl", "ci"]);
+    let spoiled = prop_oneof![
+        3 => (fields, hostile_value()).prop_map(move |(f, v)| {
+            let mut z = genuine.clone();
+            z[f] = v;
+            z.to_string()
+        }),
+        1 => hostile_value().prop_map(|v| v.to_string()),
+        1 => ".{0,40}",
+    ];
+    proptest!(config, |(body in spoiled)| {
+        sim.core().faults.clear();
+        sim.core().faults.add(fault(
+            "zoneInformation",
+            Some("GET"),
+            FaultKind::Status { status: 200, retry_after: None, body: Some(body) },
+            1,
+        ));
+        // A fresh client looks its zone up first.
+        if let Err(e) = runtime.block_on(client(&sim).lookup_zone()) {
+            let text = e.to_string();
+            prop_assert!(text.chars().count() <= MAX_ERROR_CHARS, "{} chars", text.len());
+        }
+    });
+}
