@@ -589,3 +589,73 @@ async fn the_forecast_shows_the_disables_the_demo_clocks_lead_to() {
         "{none}"
     );
 }
+
+/// A name with markup, a bell and an escape sequence, as an outside system might send.
+const HOSTILE_NAME: &str = "<script>alert(1)</script>\u{7}\u{1b}[31m";
+
+#[tokio::test]
+async fn names_with_markup_and_control_characters_are_kept_in_the_api_and_defused_on_the_terminal()
+{
+    let state = TempState::new("op-hostile-names");
+    let running = demo_runner(&state, false).await;
+    let sims = running.local.sims.as_ref().expect("demo simulators");
+    sims.autotask.patch(
+        "Companies",
+        LITWARE,
+        serde_json::json!({"companyName": HOSTILE_NAME}),
+    );
+    sims.acronis
+        .set_tenant_fields(LITWARE_TENANT, serde_json::json!({"name": HOSTILE_NAME}));
+    let client = connect(&local(&state)).await.expect("client");
+    let request = Request::Map {
+        company_id: LITWARE,
+        target: MapTarget::Tenant(LITWARE_TENANT.into()),
+    };
+    execute(&client, &request, false).await.expect("map");
+
+    // The API answers the names exactly as given, as JSON data: its raw bytes carry
+    // no control character (JSON escapes them), and the type says JSON, not HTML.
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "{}/accounts?mapped=mapped&limit=500",
+            running.api_url
+        ))
+        .bearer_auth(running.token.value.expose())
+        .send()
+        .await
+        .expect("accounts");
+    assert_eq!(
+        answer.headers()["content-type"],
+        "application/json",
+        "never rendered as a page"
+    );
+    let raw = answer.bytes().await.expect("body");
+    assert!(
+        !raw.iter().any(|b| *b == 0x07 || *b == 0x1b),
+        "control characters escaped in the JSON"
+    );
+    let accounts: Value = serde_json::from_slice(&raw).expect("json");
+    let litware = accounts["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|a| a["company_id"] == LITWARE))
+        .expect("Litware listed");
+    assert_eq!(litware["company_name"], HOSTILE_NAME, "stored as given");
+    assert_eq!(litware["mapping"]["tenant"]["name"], HOSTILE_NAME);
+
+    // The terminal sees the control characters as visible escapes, in the table and in
+    // the JSON output alike.
+    for as_json in [false, true] {
+        let shown = execute(&client, &Request::MappingsList, as_json)
+            .await
+            .expect("list");
+        assert!(
+            !shown.chars().any(|c| c == '\u{7}' || c == '\u{1b}'),
+            "{shown:?}"
+        );
+        assert!(shown.contains("<script>alert(1)</script>"), "{shown}");
+    }
+    let table = execute(&client, &Request::MappingsList, false)
+        .await
+        .expect("list");
+    assert!(table.contains("\\u{7}\\u{1b}[31m"), "{table}");
+}

@@ -58,6 +58,7 @@ pub use search::SearchHit;
 pub use tenants::{
     Contact, PricingMode, Tenant, TenantCreate, TenantKind, TenantUpdate, UpdateLock,
 };
+pub use transport::MAX_RESPONSE_BYTES;
 pub use usages::{TenantUsages, Usage, UsageOfferingItem};
 pub use users::{AccessPolicy, User, UserCreate};
 

@@ -16,6 +16,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// none or one our clock cannot make sense of (skew).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 
+/// The longest lifetime believed: an answer granting more (a far-future or garbled
+/// expiry) is read as this, so the refresh time stays a real instant.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// A bearer token and when to stop using it.
 #[derive(Clone)]
 pub(crate) struct Token {
@@ -59,7 +63,10 @@ fn lifetime(expires_on: Option<u64>, expires_in: Option<u64>, now: SystemTime) -
     };
     // An already-past expiry means our clock and the server's disagree; a real expiry
     // still shows up as a 401, which triggers one re-authentication.
-    granted.filter(|d| !d.is_zero()).unwrap_or(DEFAULT_LIFETIME)
+    granted
+        .filter(|d| !d.is_zero())
+        .unwrap_or(DEFAULT_LIFETIME)
+        .min(MAX_LIFETIME)
 }
 
 impl AcronisClient {
@@ -150,6 +157,14 @@ mod tests {
         assert_eq!(lifetime(Some(1_007_200), None, now), 120 * MIN);
         assert_eq!(lifetime(None, Some(600), now), 10 * MIN);
         assert_eq!(lifetime(Some(1_000_600), Some(9_999), now), 10 * MIN);
+    }
+
+    #[test]
+    fn a_far_future_expiry_is_capped_at_a_day() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(lifetime(Some(u64::MAX), None, now), MAX_LIFETIME);
+        assert_eq!(lifetime(None, Some(u64::MAX), now), MAX_LIFETIME);
+        assert!(Instant::now().checked_add(MAX_LIFETIME).is_some());
     }
 
     #[test]

@@ -111,6 +111,33 @@ enum Attempt {
     /// The request could not even be built: the same request fails the same way every
     /// time, so it is never retried.
     Unbuildable(String),
+    /// The answer was larger than [`MAX_RESPONSE_BYTES`]; asking again would not
+    /// shrink it.
+    Oversized { status: StatusCode },
+}
+
+/// The largest answer read, in bytes. The widest real answers (a batch of tenants'
+/// usages, a page of alerts) are a few MB; anything far beyond is not an answer the
+/// client can use, and reading it whole could exhaust a Lambda's memory.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads an answer's body: `None` when it is over [`MAX_RESPONSE_BYTES`] (checked
+/// against the announced length first, then as the chunks arrive).
+async fn read_body(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 impl AcronisClient {
@@ -159,6 +186,14 @@ impl AcronisClient {
                     return Err(Error::Transport {
                         endpoint: call.endpoint(),
                         detail,
+                    });
+                }
+                Attempt::Oversized { status } => {
+                    return Err(Error::Decode {
+                        resource: call.endpoint(),
+                        detail: format!(
+                            "the answer (HTTP {status}) is over {MAX_RESPONSE_BYTES} bytes"
+                        ),
                     });
                 }
                 Attempt::Failed { detail, unsent } => {
@@ -224,12 +259,13 @@ impl AcronisClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        match response.bytes().await {
-            Ok(body) => Attempt::Answer {
+        match read_body(response).await {
+            Ok(Some(body)) => Attempt::Answer {
                 status,
                 retry_after,
-                body: body.to_vec(),
+                body,
             },
+            Ok(None) => Attempt::Oversized { status },
             Err(e) => Attempt::Failed {
                 unsent: false,
                 detail: format!("answer HTTP {status} broke off: {}", describe(&e)),
@@ -305,11 +341,31 @@ pub(crate) fn decode<T: DeserializeOwned>(resource: &str, body: &[u8]) -> Result
         detail,
     };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| fail(format!("at `{}`: {}", e.path(), e.inner())))?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        fail(format!(
+            "at `{}`: {}",
+            bounded_middle(&e.path().to_string()),
+            bounded_middle(&e.inner().to_string())
+        ))
+    })?;
     de.end()
         .map_err(|e| fail(format!("trailing data after the JSON: {e}")))?;
     Ok(value)
+}
+
+/// `text` with its middle cut out when longer than a few hundred characters: a
+/// decoder's message quotes the offending value between what it found and what it
+/// expected, and both ends are worth keeping.
+fn bounded_middle(text: &str) -> String {
+    const MAX: usize = 500;
+    let count = text.chars().count();
+    if count <= MAX {
+        return text.to_string();
+    }
+    let half = (MAX - 1) / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(count - half).collect();
+    format!("{head}…{tail}")
 }
 
 #[cfg(test)]

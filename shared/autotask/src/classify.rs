@@ -134,6 +134,20 @@ pub(crate) fn bounded(text: &str, max: usize) -> String {
     }
 }
 
+/// `text` with its middle cut out when longer than `max` characters: a decoder's
+/// message quotes the offending value between what it found and what it expected, and
+/// both ends are worth keeping.
+pub(crate) fn bounded_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let half = max.saturating_sub(1) / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(count - half).collect();
+    format!("{head}…{tail}")
+}
+
 /// An error body: `{"errors": [...]}` with string or `{"message"}` elements, a
 /// top-level `{"Message", "MessageDetail"}` (any case), or anything else (HTML, plain
 /// text, empty), kept as a short snippet.

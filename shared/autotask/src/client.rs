@@ -78,6 +78,45 @@ enum Attempt {
     /// The request could not even be built (a value no header or URL can carry): the
     /// same request fails the same way every time, so it is never retried.
     Unbuildable(String),
+    /// The answer was larger than [`MAX_RESPONSE_BYTES`]; asking again would not
+    /// shrink it.
+    Oversized(String),
+}
+
+/// The largest answer read, in bytes. A 500-record page of the widest entity
+/// (tickets with long descriptions) is a few MB; anything far beyond that is not an
+/// answer the client can use, and reading it whole could exhaust a Lambda's memory.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// What went wrong reading an answer's body.
+enum BodyError {
+    Oversized(String),
+    Broken(String),
+}
+
+/// Reads an answer's body, refusing more than [`MAX_RESPONSE_BYTES`] (checked against
+/// the announced length first, then as the chunks arrive).
+async fn read_body(mut resp: reqwest::Response) -> std::result::Result<Vec<u8>, BodyError> {
+    let over = || BodyError::Oversized(format!("the answer is over {MAX_RESPONSE_BYTES} bytes"));
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(over());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(over());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(BodyError::Broken(e.to_string())),
+        }
+    }
 }
 
 /// The executor's next move.
@@ -175,7 +214,7 @@ impl AutotaskClient {
             let failure = match sent {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    match resp.bytes().await {
+                    match read_body(resp).await {
                         Ok(body) if status == 429 || status >= 502 => {
                             let said = crate::classify::ErrorBody::parse(&body).joined();
                             format!("HTTP {status}: {said}")
@@ -185,7 +224,13 @@ impl AutotaskClient {
                             tracing::info!(zone = ?zone.zone_name, url = %zone.url, "Autotask zone found");
                             return Ok(zone);
                         }
-                        Err(e) => e.to_string(),
+                        Err(BodyError::Oversized(detail)) => {
+                            return Err(AutotaskError::ZoneNotFound {
+                                user: creds.username.clone(),
+                                detail,
+                            });
+                        }
+                        Err(BodyError::Broken(detail)) => detail,
                     }
                 }
                 // The same request would fail the same way: no retry.
@@ -260,6 +305,10 @@ impl AutotaskClient {
                 },
                 Attempt::Broken(detail) => Step::Fail(AutotaskError::Transport { detail }),
                 Attempt::Unbuildable(detail) => Step::Fail(AutotaskError::Config(detail)),
+                Attempt::Oversized(detail) => Step::Fail(AutotaskError::Decode {
+                    entity: call.entity.to_string(),
+                    detail,
+                }),
             };
             let step = match step {
                 Step::Rediscover { err, .. } if !rediscovered => {
@@ -324,13 +373,16 @@ impl AutotaskClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        match resp.bytes().await {
+        match read_body(resp).await {
             Ok(body) => Attempt::Answer {
                 status,
                 retry_after,
-                body: body.to_vec(),
+                body,
             },
-            Err(e) => Attempt::Broken(format!("connection dropped while reading the body: {e}")),
+            Err(BodyError::Oversized(detail)) => Attempt::Oversized(detail),
+            Err(BodyError::Broken(e)) => {
+                Attempt::Broken(format!("connection dropped while reading the body: {e}"))
+            }
         }
     }
 

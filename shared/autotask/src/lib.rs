@@ -68,7 +68,7 @@ pub mod query;
 mod tickets;
 mod zone;
 
-pub use client::AutotaskClient;
+pub use client::{AutotaskClient, MAX_RESPONSE_BYTES};
 pub use config::{AutotaskConfig, BudgetPolicy, Credentials, DEFAULT_ZONE_LOOKUP_URL};
 pub use error::{AutotaskError, Result};
 pub use models::{Entity, FieldInfo, PicklistValue, ThresholdInfo, UserDefinedField, ZoneInfo};

@@ -1,6 +1,7 @@
 //! The operations: queries with automatic paging, CRUD on root and child collections,
 //! metadata, threshold.
 
+use crate::classify::{MAX_MESSAGE_CHARS, bounded_middle};
 use crate::client::{AutotaskClient, Call, Target};
 use crate::error::{AutotaskError, Result};
 use crate::models::{Entity, FieldInfo, ThresholdInfo, ZoneInfo};
@@ -51,12 +52,16 @@ struct Fields {
 }
 
 /// Decodes a success body; on failure the error names the entity and the JSON path of
-/// the offending field (e.g. `items[3].isActive`).
+/// the offending field (e.g. `items[3].isActive`), each part cut to a bounded length.
 pub(crate) fn decode<T: DeserializeOwned>(entity: &str, body: &[u8]) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| AutotaskError::Decode {
         entity: entity.to_string(),
-        detail: format!("at `{}`: {}", e.path(), e.inner()),
+        detail: format!(
+            "at `{}`: {}",
+            bounded_middle(&e.path().to_string(), MAX_MESSAGE_CHARS),
+            bounded_middle(&e.inner().to_string(), MAX_MESSAGE_CHARS)
+        ),
     })
 }
 

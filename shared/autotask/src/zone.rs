@@ -112,10 +112,11 @@ pub(crate) fn parse_answer(username: &str, status: u16, body: &[u8]) -> Result<Z
     let zone = serde_json::from_slice::<ZoneInfo>(body).ok();
     match zone {
         Some(zone) if (200..300).contains(&status) => {
+            let quoted = crate::classify::bounded(&zone.url, crate::classify::MAX_SNIPPET_CHARS);
             let url = Url::parse(&zone.url)
-                .map_err(|e| not_found(format!("zone url {:?} is not a URL: {e}", zone.url)))?;
+                .map_err(|e| not_found(format!("zone url {quoted:?} is not a URL: {e}")))?;
             if !matches!(url.scheme(), "https" | "http") {
-                return Err(not_found(format!("zone url {:?} is not http(s)", zone.url)));
+                return Err(not_found(format!("zone url {quoted:?} is not http(s)")));
             }
             Ok(zone)
         }

@@ -60,7 +60,8 @@ pub enum EventError {
     UnsupportedVersion { found: u64 },
     #[error("event detail has no numeric `version` field")]
     MissingVersion,
-    /// Event details carry no secrets, so serde's message is kept as is.
+    /// Event details carry no secrets, so serde's message is kept, cut to a bounded
+    /// length (it may quote a field's whole value).
     #[error("malformed event detail: {0}")]
     Malformed(String),
 }
@@ -97,7 +98,10 @@ impl CompanyContractsChanged {
         if version != u64::from(DETAIL_VERSION) {
             return Err(EventError::UnsupportedVersion { found: version });
         }
-        Self::deserialize(detail).map_err(|e| EventError::Malformed(e.to_string()))
+        serde_path_to_error::deserialize(detail).map_err(|e| {
+            let message = format!("at `{}`: {}", e.path(), e.inner());
+            EventError::Malformed(crate::text::bounded(&message, 300))
+        })
     }
 }
 

@@ -1,7 +1,11 @@
 //! What started a run: a schedule, a change event, or an operator.
 
 use bridge_core::events::{CompanyContractsChanged, DETAIL_TYPE};
+use bridge_core::text::quoted;
 use serde_json::Value;
+
+/// The longest schedule name read; the template's are single words (`poll`, `sweep`).
+pub const MAX_SCHEDULE_NAME: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
@@ -20,10 +24,18 @@ impl Trigger {
     pub fn from_lambda_payload(payload: &Value) -> Result<Trigger, String> {
         if let Some(name) = payload.get("schedule") {
             return match name.as_str() {
-                Some(n) if !n.trim().is_empty() => Ok(Trigger::Schedule {
-                    name: n.to_string(),
-                }),
-                _ => Err("`schedule` must be a non-empty string".into()),
+                Some(n)
+                    if !n.trim().is_empty()
+                        && n.chars().count() <= MAX_SCHEDULE_NAME
+                        && !n.chars().any(char::is_control) =>
+                {
+                    Ok(Trigger::Schedule {
+                        name: n.to_string(),
+                    })
+                }
+                _ => Err(format!(
+                    "`schedule` must be a non-empty name of at most {MAX_SCHEDULE_NAME} characters, without control characters"
+                )),
             };
         }
         match payload.get("detail-type").and_then(Value::as_str) {
@@ -33,7 +45,7 @@ impl Trigger {
                     .map(Trigger::ChangeEvent)
                     .map_err(|e| format!("event detail: {e}"))
             }
-            Some(other) => Err(format!("unexpected event detail-type {other:?}")),
+            Some(other) => Err(format!("unexpected event detail-type {}", quoted(other))),
             None => Err("payload is neither {\"schedule\": …} nor an EventBridge event".into()),
         }
     }

@@ -38,8 +38,29 @@ fn read_part<T: Default + serde::de::DeserializeOwned>(path: &Path) -> anyhow::R
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read scenario file {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("scenario file {} is invalid: {e}", path.display()))
+    let invalid = |at: String, what: String| {
+        anyhow::anyhow!(
+            "scenario file {} is invalid at `{}`: {}",
+            path.display(),
+            bounded(&at),
+            bounded(&what)
+        )
+    };
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let part = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| invalid(e.path().to_string(), e.inner().to_string()))?;
+    de.end()
+        .map_err(|e| invalid(".".into(), format!("trailing data: {e}")))?;
+    Ok(part)
+}
+
+/// At most 300 characters of `text`: a decoder's message may quote a whole value.
+pub(crate) fn bounded(text: &str) -> String {
+    const MAX: usize = 300;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 /// A large, deterministic scenario: `companies` Autotask companies (each with a contact

@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod demo;
+mod hostile;
 mod infra_usage;
 mod offering;
 mod resilience;

@@ -7,6 +7,7 @@
 
 mod budget;
 mod crud;
+mod hostile;
 mod paging;
 mod resilience;
 mod support;

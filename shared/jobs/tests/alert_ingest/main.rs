@@ -322,3 +322,53 @@ async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
     let again = ingest(&world).await;
     assert_eq!(again.applied, 0, "{again}");
 }
+
+#[tokio::test]
+async fn hostile_alert_fields_are_bounded_and_do_not_hold_back_the_others() {
+    let world = World::start(alert_settings()).await;
+    let tenant = acme(&world).await;
+    let good = world.acronis.fire_alert(backup_failed(&tenant));
+    // Markup and control characters, a 100,000-character value, wrong types and deep
+    // nesting where text is expected.
+    let hostile_name = "<script>alert(1)</script>\u{7}\u{1b}[31m";
+    let deep = (0..100).fold(json!("bottom"), |inner, _| json!([inner]));
+    let hostile = world.acronis.fire_alert(json!({
+        "type": "BackupFailed", "severity": {"level": 3}, "tenant_id": tenant,
+        "details": {"resourceName": hostile_name, "planName": "p".repeat(100_000),
+                    "errorMessage": deep, "extra": [1, "two", null, {"x": true}]}
+    }));
+    let wrong_types = world.acronis.fire_alert(json!({
+        "type": "BackupFailed", "severity": 7, "tenant_id": tenant,
+        "details": {"resourceName": 42, "planName": ["a"], "errorMessage": null}
+    }));
+
+    let summary = ingest(&world).await;
+    assert_eq!(summary.applied, 3, "{}", notes(&summary));
+    for alert in [&good, &hostile, &wrong_types] {
+        assert!(record(&world, &tenant, alert).await.ticket_id.is_some());
+    }
+    for ticket in tickets(&world) {
+        let title = ticket["title"].as_str().unwrap_or_default();
+        let description = ticket["description"].as_str().unwrap_or_default();
+        assert!(title.chars().count() <= 255, "{title}");
+        assert!(
+            description.chars().count() <= 8_000,
+            "{}",
+            description.len()
+        );
+        // Control characters are dropped from ticket text; markup is Autotask's to
+        // escape, like any other text.
+        for text in [title, description] {
+            assert!(!text.contains(['\u{7}', '\u{1b}']), "{text:?}");
+        }
+    }
+    let hostile_ticket = record(&world, &tenant, &hostile).await.ticket_id;
+    let shown = tickets(&world)
+        .into_iter()
+        .find(|t| t["id"].as_i64() == hostile_ticket)
+        .expect("the hostile alert's ticket");
+    assert!(
+        shown.to_string().contains("<script>alert(1)</script>"),
+        "{shown}"
+    );
+}

@@ -193,3 +193,64 @@ async fn two_pollers_at_once_one_works_and_one_sees_the_lease() {
     let next = world.poll().await;
     assert!(!held(&next), "{next}");
 }
+
+#[tokio::test]
+async fn a_malformed_contract_page_moves_nothing_and_the_next_poll_catches_up() {
+    let world = World::start(settings()).await;
+    world.sweep().await;
+    world.add_company(201, "Garbled Co", ("Gar", "Bled", "gar@garbled.example"));
+    world.add_contract(9901, 201, None);
+    world.add_service(9901, WORKSTATIONS, 2);
+    let before = world
+        .store
+        .get_cursor("contract-poller")
+        .await
+        .expect("read");
+    // One answer with a record whose company id is a long string.
+    world.autotask.core().faults.add(FaultRule {
+        route: "/Contracts/query".into(),
+        method: Some("POST".into()),
+        query: None,
+        kind: FaultKind::Status {
+            status: 200,
+            retry_after: None,
+            body: Some(
+                serde_json::json!({
+                    "items": [{"id": 9901, "companyID": "x".repeat(100_000), "status": 1}],
+                    "pageDetails": {"count": 1, "requestCount": 500, "prevPageUrl": null, "nextPageUrl": null}
+                })
+                .to_string(),
+            ),
+        },
+        times: Some(1),
+    });
+    let err = contract_poller::run(
+        &world.ctx,
+        &Trigger::Schedule {
+            name: "poll".into(),
+        },
+        false,
+    )
+    .await
+    .expect_err("the page cannot be read");
+    let text = err.to_string();
+    assert!(
+        text.contains("Contracts") && text.contains("companyID"),
+        "{text}"
+    );
+    assert!(text.len() <= 1_500, "{} chars", text.len());
+    assert_eq!(
+        world
+            .store
+            .get_cursor("contract-poller")
+            .await
+            .expect("read"),
+        before,
+        "the cursor stays where it was"
+    );
+    assert!(world.tenants_of(201).is_empty(), "nothing provisioned");
+
+    let next = world.poll().await;
+    assert!(next.failed.is_empty(), "{}", notes(&next));
+    assert_eq!(world.tenants_of(201).len(), 1, "caught up: one tenant");
+}

@@ -148,7 +148,7 @@ pub async fn start_on(seed: Seed, port: u16) -> std::io::Result<AcronisSim> {
     let world = World::from_seed(&seed, core.clock.now()).map_err(|e| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("acronis seed: {e}"),
+            format!("acronis seed: {}", crate::scenario::bounded(&e.to_string())),
         )
     })?;
     let shared = Arc::new(Shared {

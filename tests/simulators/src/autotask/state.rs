@@ -37,8 +37,10 @@ impl State {
         };
         for (entity, rows) in seed.records() {
             for (i, row) in rows.iter().enumerate() {
-                write::raw_insert(&mut state, entity, row.clone(), now)
-                    .map_err(|e| format!("autotask seed {entity}[{i}]: {e}"))?;
+                write::raw_insert(&mut state, entity, row.clone(), now).map_err(|e| {
+                    let e = crate::scenario::bounded(&e.to_string());
+                    format!("autotask seed {entity}[{i}]: {e}")
+                })?;
             }
         }
         state.check_references()?;
@@ -64,8 +66,9 @@ impl State {
                         .is_none()
                     {
                         return Err(format!(
-                            "autotask seed {} {id}: {field} {value} refers to no {target} row",
-                            entity.name
+                            "autotask seed {} {id}: {field} {} refers to no {target} row",
+                            entity.name,
+                            crate::scenario::bounded(&value.to_string())
                         ));
                     }
                 }
