@@ -18,8 +18,13 @@ use bridge_core::tickets::{
 };
 use bridge_store::store::StoreError;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt as _;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Alerts whose ticket work runs at once: above the Autotask client's thread limit per
+/// entity (3), so tickets, notes and status changes each keep their slots busy.
+const ACTIONS_AT_ONCE: usize = 8;
 
 /// The planner's view of an Acronis alert; `None` when it names no alert id or tenant.
 pub fn alert_view(alert: &Alert, now: DateTime<Utc>) -> Option<AlertView> {
@@ -146,6 +151,24 @@ struct Item {
 }
 
 impl Pass<'_> {
+    /// What the planner sees of one alert.
+    fn inputs<'i>(
+        &'i self,
+        item: &'i Item,
+        seen: &'i BTreeMap<String, TicketSeen>,
+        closed_statuses: &'i [i64],
+    ) -> TicketInputs<'i> {
+        TicketInputs {
+            alert: &item.view,
+            settings: self.settings,
+            customer: item.customer.as_ref(),
+            record: item.record.as_ref().map(|r| &r.value),
+            ticket: seen.get(&item.key),
+            closed_statuses,
+            now: self.now,
+        }
+    }
+
     /// Plans and applies one page; returns each alert's `updatedAt` and whether its
     /// work is committed (skipped alerts count as done).
     async fn page(
@@ -213,18 +236,10 @@ impl Pass<'_> {
         };
         let mut closed_statuses = vec![STATUS_COMPLETE];
         closed_statuses.extend(self.settings.tickets.auto_close_status);
-        for item in ready {
-            let ticket = seen.get(&item.key);
-            let inputs = TicketInputs {
-                alert: &item.view,
-                settings: self.settings,
-                customer: item.customer.as_ref(),
-                record: item.record.as_ref().map(|r| &r.value),
-                ticket,
-                closed_statuses: &closed_statuses,
-                now: self.now,
-            };
-            let plan = plan_ticket(&inputs);
+        let inputs_of = |item| self.inputs(item, &seen, &closed_statuses);
+        let mut due = Vec::new();
+        for item in &ready {
+            let plan = plan_ticket(&inputs_of(item));
             match &plan.action {
                 TicketAction::Ignore(reason) => {
                     summary.read(&format!("alerts ignored: {reason}"), 1);
@@ -255,7 +270,25 @@ impl Pass<'_> {
                 outcome.push((item.view.updated_at, true));
                 continue;
             }
-            match self.apply(&item, &inputs, &plan.action).await {
+            due.push((item, plan.action));
+        }
+        // Each alert has its own record and its own ticket, and the cursor is worked out
+        // from every alert's outcome whatever their order, so the actions run side by
+        // side; the Autotask client still holds each entity to its thread limit.
+        let (seen, closed_statuses) = (&seen, closed_statuses.as_slice());
+        let actions: Vec<_> = due
+            .into_iter()
+            .map(|(item, action)| async move {
+                let inputs = self.inputs(item, seen, closed_statuses);
+                (item, self.apply(item, &inputs, &action).await)
+            })
+            .collect();
+        let applied: Vec<_> = futures_util::stream::iter(actions)
+            .buffer_unordered(ACTIONS_AT_ONCE)
+            .collect()
+            .await;
+        for (item, result) in applied {
+            match result {
                 Ok(true) => {
                     summary.applied += 1;
                     outcome.push((item.view.updated_at, true));
