@@ -88,6 +88,8 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
     let mut after: Option<String> = None;
     let mut newest: Option<DateTime<Utc>> = None;
     let mut oldest_unfinished: Option<DateTime<Utc>> = None;
+    // Whether the run stopped at its deadline with pages left unread.
+    let mut stopped = false;
     loop {
         let page = acronis.alerts_page(&query, after.as_deref()).await?;
         run.summary.read("alerts", page.items.len() as u64);
@@ -109,6 +111,14 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
             }
         }
         match page.after {
+            Some(_) if !page.items.is_empty() && run.deadline.passed() => {
+                run.summary.skip(
+                    "deadline",
+                    "stopped at the run's deadline between two pages of alerts; the next run continues from the cursor",
+                );
+                stopped = true;
+                break;
+            }
             Some(next) if !page.items.is_empty() => after = Some(next),
             _ => break,
         }
@@ -119,6 +129,9 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
     let through = match oldest_unfinished {
         // Everything before the oldest unfinished alert is done; it is read again.
         Some(unfinished) => Some(unfinished - Duration::microseconds(1)),
+        // Pages are in `updatedAt` order: what was left unread comes after the newest
+        // alert handled.
+        None if stopped => newest.max(position.handled_through),
         // With nothing new, step forward to a little before the run started: an alert
         // updated meanwhile, stamped by Acronis's clock, is still read next time.
         None => newest

@@ -91,7 +91,9 @@ pub async fn refresh(
     let written: Vec<_> = futures_util::stream::iter(writes.into_iter().map(
         |(snapshot, expected, change)| async move {
             let result = match ctx.store.put_contract_snapshot(&snapshot, expected).await {
-                Ok(v) => audit_contract_problems(ctx, &snapshot).await.map(|()| Ok(v)),
+                Ok(v) => audit_contract_problems(ctx, &snapshot)
+                    .await
+                    .map(|()| Ok(v)),
                 Err(e @ StoreError::Conflict { .. }) => Ok(Err(e)),
                 Err(e) => Err(JobError::from(e)),
             };
