@@ -333,8 +333,10 @@ async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
 async fn a_run_stopped_at_its_deadline_between_pages_is_finished_by_the_next() {
     let world = World::start(alert_settings()).await;
     let tenant = acme(&world).await;
-    // Three pages of 200.
+    // Three pages of 200, fired an hour before the run: the cursor of a stopped run must
+    // not step past the unread ones to the run's own time.
     world.acronis.fire_alerts(450, &tenant);
+    world.clock.advance(chrono::Duration::hours(1));
     let poll = Trigger::Schedule {
         name: "poll".into(),
     };
