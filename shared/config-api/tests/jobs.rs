@@ -264,7 +264,7 @@ async fn deployed_run_now_invokes_the_job_function_asynchronously() {
 
     // The job's function, given that payload, runs the job and records it for GET /jobs.
     let job = bridge_jobs::job::find("contract-poller").expect("job");
-    let summary = bridge_jobs::lambda::handle(job, &env.ctx, &payload)
+    let summary = bridge_jobs::lambda::handle(job, &env.ctx, &payload, Default::default())
         .await
         .expect("the function runs the job");
     assert_eq!(summary["dry_run"], true);

@@ -2,6 +2,7 @@
 //! the settings, the job's switch, counting API requests, the summary, and the record
 //! of the run that `GET /jobs` shows. A job only does its own work ([`Job::run`]).
 
+use crate::deadline::Deadline;
 use crate::job::{self, Job, JobSpec};
 use crate::{Context, JobError, JobSummary, Trigger, lease};
 use acronis::AcronisClient;
@@ -25,6 +26,8 @@ pub struct Invocation {
     pub dry_run: bool,
     /// Who asked for a run now (an operator's identity), for the logs and the record.
     pub requested_by: Option<String>,
+    /// When the run must stop taking on new work (Lambda's deadline less a margin).
+    pub deadline: Deadline,
 }
 
 impl Invocation {
@@ -33,7 +36,13 @@ impl Invocation {
             trigger,
             dry_run,
             requested_by: None,
+            deadline: Deadline::none(),
         }
+    }
+
+    /// The same run, stopping at `deadline`.
+    pub fn with_deadline(self, deadline: Deadline) -> Self {
+        Self { deadline, ..self }
     }
 
     /// A run an operator asked for now.
@@ -42,6 +51,7 @@ impl Invocation {
             trigger: Trigger::Manual,
             dry_run,
             requested_by: Some(requested_by.into()),
+            deadline: Deadline::none(),
         }
     }
 
@@ -67,6 +77,7 @@ impl Invocation {
             trigger: Trigger::Manual,
             dry_run,
             requested_by,
+            deadline: Deadline::none(),
         })
     }
 
@@ -89,6 +100,8 @@ pub struct JobRun<'a> {
     pub settings: Settings,
     pub trigger: Trigger,
     pub dry_run: bool,
+    /// Checked between units of work by the jobs that loop over many.
+    pub deadline: Deadline,
     pub summary: JobSummary,
     autotask: Option<(AutotaskClient, u64)>,
     acronis: Option<(AcronisClient, u64)>,
@@ -223,6 +236,7 @@ pub async fn run(
         settings,
         trigger: invocation.trigger.clone(),
         dry_run: invocation.dry_run,
+        deadline: invocation.deadline.clone(),
         summary,
         autotask: None,
         acronis: None,

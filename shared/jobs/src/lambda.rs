@@ -19,22 +19,25 @@ pub async fn serve(job: &'static dyn Job) -> Result<(), lambda_runtime::Error> {
     let ctx = Arc::new(Context::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = Arc::clone(&ctx);
-        async move { handle(job, &ctx, &event.payload).await }
+        let deadline = crate::Deadline::from_lambda(event.context.deadline);
+        async move { handle(job, &ctx, &event.payload, deadline).await }
     }))
     .await
 }
 
-/// One invocation: a schedule, a change event or a run now. A run that could not work
-/// at all is an error (Lambda retries it, then sends it to the dead-letter queue);
-/// per-customer failures are in the returned summary.
+/// One invocation: a schedule, a change event or a run now, to stop taking on work at
+/// `deadline`. A run that could not work at all is an error (Lambda retries it, then
+/// sends it to the dead-letter queue); per-customer failures are in the returned summary.
 pub async fn handle(
     job: &dyn Job,
     ctx: &Context,
     payload: &Value,
+    deadline: crate::Deadline,
 ) -> Result<Value, lambda_runtime::Error> {
     let name = job.spec().name;
     let invocation = Invocation::from_lambda_payload(payload)
-        .map_err(|e| anyhow::anyhow!("{name}: unexpected input: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{name}: unexpected input: {e}"))?
+        .with_deadline(deadline);
     let summary = harness::run(job, ctx, &invocation).await.map_err(|e| {
         tracing::error!(job = name, error = %e, "run failed");
         anyhow::anyhow!("{name}: {e}")

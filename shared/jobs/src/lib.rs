@@ -19,6 +19,7 @@ pub mod context;
 pub mod contract_poller;
 pub mod contract_units;
 pub mod database;
+pub mod deadline;
 pub mod error;
 pub mod harness;
 pub mod job;
@@ -38,6 +39,7 @@ pub mod usage_report;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::Context;
+pub use deadline::Deadline;
 pub use error::JobError;
 pub use harness::{Invocation, JobRun, run_job};
 pub use job::{JOBS, Job, JobSpec};

@@ -29,6 +29,9 @@ pub struct Options {
     pub work_dir: PathBuf,
     /// Keep the bridge's state in DynamoDB on moto's server instead of the embedded store.
     pub dynamo: bool,
+    /// Only the two first full syncs (the poller's and quota push's), none of the
+    /// later cases.
+    pub first_syncs: bool,
 }
 
 /// One table row: one job's case at one scenario size.
@@ -156,6 +159,12 @@ pub async fn run_size(companies: usize, options: &Options) -> anyhow::Result<Vec
         )
         .await?,
     );
+    if options.first_syncs {
+        drop(sims);
+        drop(moto);
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(rows);
+    }
     // The first poll after a sweep reads the unit rows of later periods once.
     case.unmeasured(&["contract-poller:poll"]).await?;
     rows.push(

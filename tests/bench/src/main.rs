@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench [--sizes 100,1000,10000] [--autotask-latency-ms 50] [--acronis-latency-ms 30]
-//!       [--burst 1000] [--changed-percent 1] [--dynamo] [--out DIR] [--plot] [--python PATH]
+//!       [--burst 1000] [--changed-percent 1] [--dynamo] [--first-syncs] [--out DIR] [--plot] [--python PATH]
 //! ```
 //!
 //! For each size it starts both simulators in a child process with the generated MSP
@@ -38,7 +38,7 @@ const MAX_BURST: usize = 100_000;
 const MAX_TEXT: usize = 4_096;
 
 const USAGE: &str = "usage: bench [--sizes 100,1000,10000] [--autotask-latency-ms 50] \
-[--acronis-latency-ms 30] [--burst 1000] [--changed-percent 1] [--dynamo] [--out DIR] [--plot] [--python PATH]";
+[--acronis-latency-ms 30] [--burst 1000] [--changed-percent 1] [--dynamo] [--first-syncs] [--out DIR] [--plot] [--python PATH]";
 
 /// The plot: wall time and requests against scenario size, per job.
 const PLOT: &str = include_str!("../plot.py");
@@ -165,7 +165,7 @@ async fn bench(args: &[String]) -> anyhow::Result<()> {
                 println!("{USAGE}");
                 return Ok(());
             }
-            "--plot" | "--dynamo" => i += 1,
+            "--plot" | "--dynamo" | "--first-syncs" => i += 1,
             a if KNOWN.contains(&a) => i += 2,
             other => anyhow::bail!("unknown argument {other:?}\n{USAGE}"),
         }
@@ -199,6 +199,7 @@ async fn bench(args: &[String]) -> anyhow::Result<()> {
         )?,
         work_dir: out.clone(),
         dynamo: args.iter().any(|a| a == "--dynamo"),
+        first_syncs: args.iter().any(|a| a == "--first-syncs"),
     };
     eprintln!(
         "bench: sizes {sizes:?}, latency {} ms Autotask / {} ms Acronis",

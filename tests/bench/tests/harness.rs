@@ -100,6 +100,45 @@ fn a_tiny_run_measures_every_case() {
 }
 
 #[test]
+fn the_first_syncs_on_dynamodb_store_every_snapshot_in_the_table() {
+    let out = std::env::temp_dir().join(format!("bench-ci-dynamo-{}", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--sizes", "20", "--autotask-latency-ms", "0"])
+        .args([
+            "--acronis-latency-ms",
+            "0",
+            "--dynamo",
+            "--first-syncs",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let rows: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let cases: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["job"].as_str().unwrap(), r["case"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            ("contract-poller", "first full sync"),
+            ("quota-push", "first full sync")
+        ]
+    );
+    for r in &rows {
+        assert_eq!(r["failed"], 0, "{r:#}");
+    }
+    // A snapshot per company (each has Acronis services), then pushes read from them.
+    assert_eq!(rows[0]["applied"], 20, "{:#}", rows[0]);
+    assert!(rows[1]["applied"].as_u64().unwrap() > 0, "{:#}", rows[1]);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
 fn bad_options_are_refused_by_name() {
     let run = |args: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_bench"))

@@ -18,8 +18,13 @@ use bridge_core::tickets::{
 };
 use bridge_store::store::StoreError;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt as _;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Alerts whose ticket work runs at once: above the Autotask client's thread limit per
+/// entity (3), so tickets, notes and status changes each keep their slots busy.
+const ACTIONS_AT_ONCE: usize = 8;
 
 /// The planner's view of an Acronis alert; `None` when it names no alert id or tenant.
 pub fn alert_view(alert: &Alert, now: DateTime<Utc>) -> Option<AlertView> {
@@ -83,6 +88,8 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
     let mut after: Option<String> = None;
     let mut newest: Option<DateTime<Utc>> = None;
     let mut oldest_unfinished: Option<DateTime<Utc>> = None;
+    // Whether the run stopped at its deadline with pages left unread.
+    let mut stopped = false;
     loop {
         let page = acronis.alerts_page(&query, after.as_deref()).await?;
         run.summary.read("alerts", page.items.len() as u64);
@@ -104,6 +111,14 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
             }
         }
         match page.after {
+            Some(_) if !page.items.is_empty() && run.deadline.passed() => {
+                run.summary.skip(
+                    "deadline",
+                    "stopped at the run's deadline between two pages of alerts; the next run continues from the cursor",
+                );
+                stopped = true;
+                break;
+            }
             Some(next) if !page.items.is_empty() => after = Some(next),
             _ => break,
         }
@@ -114,6 +129,9 @@ pub async fn ingest(run: &mut JobRun<'_>, page_size: u32) -> Result<(), JobError
     let through = match oldest_unfinished {
         // Everything before the oldest unfinished alert is done; it is read again.
         Some(unfinished) => Some(unfinished - Duration::microseconds(1)),
+        // Pages are in `updatedAt` order: what was left unread comes after the newest
+        // alert handled.
+        None if stopped => newest.max(position.handled_through),
         // With nothing new, step forward to a little before the run started: an alert
         // updated meanwhile, stamped by Acronis's clock, is still read next time.
         None => newest
@@ -146,6 +164,24 @@ struct Item {
 }
 
 impl Pass<'_> {
+    /// What the planner sees of one alert.
+    fn inputs<'i>(
+        &'i self,
+        item: &'i Item,
+        seen: &'i BTreeMap<String, TicketSeen>,
+        closed_statuses: &'i [i64],
+    ) -> TicketInputs<'i> {
+        TicketInputs {
+            alert: &item.view,
+            settings: self.settings,
+            customer: item.customer.as_ref(),
+            record: item.record.as_ref().map(|r| &r.value),
+            ticket: seen.get(&item.key),
+            closed_statuses,
+            now: self.now,
+        }
+    }
+
     /// Plans and applies one page; returns each alert's `updatedAt` and whether its
     /// work is committed (skipped alerts count as done).
     async fn page(
@@ -213,18 +249,10 @@ impl Pass<'_> {
         };
         let mut closed_statuses = vec![STATUS_COMPLETE];
         closed_statuses.extend(self.settings.tickets.auto_close_status);
-        for item in ready {
-            let ticket = seen.get(&item.key);
-            let inputs = TicketInputs {
-                alert: &item.view,
-                settings: self.settings,
-                customer: item.customer.as_ref(),
-                record: item.record.as_ref().map(|r| &r.value),
-                ticket,
-                closed_statuses: &closed_statuses,
-                now: self.now,
-            };
-            let plan = plan_ticket(&inputs);
+        let inputs_of = |item| self.inputs(item, &seen, &closed_statuses);
+        let mut due = Vec::new();
+        for item in &ready {
+            let plan = plan_ticket(&inputs_of(item));
             match &plan.action {
                 TicketAction::Ignore(reason) => {
                     summary.read(&format!("alerts ignored: {reason}"), 1);
@@ -255,7 +283,25 @@ impl Pass<'_> {
                 outcome.push((item.view.updated_at, true));
                 continue;
             }
-            match self.apply(&item, &inputs, &plan.action).await {
+            due.push((item, plan.action));
+        }
+        // Each alert has its own record and its own ticket, and the cursor is worked out
+        // from every alert's outcome whatever their order, so the actions run side by
+        // side; the Autotask client still holds each entity to its thread limit.
+        let (seen, closed_statuses) = (&seen, closed_statuses.as_slice());
+        let actions: Vec<_> = due
+            .into_iter()
+            .map(|(item, action)| async move {
+                let inputs = self.inputs(item, seen, closed_statuses);
+                (item, self.apply(item, &inputs, &action).await)
+            })
+            .collect();
+        let applied: Vec<_> = futures_util::stream::iter(actions)
+            .buffer_unordered(ACTIONS_AT_ONCE)
+            .collect()
+            .await;
+        for (item, result) in applied {
+            match result {
                 Ok(true) => {
                     summary.applied += 1;
                     outcome.push((item.view.updated_at, true));

@@ -38,6 +38,11 @@ pub struct PollCursor {
     /// `bridge_core::policy::fingerprint` of the settings the last run used; a
     /// different one makes the next run a sweep.
     pub settings: Option<String>,
+    /// The last run stopped at its deadline before every company's provisioning was
+    /// applied: the next run sweeps, and what the stopped one committed (snapshots,
+    /// tenants, mappings) plans as done.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sweep_unfinished: bool,
 }
 
 impl PollCursor {

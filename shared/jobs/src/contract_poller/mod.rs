@@ -7,7 +7,9 @@
 //! can see (see `docs/contract-poller.md`), switches finished trials to production,
 //! advances the deprovisioning clocks and announces every mapped company, so quota push
 //! re-checks each one nightly. The cursor advances only after the work behind it is
-//! committed; a dry run is the same code with every write replaced by a plan line.
+//! committed; a dry run is the same code with every write replaced by a plan line. A
+//! run past its deadline starts no further company's provisioning and leaves the next
+//! run a sweep, which finds what this one committed already done.
 
 mod cursor;
 mod reader;
@@ -78,6 +80,7 @@ impl Job for ContractPoller {
         let poller = Run {
             ctx: run.ctx,
             dry_run: run.dry_run,
+            deadline: &run.deadline,
         };
         poller
             .execute(
@@ -129,6 +132,7 @@ impl Mode {
 struct Run<'a> {
     ctx: &'a Context,
     dry_run: bool,
+    deadline: &'a crate::Deadline,
 }
 
 impl Run<'_> {
@@ -144,7 +148,10 @@ impl Run<'_> {
         let settings_fingerprint = policy::fingerprint(settings);
         let (mut cursor, version) = cursor::load(self.ctx).await?;
         // A first run, or mappings changed since the last one: every snapshot may change.
-        let mode = if cursor.is_new() || cursor.settings.as_ref() != Some(&settings_fingerprint) {
+        let mode = if cursor.is_new()
+            || cursor.sweep_unfinished
+            || cursor.settings.as_ref() != Some(&settings_fingerprint)
+        {
             Mode::Sweep
         } else {
             requested
@@ -258,8 +265,16 @@ impl Run<'_> {
         let held = self
             .provision(companies, policy, cursor, autotask, acronis, now, summary)
             .await?;
-        if let Some(held) = held {
+        cursor.sweep_unfinished = false;
+        if let Some((held, left)) = held {
             cursor.held = held;
+            if left > 0 {
+                cursor.sweep_unfinished = true;
+                summary.skip(
+                    "deadline",
+                    format!("stopped at the run's deadline with {left} companies' provisioning left; the next run sweeps again"),
+                );
+            }
         }
 
         // 4. Change events, then the cursor.
@@ -272,15 +287,16 @@ impl Run<'_> {
             .await?;
         cursor.unannounced = unannounced;
         cursor.advance(&marks);
-        if mode == Mode::Sweep {
+        if mode == Mode::Sweep && !cursor.sweep_unfinished {
             cursor.last_sweep = Some(now);
         }
         Ok(())
     }
 
     /// Gathers what the planner needs, plans every company, guards and applies the
-    /// plans, checking every deletion again right before it. Returns the companies still held afterwards (`None`: nothing was planned,
-    /// the held ones stay as they were).
+    /// plans, checking every deletion again right before it. Returns the companies still
+    /// held afterwards and how many companies the deadline left unapplied (`None`:
+    /// nothing was planned, the held ones stay as they were).
     #[allow(clippy::too_many_arguments)]
     async fn provision(
         &self,
@@ -291,7 +307,7 @@ impl Run<'_> {
         acronis: &AcronisClient,
         now: DateTime<Utc>,
         summary: &mut JobSummary,
-    ) -> Result<Option<Vec<i64>>, JobError> {
+    ) -> Result<Option<(Vec<i64>, usize)>, JobError> {
         if companies.contracts.is_empty() {
             return Ok(None);
         }
@@ -318,13 +334,14 @@ impl Run<'_> {
             summary,
         )
         .await?;
-        Applier {
+        let left = Applier {
             ctx: self.ctx,
             acronis,
             policy,
             now,
             actor: JOB,
             dry_run: self.dry_run,
+            deadline: self.deadline,
         }
         .apply(&gathered, &plans, summary)
         .await?;
@@ -333,7 +350,7 @@ impl Run<'_> {
         held.extend(kept);
         held.extend(&guarded.untouched);
         held.sort_unstable();
-        Ok(Some(held))
+        Ok(Some((held, left)))
     }
 
     /// One event per company whose snapshot changed, one per mapped company of a sweep

@@ -10,8 +10,12 @@ use bridge_core::contracts::{
 use bridge_core::events::ChangeReason;
 use bridge_store::store::StoreError;
 use chrono::NaiveDate;
+use futures_util::StreamExt as _;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Snapshot writes in flight at once.
+const WRITES_AT_ONCE: usize = 16;
 
 /// One company's snapshot after this run.
 #[derive(Debug, Clone)]
@@ -45,6 +49,7 @@ pub async fn refresh(
     let empty = ContractInputs::default();
     let mut stored_all = crate::stored::snapshots(ctx, companies.iter().copied()).await?;
     let mut out = BTreeMap::new();
+    let mut writes = Vec::new();
     for &company in companies {
         let own = by_company.get(&company).unwrap_or(&empty);
         let snapshot = company_snapshot(company, own, map, today);
@@ -67,22 +72,8 @@ pub async fn refresh(
                 // What the write would make it, so the dry run can announce it too.
                 version = Some(version.map_or(1, |v| v + 1));
             } else {
-                match ctx
-                    .store
-                    .put_contract_snapshot(&snapshot, stored.as_ref().map(|s| s.version))
-                    .await
-                {
-                    Ok(v) => {
-                        version = Some(v);
-                        summary.applied += 1;
-                        audit_contract_problems(ctx, &snapshot).await?;
-                    }
-                    Err(e @ StoreError::Conflict { .. }) => {
-                        summary.fail(format!("company:{company}"), e);
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                writes.push((snapshot, version, change));
+                continue;
             }
         }
         out.insert(
@@ -93,6 +84,41 @@ pub async fn refresh(
                 change,
             },
         );
+    }
+    // Each company's snapshot is its own item, written at its version, so the writes
+    // go side by side: one after another they would take most of the function's
+    // timeout for a first sweep of 10,000 companies on DynamoDB.
+    let written: Vec<_> = futures_util::stream::iter(writes.into_iter().map(
+        |(snapshot, expected, change)| async move {
+            let result = match ctx.store.put_contract_snapshot(&snapshot, expected).await {
+                Ok(v) => audit_contract_problems(ctx, &snapshot)
+                    .await
+                    .map(|()| Ok(v)),
+                Err(e @ StoreError::Conflict { .. }) => Ok(Err(e)),
+                Err(e) => Err(JobError::from(e)),
+            };
+            (snapshot, change, result)
+        },
+    ))
+    .buffer_unordered(WRITES_AT_ONCE)
+    .collect()
+    .await;
+    for (snapshot, change, result) in written {
+        let company = snapshot.company_id;
+        match result? {
+            Ok(version) => {
+                summary.applied += 1;
+                out.insert(
+                    company,
+                    Refreshed {
+                        snapshot,
+                        version: Some(version),
+                        change,
+                    },
+                );
+            }
+            Err(conflict) => summary.fail(format!("company:{company}"), conflict),
+        }
     }
     Ok(out)
 }

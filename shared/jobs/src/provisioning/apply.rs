@@ -25,17 +25,21 @@ pub struct Applier<'a> {
     /// The job that applies; the audit names it.
     pub actor: &'a str,
     pub dry_run: bool,
+    /// Past it no further company's changes are started.
+    pub deadline: &'a crate::Deadline,
 }
 
 impl Applier<'_> {
     /// Applies each plan's actions in order. One company's failure is recorded and
-    /// stops that company only; the others go on.
+    /// stops that company only; the others go on. Returns how many companies' changes
+    /// were not started because the deadline had passed.
     pub async fn apply(
         &self,
         gathered: &Gathered<'_>,
         plans: &[Plan],
         summary: &mut JobSummary,
-    ) -> Result<(), JobError> {
+    ) -> Result<usize, JobError> {
+        let mut left = 0;
         let mut provisioner = Provisioner::new(
             self.ctx,
             self.acronis,
@@ -67,6 +71,10 @@ impl Applier<'_> {
                 }
             }
             let snapshot = gathered.contracts.snapshot;
+            if !self.dry_run && plan.changes().next().is_some() && self.deadline.passed() {
+                left += 1;
+                continue;
+            }
             for action in plan.changes() {
                 summary.planned += 1;
                 summary.plan_line(format!("company {company}: {}", describe(action)));
@@ -116,7 +124,7 @@ impl Applier<'_> {
                 ),
             );
         }
-        Ok(())
+        Ok(left)
     }
 
     /// A guard or a refusal that stops a change the contracts call for.

@@ -205,15 +205,29 @@ pub async fn push_all(run: &mut JobRun<'_>, targets: Vec<Target>) -> Result<(), 
         now: run.ctx.clock.now(),
     };
     let push = &push;
-    let count = targets.len();
-    let outcomes: Vec<Outcome> = futures_util::stream::iter(targets)
-        .map(|target| async move { push.one(&target).await })
+    let deadline = &run.deadline;
+    // Past the deadline no customer is started; the ones left have no push record at
+    // their snapshot's version, so the next sweep picks them up.
+    let outcomes: Vec<Option<Outcome>> = futures_util::stream::iter(targets)
+        .map(|target| async move {
+            if deadline.passed() {
+                return None;
+            }
+            Some(push.one(&target).await)
+        })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
+    let left = outcomes.iter().filter(|o| o.is_none()).count();
     let summary = &mut run.summary;
-    summary.read("customers", count as u64);
-    for outcome in outcomes {
+    summary.read("customers", (outcomes.len() - left) as u64);
+    if left > 0 {
+        summary.skip(
+            "deadline",
+            format!("stopped at the run's deadline with {left} customers left; the next sweep continues with them"),
+        );
+    }
+    for outcome in outcomes.into_iter().flatten() {
         summary.read("offering items", outcome.items_read);
         summary.planned += outcome.planned;
         summary.applied += outcome.applied;

@@ -462,8 +462,17 @@ pub async fn report(
         let autotask = run.autotask().await?;
         let actor = run.actor();
         let mut deferred = 0_u64;
-        let outcomes =
-            units::write_all(run.ctx, &autotask, actor, period, now, lines, write_budget).await;
+        let outcomes = units::write_all(
+            run.ctx,
+            &autotask,
+            actor,
+            period,
+            now,
+            lines,
+            write_budget,
+            &run.deadline,
+        )
+        .await;
         for (line, outcome) in outcomes {
             let subject = format!(
                 "company:{} contract service {}",
@@ -506,7 +515,7 @@ pub async fn report(
             run.summary.skip(
                 "usage lines",
                 format!(
-                    "{deferred} lines deferred to the next run: this run's write budget ({} s) is spent",
+                    "{deferred} lines deferred to the next run: this run's write budget ({} s) or its deadline is spent",
                     write_budget.as_secs()
                 ),
             );

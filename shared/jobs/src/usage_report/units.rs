@@ -121,7 +121,9 @@ pub fn placement(
 
 /// Writes every line: one batched re-read of the units, then the adjustments
 /// [`WRITE_CONCURRENCY`] at a time, each followed by its ledger entry and audit entry.
-/// Lines not started within `budget` are [`Outcome::Deferred`].
+/// Lines not started within `budget`, or by the run's deadline, are
+/// [`Outcome::Deferred`].
+#[allow(clippy::too_many_arguments)]
 pub async fn write_all(
     ctx: &Context,
     autotask: &AutotaskClient,
@@ -130,6 +132,7 @@ pub async fn write_all(
     now: DateTime<Utc>,
     lines: Vec<Line>,
     budget: std::time::Duration,
+    run_deadline: &crate::Deadline,
 ) -> Vec<(Line, Outcome)> {
     if lines.is_empty() {
         return Vec::new();
@@ -151,7 +154,7 @@ pub async fn write_all(
     let deadline = tokio::time::Instant::now() + budget;
     futures_util::stream::iter(lines)
         .map(|line| async move {
-            if tokio::time::Instant::now() >= deadline {
+            if tokio::time::Instant::now() >= deadline || run_deadline.passed() {
                 return (line, Outcome::Deferred);
             }
             let outcome = write_one(ctx, autotask, actor, period, now, rows, &line).await;

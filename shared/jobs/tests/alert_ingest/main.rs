@@ -372,3 +372,55 @@ async fn hostile_alert_fields_are_bounded_and_do_not_hold_back_the_others() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_run_stopped_at_its_deadline_between_pages_is_finished_by_the_next() {
+    let world = World::start(alert_settings()).await;
+    let tenant = acme(&world).await;
+    // Three pages of 200, fired an hour before the run: the cursor of a stopped run must
+    // not step past the unread ones to the run's own time.
+    world.acronis.fire_alerts(450, &tenant);
+    world.clock.advance(chrono::Duration::hours(1));
+    let poll = Trigger::Schedule {
+        name: "poll".into(),
+    };
+    let stopped = bridge_jobs::harness::run(
+        bridge_jobs::job::find("alert-ingest").expect("job"),
+        &world.ctx,
+        // The deadline lets one more page through after the first, then passes.
+        &bridge_jobs::Invocation::new(poll, false)
+            .with_deadline(bridge_jobs::Deadline::after_units(1)),
+    )
+    .await
+    .expect("stopped run");
+    assert!(stopped.failed.is_empty(), "{}", notes(&stopped));
+    assert_eq!(
+        (stopped.read["alerts"], stopped.applied),
+        (400, 400),
+        "{stopped}"
+    );
+    assert!(
+        stopped.skipped.iter().any(|n| n.subject == "deadline"),
+        "{stopped}"
+    );
+    assert_eq!(tickets(&world).len(), 400);
+
+    let rest = ingest(&world).await;
+    assert_eq!(rest.applied, 50, "only the alerts left: {rest}");
+    assert!(
+        rest.skipped.iter().all(|n| n.subject != "deadline"),
+        "{rest}"
+    );
+    let all = tickets(&world);
+    let markers: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter_map(|t| t["externalID"].as_str())
+        .collect();
+    assert_eq!(
+        (all.len(), markers.len()),
+        (450, 450),
+        "one ticket per alert"
+    );
+    let again = ingest(&world).await;
+    assert_eq!(again.applied, 0, "{again}");
+}

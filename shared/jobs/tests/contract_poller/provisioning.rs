@@ -280,3 +280,57 @@ async fn a_company_whose_mapping_was_removed_gets_its_tenant_back_not_a_second_o
     assert_eq!(world.audit("tenant.adopted").await.len(), 1);
     assert_eq!(customers(), before);
 }
+
+#[tokio::test]
+async fn a_sweep_stopped_at_its_deadline_provisions_the_rest_in_the_next_run_once() {
+    let world = World::start(settings()).await;
+    let companies: Vec<i64> = (301..=304).collect();
+    for &company in &companies {
+        let (name, last) = (format!("Customer {company}"), format!("Stomer{company}"));
+        let email = format!("cy@customer{company}.example");
+        world.add_company(company, &name, ("Cy", &last, &email));
+        world.add_contract(company, company, Some("No"));
+        world.add_service(company, WORKSTATIONS, 5);
+    }
+    let stopped = bridge_jobs::harness::run(
+        bridge_jobs::job::find("contract-poller").expect("job"),
+        &world.ctx,
+        // The deadline passes after two companies' provisioning has started.
+        &bridge_jobs::Invocation::new(
+            bridge_jobs::Trigger::Schedule {
+                name: "poll".into(),
+            },
+            false,
+        )
+        .with_deadline(bridge_jobs::Deadline::after_units(2)),
+    )
+    .await
+    .expect("stopped run");
+    assert!(stopped.failed.is_empty(), "{}", notes(&stopped));
+    assert!(
+        notes(&stopped).contains("2 companies' provisioning left"),
+        "{}",
+        notes(&stopped)
+    );
+    let provisioned = |world: &World| {
+        companies
+            .iter()
+            .filter(|&&c| !world.tenants_of(c).is_empty())
+            .count()
+    };
+    assert_eq!(provisioned(&world), 2);
+
+    let next = world.poll().await;
+    assert!(
+        next.read.contains_key("sweep"),
+        "the next run sweeps: {next}"
+    );
+    assert!(next.failed.is_empty(), "{}", notes(&next));
+    for &company in &companies {
+        // Exactly one tenant each: none created twice, none skipped.
+        world.tenant_of(company);
+    }
+    let after = world.poll().await;
+    assert!(after.read.contains_key("poll"), "then polls again: {after}");
+    assert_eq!(after.applied, 0, "{after}");
+}

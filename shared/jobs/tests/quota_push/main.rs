@@ -559,3 +559,99 @@ async fn quota_push_and_two_way_sync_on_dynamodb() {
     let idle = push(&world, sweep()).await;
     assert_eq!(idle.applied, 0, "{idle}");
 }
+
+#[tokio::test]
+async fn a_sweep_stopped_at_its_deadline_is_finished_by_the_next_with_nothing_done_twice() {
+    let mut world = World::start(quota_settings()).await;
+    let companies: Vec<i64> = (201..=206).collect();
+    for &company in &companies {
+        let (name, last) = (format!("Customer {company}"), format!("Stomer{company}"));
+        let email = format!("cy@customer{company}.example");
+        world.add_company(company, &name, ("Cy", &last, &email));
+        world.add_contract(company, company, None);
+        world.add_service(company, SERVERS, company - 200);
+    }
+    let swept = world.sweep().await;
+    assert!(swept.failed.is_empty(), "{}", notes(&swept));
+    // Ten more servers each, the events lost: every customer is behind.
+    for &company in &companies {
+        world
+            .adjust_units(company, world.contract_service(company, SERVERS), 10)
+            .await;
+    }
+    world.poll().await;
+    world.drain_events();
+    let servers_of = |world: &World| -> Vec<Value> {
+        companies
+            .iter()
+            .map(|&c| {
+                let tenant = world.tenant_of(c)["id"]
+                    .as_str()
+                    .expect("tenant")
+                    .to_owned();
+                quota(world, &tenant, "pw_base_servers").0
+            })
+            .collect()
+    };
+    let before = servers_of(&world);
+    assert_eq!(
+        before,
+        companies.iter().map(|c| json!(c - 200)).collect::<Vec<_>>()
+    );
+    let whole = bridge_jobs::harness::run(
+        bridge_jobs::job::find("quota-push").expect("job"),
+        &world.ctx,
+        &bridge_jobs::Invocation::new(sweep(), true),
+    )
+    .await
+    .expect("dry run");
+
+    // The deadline passes after two customers are started.
+    let quota_push = bridge_jobs::job::find("quota-push").expect("job");
+    let stopped = bridge_jobs::harness::run(
+        quota_push,
+        &world.ctx,
+        &bridge_jobs::Invocation::new(sweep(), false)
+            .with_deadline(bridge_jobs::Deadline::after_units(2)),
+    )
+    .await
+    .expect("stopped run");
+    assert!(stopped.failed.is_empty(), "{}", notes(&stopped));
+    assert_eq!(stopped.read["customers"], 2, "{stopped}");
+    let deadline = stopped
+        .skipped
+        .iter()
+        .find(|n| n.subject == "deadline")
+        .unwrap_or_else(|| panic!("no deadline note: {stopped}"));
+    assert!(
+        deadline.reason.contains("4 customers left"),
+        "{}",
+        deadline.reason
+    );
+    let halfway = servers_of(&world);
+    let pushed = (0..companies.len())
+        .filter(|&i| halfway[i] != before[i])
+        .count();
+    assert_eq!(pushed, 2, "two customers pushed: {halfway:?}");
+
+    let rest = push(&world, sweep()).await;
+    assert!(rest.failed.is_empty(), "{}", notes(&rest));
+    assert_eq!(rest.read["customers"], 4, "only the ones left: {rest}");
+    assert!(
+        rest.skipped.iter().all(|n| n.subject != "deadline"),
+        "{rest}"
+    );
+    assert_eq!(
+        stopped.applied + rest.applied,
+        whole.planned,
+        "the two runs together did what one would have"
+    );
+    let units: Vec<Value> = companies.iter().map(|c| json!(c - 200 + 10)).collect();
+    assert_eq!(servers_of(&world), units);
+    let idle = push(&world, sweep()).await;
+    assert_eq!(
+        (idle.applied, idle.read.get("customers")),
+        (0, None),
+        "{idle}"
+    );
+}

@@ -531,3 +531,33 @@ async fn lines_left_when_the_write_budget_is_spent_are_written_by_the_next_run()
     assert_eq!(next.applied, 4, "{:?}", next.plan);
     assert_eq!(units(&world, 10, STORAGE_BILLED), 50);
 }
+
+#[tokio::test]
+async fn lines_left_at_the_runs_deadline_are_written_by_the_next_run_once() {
+    let mut world = World::start(usage_settings(ReportingPeriod::CurrentCalendarMonth)).await;
+    set_time(&world, at(2026, 11, 12, 9));
+    let tenant = payg_company(&mut world, 100, 10, "Yes").await;
+    guide_usage(&world, &tenant);
+    let invocation =
+        Invocation::new(scheduled(), false).with_deadline(bridge_jobs::Deadline::after_units(2));
+    let job = bridge_jobs::job::find("usage-report").expect("job");
+    let first = harness::run(job, &world.ctx, &invocation)
+        .await
+        .expect("run");
+    assert!(
+        notes(&first).contains("3 lines deferred to the next run"),
+        "{}",
+        notes(&first)
+    );
+    let next = report(&world, scheduled()).await;
+    assert_eq!(
+        first.applied + next.applied,
+        4,
+        "{:?} {:?}",
+        first.plan,
+        next.plan
+    );
+    assert_eq!(units(&world, 10, STORAGE_BILLED), 50);
+    let again = report(&world, scheduled()).await;
+    assert_eq!(again.applied, 0, "{:?}", again.plan);
+}
