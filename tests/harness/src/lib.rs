@@ -3,7 +3,9 @@
 //! [`Moto`] starts moto's server (PyPI `moto[server]`, installed into `.venv/` by
 //! `scripts/test`) on a free loopback port, waits until it answers, and stops it when
 //! dropped. moto speaks the DynamoDB, Secrets Manager and EventBridge wire protocols, so
-//! the real AWS SDK adapters run against it unchanged. [`runtime::RuntimeApi`] is a
+//! the real AWS SDK adapters run against it unchanged. It answers one request at a time
+//! (`moto_serial.py`): DynamoDB applies each request atomically, and moto's threads alone
+//! would let two concurrent conditional writes both pass. [`runtime::RuntimeApi`] is a
 //! Lambda Runtime API on loopback, for running the function binaries as Lambda does.
 
 pub mod runtime;
@@ -26,11 +28,18 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
-fn moto_binary() -> PathBuf {
+/// How to start moto: `MOTO_SERVER_BIN` as it is when set, else the venv's Python with
+/// `moto_serial.py` (moto's server answering one request at a time, as DynamoDB applies
+/// each request atomically; see that file).
+fn moto_command() -> (PathBuf, Vec<String>) {
     if let Some(path) = std::env::var_os("MOTO_SERVER_BIN") {
-        return PathBuf::from(path);
+        return (PathBuf::from(path), Vec::new());
     }
-    workspace_root().join(".venv/bin/moto_server")
+    let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("moto_serial.py");
+    (
+        workspace_root().join(".venv/bin/python"),
+        vec![launcher.display().to_string()],
+    )
 }
 
 fn free_port() -> u16 {
@@ -52,15 +61,16 @@ impl Moto {
     /// Panics with a message saying how to install moto when the binary is missing:
     /// a test that cannot reach its database must fail, never pass silently.
     pub async fn start() -> Moto {
-        let bin = moto_binary();
+        let (bin, launcher) = moto_command();
         assert!(
             bin.exists(),
-            "moto_server not found at {}: run `scripts/test` (it installs moto[server] into .venv/) \
+            "{} not found: run `scripts/test` (it installs moto[server] into .venv/) \
              or set MOTO_SERVER_BIN",
             bin.display()
         );
         let port = free_port();
         let child = Command::new(&bin)
+            .args(&launcher)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
