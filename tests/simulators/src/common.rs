@@ -98,6 +98,13 @@ pub enum FaultKind {
     Drop,
     /// Answer 200 with a truncated JSON body.
     MalformedJson,
+    /// Never answer: the request waits forever, before it is applied or (`applied`)
+    /// after it is applied and before its response is sent. [`SimCore::hung`] tells the
+    /// test, which then drops the caller, as a process killed at that await point.
+    Hang {
+        #[serde(default)]
+        applied: bool,
+    },
 }
 
 /// A fault applied to matching requests.
@@ -148,12 +155,18 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 
 #[derive(Default)]
 pub struct Faults {
-    rules: Mutex<Vec<FaultRule>>,
+    /// Each rule with the matching requests it still lets pass before it fires.
+    rules: Mutex<Vec<(FaultRule, u32)>>,
 }
 
 impl Faults {
     pub fn add(&self, rule: FaultRule) {
-        lock(&self.rules).push(rule);
+        self.add_after(0, rule);
+    }
+    /// Adds `rule` to fire only once `skip` matching requests have passed: the Nth
+    /// call of a run, as a seeded chaos test picks it.
+    pub fn add_after(&self, skip: u32, rule: FaultRule) {
+        lock(&self.rules).push((rule, skip));
     }
     pub fn clear(&self) {
         lock(&self.rules).clear();
@@ -166,9 +179,21 @@ impl Faults {
     /// The first matching rule, consuming one of its `times`.
     fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<FaultKind> {
         let mut rules = lock(&self.rules);
-        let idx = rules.iter().position(|r| r.matches(method, path, query))?;
-        let kind = rules[idx].kind.clone();
-        if let Some(times) = rules[idx].times.as_mut() {
+        let mut found = None;
+        for (idx, (rule, skip)) in rules.iter_mut().enumerate() {
+            if !rule.matches(method, path, query) {
+                continue;
+            }
+            if *skip > 0 {
+                *skip -= 1;
+                continue;
+            }
+            found = Some(idx);
+            break;
+        }
+        let idx = found?;
+        let kind = rules[idx].0.kind.clone();
+        if let Some(times) = rules[idx].0.times.as_mut() {
             *times = times.saturating_sub(1);
             if *times == 0 {
                 rules.remove(idx);
@@ -206,6 +231,8 @@ pub struct SimCore {
     pub log: RequestLog,
     pub faults: Faults,
     pub clock: SimClock,
+    /// Notified when a [`FaultKind::Hang`] holds a request.
+    pub hung: tokio::sync::Notify,
     classify: Classifier,
 }
 
@@ -216,6 +243,7 @@ impl SimCore {
             log: RequestLog::default(),
             faults: Faults::default(),
             clock: SimClock::default(),
+            hung: tokio::sync::Notify::new(),
             classify,
         })
     }
@@ -275,6 +303,16 @@ pub async fn observe(State(core): State<Arc<SimCore>>, req: Request, next: Next)
             "{\"items\": [{\"id\": 1, \"name\": \"trunc",
         )
             .into_response(),
+        Some(FaultKind::Hang { applied }) => {
+            let response = if applied {
+                Some(next.run(req).await)
+            } else {
+                None
+            };
+            core.hung.notify_one();
+            std::future::pending::<()>().await;
+            response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         None => next.run(req).await,
     };
     core.log.record(RequestRecord {
