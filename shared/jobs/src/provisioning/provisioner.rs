@@ -175,7 +175,15 @@ impl<'a> Provisioner<'a> {
                 Err(acronis::Error::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             },
-            None => self.find(&pending.value.tenant).await?,
+            // The killed run's create may have reached Acronis: its tenant is adopted,
+            // and audited as such, since that run could not audit the creation.
+            None => {
+                let found = self.find(&pending.value.tenant).await?;
+                if let Some(tenant_id) = &found {
+                    self.audit_adopted(&pending.value.tenant, tenant_id).await?;
+                }
+                found
+            }
         };
         match known {
             Some(tenant_id) => {
