@@ -223,9 +223,11 @@ impl<'a> Provisioner<'a> {
         });
         let tenant = match self.acronis.create_tenant(&request).await {
             Ok(t) => t,
-            // The answer was lost or the service failed: the tenant may exist. The
-            // record stays, and the next run looks for it before creating.
-            Err(e) if e.is_transient() => return Err(e.into()),
+            // The answer was lost, unreadable, or the service failed: the tenant may
+            // exist. The record stays, and the next run looks for it before creating.
+            Err(e) if e.is_transient() || matches!(e, acronis::Error::Decode { .. }) => {
+                return Err(e.into());
+            }
             Err(e) => {
                 // A definite refusal (e.g. the name is taken): nothing was created.
                 self.drop_pending(new.company_id).await?;

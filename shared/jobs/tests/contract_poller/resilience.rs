@@ -234,3 +234,44 @@ async fn a_tenant_created_by_a_killed_poll_is_adopted_once_and_audited() {
     assert_eq!(world.tenants_of(200).len(), 1);
     assert_eq!(world.audit("tenant.adopted").await.len(), 1, "audited once");
 }
+
+#[tokio::test]
+async fn an_unreadable_answer_to_a_tenant_creation_keeps_the_provisioning_for_the_next_poll() {
+    let world = World::start(settings()).await;
+    world.add_company(200, "Garbled Co", ("Gar", "Bled", "gar@garbled.example"));
+    world.add_contract(9900, 200, None);
+    world.add_service(9900, WORKSTATIONS, 3);
+    // A 200 whose body cannot be read: Acronis may well have created the tenant.
+    world.acronis.core().faults.add(FaultRule {
+        route: "/api/2/tenants".into(),
+        method: Some("POST".into()),
+        query: None,
+        kind: FaultKind::MalformedJson,
+        times: Some(1),
+    });
+    let garbled = world.poll().await;
+    assert!(
+        notes(&garbled).contains("company:200"),
+        "{}",
+        notes(&garbled)
+    );
+    let pending = world.store.list_pending_provisioning().await.expect("list");
+    assert_eq!(
+        pending.len(),
+        1,
+        "not taken for a refusal: the intent stays"
+    );
+
+    // The next poll (nothing changed in Autotask) finishes it.
+    let resumed = world.poll().await;
+    assert!(resumed.failed.is_empty(), "{}", notes(&resumed));
+    world.tenant_of(200);
+    assert!(
+        world
+            .store
+            .get_mapping_by_company(200)
+            .await
+            .expect("read")
+            .is_some()
+    );
+}
