@@ -420,3 +420,93 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
     });
     Ok(Running { addr, task })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(route: &str, kind: FaultKind) -> FaultRule {
+        FaultRule {
+            route: route.into(),
+            method: None,
+            query: None,
+            kind,
+            times: Some(1),
+        }
+    }
+
+    #[test]
+    fn a_rule_added_after_n_matches_fires_on_the_next_one_only() {
+        let faults = Faults::default();
+        faults.add_after(2, rule("tenants", FaultKind::Drop));
+        let get = Method::GET;
+        assert_eq!(faults.take(&get, "/api/2/users", None), None, "no match");
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants", None),
+            None,
+            "1st passes"
+        );
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants/x", None),
+            None,
+            "2nd passes"
+        );
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants", None),
+            Some(FaultKind::Drop)
+        );
+        assert_eq!(faults.active(), 0, "spent");
+        assert_eq!(faults.take(&get, "/api/2/tenants", None), None);
+    }
+
+    #[test]
+    fn a_waiting_rule_lets_a_later_rule_fire_meanwhile() {
+        let faults = Faults::default();
+        faults.add_after(1, rule("*", FaultKind::Drop));
+        faults.add(rule("*", FaultKind::MalformedJson));
+        let get = Method::GET;
+        assert_eq!(
+            faults.take(&get, "/a", None),
+            Some(FaultKind::MalformedJson)
+        );
+        assert_eq!(faults.take(&get, "/a", None), Some(FaultKind::Drop));
+    }
+
+    #[tokio::test]
+    async fn a_hung_request_is_applied_or_not_and_never_answered() {
+        let core = SimCore::new("test", |_, path| (path.to_owned(), "get".to_owned()));
+        let hits = Arc::new(AtomicI64::new(0));
+        let counted = hits.clone();
+        let routes = Router::new().route(
+            "/thing",
+            post(move || {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::CREATED
+                }
+            }),
+        );
+        let sim = serve(finish(routes, core.clone()), 0).await.expect("serve");
+        let http = reqwest::Client::new();
+        for (applied, expected_hits) in [(false, 0), (true, 1)] {
+            core.faults.add(rule("/thing", FaultKind::Hang { applied }));
+            let call = http.post(format!("{}/thing", sim.base_url())).send();
+            tokio::select! {
+                _ = call => panic!("a hung request was answered"),
+                () = core.hung.notified() => {}
+            }
+            assert_eq!(
+                hits.load(Ordering::SeqCst),
+                expected_hits,
+                "applied: {applied}"
+            );
+        }
+        let answered = http
+            .post(format!("{}/thing", sim.base_url()))
+            .send()
+            .await
+            .expect("answered once the rule is spent");
+        assert_eq!(answered.status(), 201);
+    }
+}
