@@ -176,6 +176,10 @@ impl Faults {
     pub fn active(&self) -> usize {
         lock(&self.rules).len()
     }
+    /// The rules still active, so a test can tell which of its faults fired.
+    pub fn rules(&self) -> Vec<FaultRule> {
+        lock(&self.rules).iter().map(|(r, _)| r.clone()).collect()
+    }
     /// The first matching rule, consuming one of its `times`.
     fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<FaultKind> {
         let mut rules = lock(&self.rules);
@@ -456,6 +460,7 @@ mod tests {
             Some(FaultKind::Drop)
         );
         assert_eq!(faults.active(), 0, "spent");
+        assert!(faults.rules().is_empty());
         assert_eq!(faults.take(&get, "/api/2/tenants", None), None);
     }
 

@@ -659,7 +659,7 @@ fn plan(seed: u64, oracle: &Oracle) -> Plan {
 struct Figures {
     runs: BTreeMap<String, u64>,
     faults_planned: BTreeMap<String, u64>,
-    faults_fired: u64,
+    faults_fired: BTreeMap<String, u64>,
     kills_planned: BTreeMap<String, u64>,
     kills: BTreeMap<String, u64>,
     faulted_runs_failed: u64,
@@ -725,21 +725,28 @@ async fn one_seed(
         () = bus.killed.notified() => None,
     };
     *bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    let remaining = at.faults.active() + ac.faults.active();
+    let mut left: BTreeMap<Api, Vec<FaultRule>> = BTreeMap::from([
+        (Api::Autotask, at.faults.rules()),
+        (Api::Acronis, ac.faults.rules()),
+    ]);
     at.faults.clear();
     ac.faults.clear();
-    let planned =
-        plan.faults.len() + usize::from(plan.kill.is_some_and(|(p, _)| p != KillPoint::Publish));
     {
         let mut f = figures.lock().unwrap_or_else(|p| p.into_inner());
         *f.runs.entry(kind.name().into()).or_default() += 1;
-        for (_, _, name, _) in &plan.faults {
+        for (api, _, name, rule) in &plan.faults {
+            let left = left.entry(*api).or_default();
             *f.faults_planned.entry((*name).into()).or_default() += 1;
+            // A rule still there never met its Nth call (the run ended or was killed
+            // first); each planned rule is taken out once.
+            match left.iter().position(|r| r == rule) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => *f.faults_fired.entry((*name).into()).or_default() += 1,
+            }
         }
         let hung = outcome.is_none();
-        // The hang rule, when planned and not reached, is among those left.
-        f.faults_fired += planned.saturating_sub(remaining) as u64
-            - u64::from(hung && plan.kill.is_some_and(|(p, _)| p != KillPoint::Publish));
         if let Some((point, _)) = plan.kill {
             *f.kills_planned.entry(format!("{point:?}")).or_default() += 1;
             if hung {
