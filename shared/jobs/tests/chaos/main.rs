@@ -13,7 +13,9 @@
 //! job's future, as a killed Lambda. A fresh process waits out the lease and runs the
 //! job cleanly (the quota scenario also runs its `sweep` schedule, the backstop for a
 //! lost change event). The DynamoDB seeds (on moto) also run the clean pass twice at
-//! once, so one of them loses the lease's conditional write.
+//! once, so one of them loses the lease's conditional write. One more test pins the
+//! kill between storing a snapshot and announcing it: no later poll announces the
+//! change, and the quota sweep pushes it.
 //!
 //! Running it:
 //! - `cargo nextest run -p bridge-jobs --test chaos` runs `CHAOS_RUNS` seeds on the
@@ -997,4 +999,48 @@ async fn every_job_converges_after_seeded_faults_kills_and_lost_conditional_writ
     let figures = figures.into_inner().unwrap_or_else(|p| p.into_inner());
     report("dynamodb", &figures, started.elapsed().as_secs_f64());
     fail_with_seeds(&figures);
+}
+
+#[tokio::test]
+async fn a_kill_between_storing_a_snapshot_and_announcing_it_is_healed_by_the_quota_sweep() {
+    let oracle = oracle(JobKind::Quota).await;
+    let store = Arc::new(SqliteStore::open_in_memory().await.expect("store"));
+    let mut chaos = Chaos::build(JobKind::Quota, store).await.expect("setup");
+    *chaos.bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(0);
+    let bus = chaos.bus.clone();
+    tokio::select! {
+        _ = chaos.step(JobKind::Quota) => panic!("the publish was not held"),
+        () = bus.killed.notified() => {}
+    }
+    *bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    // The snapshots are stored with the new units; no event announced them, so the
+    // quotas are still the old ones.
+    let acme = chaos.tenant(ACME).expect("tenant");
+    let servers = |chaos: &Chaos| {
+        chaos
+            .world
+            .enabled_items(&acme)
+            .into_iter()
+            .find(|(name, _)| name == "pw_base_servers")
+            .map(|(_, quota)| quota)
+    };
+    assert_eq!(servers(&chaos), Some(json!(2)), "not pushed yet");
+    let snapshot = chaos
+        .world
+        .store
+        .get_contract_snapshot(ACME)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(snapshot.value.items.len(), 3);
+
+    // The next poll re-reads the same contracts and finds the stored snapshots equal,
+    // so it announces nothing; the sweep finds them ahead of what was pushed.
+    chaos.fresh_process();
+    chaos.world.clock.advance(chrono::Duration::minutes(16));
+    expect_clean("poll", chaos.run("contract-poller", sched("poll")).await).expect("poll");
+    assert!(chaos.events.try_recv().is_err(), "nothing announced");
+    expect_clean("sweep", chaos.run("quota-push", sched("sweep")).await).expect("sweep");
+    assert_eq!(servers(&chaos), Some(json!(3)), "pushed by the sweep");
+    assert_eq!(chaos.state().await.expect("state"), oracle.state);
 }
