@@ -761,8 +761,6 @@ async fn one_seed(
             f.faulted_runs_failed += 1;
         }
     }
-    // Everything the faulted run left unread is still due: the poller's unpublished
-    // changes are the quota sweep's to find.
     if twice {
         // Still inside the killed run's lease: a second run must not start.
         chaos.fresh_process();
