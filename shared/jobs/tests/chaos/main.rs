@@ -25,7 +25,7 @@
 //! - `CHAOS_SHOW=1` (with `--nocapture`) prints each seed's plan, the faulted run's
 //!   outcome, the audit log and the Acronis requests, and the fault-free end states.
 //! - The figures (runs, faults per kind, kills per point, failures) are printed and
-//!   written to `target/chaos/summary-<store>.json`.
+//!   written to `<target dir>/chaos/summary-<store>.json`.
 
 #[path = "../contract_poller/support.rs"]
 #[allow(dead_code)]
@@ -895,6 +895,48 @@ async fn oracles() -> BTreeMap<JobKind, Oracle> {
     out
 }
 
+/// Runs the seeds, `in_flight` at a time, each on its own task so that they share the
+/// cores; a seed that panics or takes too long is a failure like any other.
+async fn run_seeds<F, Fut>(
+    seeds: Vec<u64>,
+    in_flight: usize,
+    oracles: &Arc<BTreeMap<JobKind, Oracle>>,
+    figures: &Arc<Mutex<Figures>>,
+    twice: bool,
+    store_for: F,
+) where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>> + Send + 'static,
+{
+    let outcomes: Vec<(u64, Result<(), String>)> = futures_util::stream::iter(seeds)
+        .map(|seed| {
+            let (oracles, figures, store) = (oracles.clone(), figures.clone(), store_for(seed));
+            async move {
+                let task = tokio::spawn(async move {
+                    let store = store.await;
+                    tokio::time::timeout(
+                        SEED_TIMEOUT,
+                        one_seed(seed, &oracles, store, twice, &figures),
+                    )
+                    .await
+                    .unwrap_or_else(|_| Err(format!("did not finish within {SEED_TIMEOUT:?}")))
+                });
+                let outcome = task.await.unwrap_or_else(|e| Err(format!("panicked: {e}")));
+                (seed, outcome)
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    let mut f = figures.lock().unwrap_or_else(|p| p.into_inner());
+    for (seed, outcome) in outcomes {
+        if let Err(e) = outcome {
+            f.failures
+                .push(format!("seed {seed} ({}): {e}", JobKind::of(seed).name()));
+        }
+    }
+}
+
 fn report(name: &str, figures: &Figures, seconds: f64) {
     let summary = json!({
         "store": name,
@@ -910,7 +952,9 @@ fn report(name: &str, figures: &Figures, seconds: f64) {
         "seeds_failed": figures.failures.len(),
     });
     println!("chaos summary: {summary}");
-    let dir = test_harness::workspace_root().join("target/chaos");
+    // `<target dir>/tmp` is Cargo's scratch folder for integration tests.
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = target.parent().unwrap_or(target).join("chaos");
     if std::fs::create_dir_all(&dir).is_ok() {
         let _ = std::fs::write(
             dir.join(format!("summary-{name}.json")),
@@ -934,28 +978,21 @@ async fn every_job_converges_after_seeded_faults_and_kills_on_the_embedded_store
     let oracles = oracles().await;
     let figures = Mutex::new(Figures::default());
     let count = env_u64("CHAOS_RUNS").unwrap_or(1000);
-    futures_util::stream::iter(seeds(0, count))
-        .map(|seed| {
-            let (oracles, figures) = (&oracles, &figures);
-            async move {
-                let store = Arc::new(SqliteStore::open_in_memory().await.expect("store"));
-                let outcome = tokio::time::timeout(
-                    SEED_TIMEOUT,
-                    one_seed(seed, oracles, store, false, figures),
-                )
-                .await
-                .unwrap_or_else(|_| Err(format!("did not finish within {SEED_TIMEOUT:?}")));
-                if let Err(e) = outcome {
-                    let mut f = figures.lock().unwrap_or_else(|p| p.into_inner());
-                    f.failures
-                        .push(format!("seed {seed} ({}): {e}", JobKind::of(seed).name()));
-                }
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .collect::<Vec<()>>()
-        .await;
-    let figures = figures.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (oracles, figures) = (Arc::new(oracles), Arc::new(figures));
+    run_seeds(
+        seeds(0, count),
+        IN_FLIGHT,
+        &oracles,
+        &figures,
+        false,
+        |_| async {
+            let store: Arc<dyn Store> =
+                Arc::new(SqliteStore::open_in_memory().await.expect("store"));
+            store
+        },
+    )
+    .await;
+    let figures = std::mem::take(&mut *figures.lock().unwrap_or_else(|p| p.into_inner()));
     report("embedded", &figures, started.elapsed().as_secs_f64());
     fail_with_seeds(&figures);
 }
@@ -969,32 +1006,27 @@ async fn every_job_converges_after_seeded_faults_kills_and_lost_conditional_writ
     let figures = Mutex::new(Figures::default());
     let count = env_u64("CHAOS_DYNAMO_RUNS").unwrap_or(24);
     // Other seeds than the embedded suite's, so the two cover different plans.
-    futures_util::stream::iter(seeds(1_000_000, count))
-        .map(|seed| {
-            let (oracles, figures, client) = (&oracles, &figures, client.clone());
+    let (oracles, figures) = (Arc::new(oracles), Arc::new(figures));
+    run_seeds(
+        seeds(1_000_000, count),
+        4,
+        &oracles,
+        &figures,
+        true,
+        move |seed| {
+            let client = client.clone();
             async move {
                 let table = format!("chaos-{seed}");
                 DynamoStore::create_table(&client, &table)
                     .await
                     .expect("table");
-                let store = Arc::new(DynamoStore::new(client, table));
-                let outcome = tokio::time::timeout(
-                    SEED_TIMEOUT,
-                    one_seed(seed, oracles, store, true, figures),
-                )
-                .await
-                .unwrap_or_else(|_| Err(format!("did not finish within {SEED_TIMEOUT:?}")));
-                if let Err(e) = outcome {
-                    let mut f = figures.lock().unwrap_or_else(|p| p.into_inner());
-                    f.failures
-                        .push(format!("seed {seed} ({}): {e}", JobKind::of(seed).name()));
-                }
+                let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, table));
+                store
             }
-        })
-        .buffer_unordered(4)
-        .collect::<Vec<()>>()
-        .await;
-    let figures = figures.into_inner().unwrap_or_else(|p| p.into_inner());
+        },
+    )
+    .await;
+    let figures = std::mem::take(&mut *figures.lock().unwrap_or_else(|p| p.into_inner()));
     report("dynamodb", &figures, started.elapsed().as_secs_f64());
     fail_with_seeds(&figures);
 }
