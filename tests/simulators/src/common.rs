@@ -98,6 +98,13 @@ pub enum FaultKind {
     Drop,
     /// Answer 200 with a truncated JSON body.
     MalformedJson,
+    /// Never answer: the request waits forever, before it is applied or (`applied`)
+    /// after it is applied and before its response is sent. [`SimCore::hung`] tells the
+    /// test, which then drops the caller, as a process killed at that await point.
+    Hang {
+        #[serde(default)]
+        applied: bool,
+    },
 }
 
 /// A fault applied to matching requests.
@@ -148,12 +155,18 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
 
 #[derive(Default)]
 pub struct Faults {
-    rules: Mutex<Vec<FaultRule>>,
+    /// Each rule with the matching requests it still lets pass before it fires.
+    rules: Mutex<Vec<(FaultRule, u32)>>,
 }
 
 impl Faults {
     pub fn add(&self, rule: FaultRule) {
-        lock(&self.rules).push(rule);
+        self.add_after(0, rule);
+    }
+    /// Adds `rule` to fire only once `skip` matching requests have passed: the Nth
+    /// call of a run, as a seeded chaos test picks it.
+    pub fn add_after(&self, skip: u32, rule: FaultRule) {
+        lock(&self.rules).push((rule, skip));
     }
     pub fn clear(&self) {
         lock(&self.rules).clear();
@@ -163,12 +176,28 @@ impl Faults {
     pub fn active(&self) -> usize {
         lock(&self.rules).len()
     }
+    /// The rules still active, so a test can tell which of its faults fired.
+    pub fn rules(&self) -> Vec<FaultRule> {
+        lock(&self.rules).iter().map(|(r, _)| r.clone()).collect()
+    }
     /// The first matching rule, consuming one of its `times`.
     fn take(&self, method: &Method, path: &str, query: Option<&str>) -> Option<FaultKind> {
         let mut rules = lock(&self.rules);
-        let idx = rules.iter().position(|r| r.matches(method, path, query))?;
-        let kind = rules[idx].kind.clone();
-        if let Some(times) = rules[idx].times.as_mut() {
+        let mut found = None;
+        for (idx, (rule, skip)) in rules.iter_mut().enumerate() {
+            if !rule.matches(method, path, query) {
+                continue;
+            }
+            if *skip > 0 {
+                *skip -= 1;
+                continue;
+            }
+            found = Some(idx);
+            break;
+        }
+        let idx = found?;
+        let kind = rules[idx].0.kind.clone();
+        if let Some(times) = rules[idx].0.times.as_mut() {
             *times = times.saturating_sub(1);
             if *times == 0 {
                 rules.remove(idx);
@@ -206,6 +235,8 @@ pub struct SimCore {
     pub log: RequestLog,
     pub faults: Faults,
     pub clock: SimClock,
+    /// Notified when a [`FaultKind::Hang`] holds a request.
+    pub hung: tokio::sync::Notify,
     classify: Classifier,
 }
 
@@ -216,6 +247,7 @@ impl SimCore {
             log: RequestLog::default(),
             faults: Faults::default(),
             clock: SimClock::default(),
+            hung: tokio::sync::Notify::new(),
             classify,
         })
     }
@@ -275,6 +307,16 @@ pub async fn observe(State(core): State<Arc<SimCore>>, req: Request, next: Next)
             "{\"items\": [{\"id\": 1, \"name\": \"trunc",
         )
             .into_response(),
+        Some(FaultKind::Hang { applied }) => {
+            let response = if applied {
+                Some(next.run(req).await)
+            } else {
+                None
+            };
+            core.hung.notify_one();
+            std::future::pending::<()>().await;
+            response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         None => next.run(req).await,
     };
     core.log.record(RequestRecord {
@@ -381,4 +423,95 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
         }
     });
     Ok(Running { addr, task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(route: &str, kind: FaultKind) -> FaultRule {
+        FaultRule {
+            route: route.into(),
+            method: None,
+            query: None,
+            kind,
+            times: Some(1),
+        }
+    }
+
+    #[test]
+    fn a_rule_added_after_n_matches_fires_on_the_next_one_only() {
+        let faults = Faults::default();
+        faults.add_after(2, rule("tenants", FaultKind::Drop));
+        let get = Method::GET;
+        assert_eq!(faults.take(&get, "/api/2/users", None), None, "no match");
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants", None),
+            None,
+            "1st passes"
+        );
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants/x", None),
+            None,
+            "2nd passes"
+        );
+        assert_eq!(
+            faults.take(&get, "/api/2/tenants", None),
+            Some(FaultKind::Drop)
+        );
+        assert_eq!(faults.active(), 0, "spent");
+        assert!(faults.rules().is_empty());
+        assert_eq!(faults.take(&get, "/api/2/tenants", None), None);
+    }
+
+    #[test]
+    fn a_waiting_rule_lets_a_later_rule_fire_meanwhile() {
+        let faults = Faults::default();
+        faults.add_after(1, rule("*", FaultKind::Drop));
+        faults.add(rule("*", FaultKind::MalformedJson));
+        let get = Method::GET;
+        assert_eq!(
+            faults.take(&get, "/a", None),
+            Some(FaultKind::MalformedJson)
+        );
+        assert_eq!(faults.take(&get, "/a", None), Some(FaultKind::Drop));
+    }
+
+    #[tokio::test]
+    async fn a_hung_request_is_applied_or_not_and_never_answered() {
+        let core = SimCore::new("test", |_, path| (path.to_owned(), "get".to_owned()));
+        let hits = Arc::new(AtomicI64::new(0));
+        let counted = hits.clone();
+        let routes = Router::new().route(
+            "/thing",
+            post(move || {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::CREATED
+                }
+            }),
+        );
+        let sim = serve(finish(routes, core.clone()), 0).await.expect("serve");
+        let http = reqwest::Client::new();
+        for (applied, expected_hits) in [(false, 0), (true, 1)] {
+            core.faults.add(rule("/thing", FaultKind::Hang { applied }));
+            let call = http.post(format!("{}/thing", sim.base_url())).send();
+            tokio::select! {
+                _ = call => panic!("a hung request was answered"),
+                () = core.hung.notified() => {}
+            }
+            assert_eq!(
+                hits.load(Ordering::SeqCst),
+                expected_hits,
+                "applied: {applied}"
+            );
+        }
+        let answered = http
+            .post(format!("{}/thing", sim.base_url()))
+            .send()
+            .await
+            .expect("answered once the rule is spent");
+        assert_eq!(answered.status(), 201);
+    }
 }

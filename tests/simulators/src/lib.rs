@@ -4,7 +4,8 @@
 //! (`tests/scenarios/`), speaking the paths, JSON shapes, paging, errors and limits
 //! recorded in `../shared/reference/`. Both share [`common`]: a request log with
 //! counts per entity and verb, per-route fault injection (latency, 429, 5xx, dropped
-//! connections, malformed JSON), a movable clock, and the `/_sim/` control routes.
+//! connections, malformed JSON, requests held forever, from the Nth match on), a
+//! movable clock, and the `/_sim/` control routes.
 
 pub mod acronis;
 pub mod autotask;

@@ -498,7 +498,13 @@ impl Pass<'_> {
                 )
                 .await;
             }
-            TicketAction::Adopt { .. } | TicketAction::Nothing | TicketAction::Ignore(_) => {}
+            // The run that created the ticket was killed before it wrote the record
+            // or the audit entry: the ticket's opening is audited here instead.
+            TicketAction::Adopt { ticket_id } => {
+                self.audit("ticket.adopted", item, json!({"ticket_id": ticket_id}))
+                    .await;
+            }
+            TicketAction::Nothing | TicketAction::Ignore(_) => {}
         }
         if let Some(record) = record_after(inputs, action, created.as_ref()) {
             match self.ctx.store.put_alert_ticket(&record, version).await {

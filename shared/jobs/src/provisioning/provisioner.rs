@@ -175,7 +175,15 @@ impl<'a> Provisioner<'a> {
                 Err(acronis::Error::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             },
-            None => self.find(&pending.value.tenant).await?,
+            // The killed run's create may have reached Acronis: its tenant is adopted,
+            // and audited as such, since that run could not audit the creation.
+            None => {
+                let found = self.find(&pending.value.tenant).await?;
+                if let Some(tenant_id) = &found {
+                    self.audit_adopted(&pending.value.tenant, tenant_id).await?;
+                }
+                found
+            }
         };
         match known {
             Some(tenant_id) => {
@@ -215,9 +223,11 @@ impl<'a> Provisioner<'a> {
         });
         let tenant = match self.acronis.create_tenant(&request).await {
             Ok(t) => t,
-            // The answer was lost or the service failed: the tenant may exist. The
-            // record stays, and the next run looks for it before creating.
-            Err(e) if e.is_transient() => return Err(e.into()),
+            // The answer was lost, unreadable, or the service failed: the tenant may
+            // exist. The record stays, and the next run looks for it before creating.
+            Err(e) if e.is_transient() || matches!(e, acronis::Error::Decode { .. }) => {
+                return Err(e.into());
+            }
             Err(e) => {
                 // A definite refusal (e.g. the name is taken): nothing was created.
                 self.drop_pending(new.company_id).await?;

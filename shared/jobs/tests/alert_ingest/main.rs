@@ -288,6 +288,50 @@ async fn a_run_killed_after_creating_the_ticket_leaves_one_ticket() {
     assert_eq!(adopted.state, AlertTicketState::Open);
 }
 
+#[tokio::test]
+async fn a_run_killed_before_recording_its_ticket_is_audited_by_the_run_that_adopts_it() {
+    let world = World::start(alert_settings()).await;
+    let tenant = acme(&world).await;
+    world.acronis.fire_alert(backup_failed(&tenant));
+    // Killed once Autotask has created the ticket, before the answer arrives.
+    let autotask = world.autotask.core().clone();
+    autotask.faults.add(FaultRule {
+        route: "/Tickets".into(),
+        method: Some("POST".into()),
+        query: None,
+        kind: FaultKind::Hang { applied: true },
+        times: Some(1),
+    });
+    let poll = Trigger::Schedule {
+        name: "poll".into(),
+    };
+    tokio::select! {
+        _ = run_job("alert-ingest", &world.ctx, &poll, false) => panic!("the run was not held"),
+        () = autotask.hung.notified() => {}
+    }
+    assert_eq!(tickets(&world).len(), 1, "created before the kill");
+    assert!(world.audit("ticket.created").await.is_empty());
+
+    // Past the killed run's lease, the next run finds the ticket by its marker.
+    world.clock.advance(chrono::Duration::minutes(6));
+    let rerun = ingest(&world).await;
+    assert_eq!(rerun.applied, 1, "{rerun}");
+    assert_eq!(tickets(&world).len(), 1, "adopted, not created again");
+    let adopted = world.audit("ticket.adopted").await;
+    assert_eq!(
+        adopted.len(),
+        1,
+        "the ticket's opening is in the audit log once"
+    );
+    let ticket_id = tickets(&world)[0]["id"].clone();
+    assert_eq!(
+        adopted[0].after.as_ref().map(|a| a["ticket_id"].clone()),
+        Some(ticket_id)
+    );
+    ingest(&world).await;
+    assert_eq!(world.audit("ticket.adopted").await.len(), 1, "audited once");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
     let world = World::start(alert_settings()).await;

@@ -254,3 +254,85 @@ async fn a_malformed_contract_page_moves_nothing_and_the_next_poll_catches_up() 
     assert!(next.failed.is_empty(), "{}", notes(&next));
     assert_eq!(world.tenants_of(201).len(), 1, "caught up: one tenant");
 }
+
+#[tokio::test]
+async fn a_tenant_created_by_a_killed_poll_is_adopted_once_and_audited() {
+    let world = World::start(settings()).await;
+    world.add_company(200, "Killed Co", ("Kim", "Ill", "kim@killed.example"));
+    world.add_contract(9900, 200, None);
+    world.add_service(9900, WORKSTATIONS, 3);
+    // Acronis creates the tenant; the process dies before the answer arrives.
+    let acronis = world.acronis.core().clone();
+    acronis.faults.add(FaultRule {
+        route: "/api/2/tenants".into(),
+        method: Some("POST".into()),
+        query: None,
+        kind: FaultKind::Hang { applied: true },
+        times: Some(1),
+    });
+    let poll = Trigger::Schedule {
+        name: "poll".into(),
+    };
+    tokio::select! {
+        _ = contract_poller::run(&world.ctx, &poll, false) => panic!("the poll was not held"),
+        () = acronis.hung.notified() => {}
+    }
+    assert_eq!(world.tenants_of(200).len(), 1, "created before the kill");
+    assert!(world.audit("tenant.created").await.is_empty());
+
+    // Past the killed run's lease, the next poll resumes the pending provisioning.
+    world.clock.advance(chrono::Duration::minutes(6));
+    let resumed = world.poll().await;
+    assert!(resumed.failed.is_empty(), "{}", notes(&resumed));
+    let tenant = world.tenant_of(200);
+    let adopted = world.audit("tenant.adopted").await;
+    assert_eq!(adopted.len(), 1, "the tenant is in the audit log once");
+    assert_eq!(
+        adopted[0].subject,
+        format!("tenant:{}", tenant["id"].as_str().unwrap_or_default())
+    );
+    world.poll().await;
+    assert_eq!(world.tenants_of(200).len(), 1);
+    assert_eq!(world.audit("tenant.adopted").await.len(), 1, "audited once");
+}
+
+#[tokio::test]
+async fn an_unreadable_answer_to_a_tenant_creation_keeps_the_provisioning_for_the_next_poll() {
+    let world = World::start(settings()).await;
+    world.add_company(200, "Garbled Co", ("Gar", "Bled", "gar@garbled.example"));
+    world.add_contract(9900, 200, None);
+    world.add_service(9900, WORKSTATIONS, 3);
+    // A 200 whose body cannot be read: Acronis may well have created the tenant.
+    world.acronis.core().faults.add(FaultRule {
+        route: "/api/2/tenants".into(),
+        method: Some("POST".into()),
+        query: None,
+        kind: FaultKind::MalformedJson,
+        times: Some(1),
+    });
+    let garbled = world.poll().await;
+    assert!(
+        notes(&garbled).contains("company:200"),
+        "{}",
+        notes(&garbled)
+    );
+    let pending = world.store.list_pending_provisioning().await.expect("list");
+    assert_eq!(
+        pending.len(),
+        1,
+        "not taken for a refusal: the intent stays"
+    );
+
+    // The next poll (nothing changed in Autotask) finishes it.
+    let resumed = world.poll().await;
+    assert!(resumed.failed.is_empty(), "{}", notes(&resumed));
+    world.tenant_of(200);
+    assert!(
+        world
+            .store
+            .get_mapping_by_company(200)
+            .await
+            .expect("read")
+            .is_some()
+    );
+}
