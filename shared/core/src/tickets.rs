@@ -186,6 +186,17 @@ pub enum TicketAction {
 }
 
 impl TicketAction {
+    /// The existing ticket the action works on (`None` for a create or no action).
+    pub fn ticket_id(&self) -> Option<i64> {
+        match self {
+            Self::Note { ticket_id, .. }
+            | Self::Reopen { ticket_id, .. }
+            | Self::Close { ticket_id, .. }
+            | Self::Adopt { ticket_id } => Some(*ticket_id),
+            Self::Create(_) | Self::Nothing | Self::Ignore(_) => None,
+        }
+    }
+
     /// The word kept as the record's `last_action` and used in run summaries.
     pub fn name(&self) -> &'static str {
         match self {

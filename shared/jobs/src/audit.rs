@@ -2,7 +2,8 @@
 
 use crate::{Context, JobError};
 use bridge_core::records::AuditEntry;
-use chrono::Duration;
+use bridge_store::store::StoreError;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 /// How long audit entries are kept (the table's TTL removes them afterwards).
@@ -20,19 +21,37 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub async fn write(self, ctx: &Context) -> Result<(), JobError> {
-        let now = ctx.clock.now();
-        let entry = AuditEntry {
-            id: uuid::Uuid::new_v4().to_string(),
-            at: now,
+        let entry = self.entry(uuid::Uuid::new_v4().to_string(), ctx.clock.now());
+        ctx.store.append_audit(&entry).await?;
+        Ok(())
+    }
+
+    /// Writes the entry under an id and instant every run derives alike, so that of two
+    /// runs recording the same event (one killed after writing it, one picking up after
+    /// it), one entry stays: the store refuses the same id and instant twice.
+    pub async fn write_once(
+        self,
+        ctx: &Context,
+        id: String,
+        at: DateTime<Utc>,
+    ) -> Result<(), JobError> {
+        match ctx.store.append_audit(&self.entry(id, at)).await {
+            Ok(()) | Err(StoreError::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn entry(self, id: String, at: DateTime<Utc>) -> AuditEntry {
+        AuditEntry {
+            id,
+            at,
             actor: self.actor.to_string(),
             kind: self.kind.to_string(),
             subject: self.subject,
             before: self.before,
             after: self.after,
             reason: self.reason,
-            expires_at: Some(now + Duration::days(RETENTION_DAYS)),
-        };
-        ctx.store.append_audit(&entry).await?;
-        Ok(())
+            expires_at: Some(at + Duration::days(RETENTION_DAYS)),
+        }
     }
 }

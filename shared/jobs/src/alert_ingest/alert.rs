@@ -9,7 +9,7 @@ use acronis::{AcronisClient, Alert, AlertQuery};
 use autotask::AutotaskClient;
 use autotask::models::{TicketCreate, TicketNoteCreate, external_id_for};
 use bridge_core::mapping::CustomerMapping;
-use bridge_core::records::{AlertTicket, SkippedAlert, Versioned};
+use bridge_core::records::{AlertTicket, AlertTicketState, SkippedAlert, Versioned};
 use bridge_core::settings::Settings;
 use bridge_core::text::bounded;
 use bridge_core::tickets::{
@@ -436,6 +436,23 @@ impl Pass<'_> {
     ) -> Result<bool, JobError> {
         let mut version = item.record.as_ref().map(|r| r.version);
         let mut created = None;
+        // Any action but a create on a pending record takes over the ticket a killed run
+        // made. That run may have died before or after auditing the opening; the entry's
+        // id and instant come from the pending record, so it is written once either way.
+        if let (Some(pending), Some(ticket_id)) = (
+            item.record
+                .as_ref()
+                .filter(|r| r.value.state == AlertTicketState::Pending),
+            action.ticket_id(),
+        ) {
+            self.audit_opening(
+                "ticket.adopted",
+                item,
+                pending.value.opened_at,
+                json!({"ticket_id": ticket_id}),
+            )
+            .await;
+        }
         match action {
             TicketAction::Create(new) => {
                 // The intent first: of two runs, only one gets past this write.
@@ -460,9 +477,10 @@ impl Pass<'_> {
                     ticket_id,
                     ticket_number: None,
                 });
-                self.audit(
+                self.audit_opening(
                     "ticket.created",
                     item,
+                    intent.opened_at,
                     json!({"ticket_id": ticket_id, "title": new.title}),
                 )
                 .await;
@@ -498,13 +516,8 @@ impl Pass<'_> {
                 )
                 .await;
             }
-            // The run that created the ticket was killed before it wrote the record
-            // or the audit entry: the ticket's opening is audited here instead.
-            TicketAction::Adopt { ticket_id } => {
-                self.audit("ticket.adopted", item, json!({"ticket_id": ticket_id}))
-                    .await;
-            }
-            TicketAction::Nothing | TicketAction::Ignore(_) => {}
+            // Only the record is left to write (below); the opening is audited above.
+            TicketAction::Adopt { .. } | TicketAction::Nothing | TicketAction::Ignore(_) => {}
         }
         if let Some(record) = record_after(inputs, action, created.as_ref()) {
             match self.ctx.store.put_alert_ticket(&record, version).await {
@@ -546,16 +559,42 @@ impl Pass<'_> {
         }
     }
 
-    async fn audit(&self, kind: &str, item: &Item, after: serde_json::Value) {
-        let entry = Audit {
+    /// The audit entry of a ticket's opening, once per intent: its id and instant come
+    /// from the alert and the intent's time, which the creating run and a run adopting
+    /// its ticket after a kill both know.
+    async fn audit_opening(
+        &self,
+        kind: &str,
+        item: &Item,
+        intended_at: chrono::DateTime<chrono::Utc>,
+        after: serde_json::Value,
+    ) {
+        let id = format!(
+            "ticket-opened-{}",
+            bridge_core::hash::json_fingerprint(&item.key)
+        );
+        if let Err(e) = self
+            .entry(kind, item, after)
+            .write_once(self.ctx, id, intended_at)
+            .await
+        {
+            tracing::warn!(error = %e, kind, "audit entry not written");
+        }
+    }
+
+    fn entry<'k>(&'k self, kind: &'k str, item: &Item, after: serde_json::Value) -> Audit<'k> {
+        Audit {
             actor: self.actor,
             kind,
             subject: format!("alert:{}", item.key),
             before: None,
             after: Some(after),
             reason: Some(format!("{} alert {}", item.view.type_label, item.view.id)),
-        };
-        if let Err(e) = entry.write(self.ctx).await {
+        }
+    }
+
+    async fn audit(&self, kind: &str, item: &Item, after: serde_json::Value) {
+        if let Err(e) = self.entry(kind, item, after).write(self.ctx).await {
             tracing::warn!(error = %e, kind, "audit entry not written");
         }
     }

@@ -332,6 +332,68 @@ async fn a_run_killed_before_recording_its_ticket_is_audited_by_the_run_that_ado
     assert_eq!(world.audit("ticket.adopted").await.len(), 1, "audited once");
 }
 
+#[tokio::test]
+async fn a_run_killed_between_auditing_a_ticket_and_recording_it_leaves_one_opening_audited() {
+    killed_between_audit_and_record(false).await;
+    // The alert repeats before the next run: that run adds the note to the ticket it
+    // takes over, and still audits no second opening.
+    killed_between_audit_and_record(true).await;
+}
+
+async fn killed_between_audit_and_record(repeat: bool) {
+    let world = World::start(alert_settings()).await;
+    let tenant = acme(&world).await;
+    let alert = world.acronis.fire_alert(backup_failed(&tenant));
+    ingest(&world).await;
+    assert_eq!(world.audit("ticket.created").await.len(), 1);
+    // What a run killed right after the audit entry leaves: the ticket made and audited,
+    // the record still the intent.
+    let key = AlertTicket::key(&tenant, &alert);
+    let recorded = world
+        .store
+        .get_alert_ticket(&key)
+        .await
+        .expect("read")
+        .expect("recorded");
+    let intent = AlertTicket {
+        state: AlertTicketState::Pending,
+        ticket_id: None,
+        ticket_number: None,
+        ..recorded.value.clone()
+    };
+    world
+        .store
+        .put_alert_ticket(&intent, Some(recorded.version))
+        .await
+        .expect("rewound");
+
+    if repeat {
+        world.acronis.repeat_alert(&alert);
+    }
+    // Past the killed run's lease, the next run reads the alert again and takes the
+    // ticket over.
+    world.clock.advance(chrono::Duration::minutes(6));
+    ingest(&world).await;
+    let all = tickets(&world);
+    assert_eq!(all.len(), 1, "adopted, not created again");
+    let ticket = all[0]["id"].as_i64().expect("ticket id");
+    assert_eq!(
+        notes_of(&world, ticket),
+        usize::from(repeat),
+        "repeat: {repeat}"
+    );
+    assert_eq!(
+        record(&world, &tenant, &alert).await.state,
+        AlertTicketState::Open
+    );
+    let openings =
+        world.audit("ticket.created").await.len() + world.audit("ticket.adopted").await.len();
+    assert_eq!(
+        openings, 1,
+        "the ticket's opening is audited once (repeat: {repeat})"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_alerts_with_autotask_429s_loses_none_and_duplicates_none() {
     let world = World::start(alert_settings()).await;
