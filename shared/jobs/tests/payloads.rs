@@ -7,6 +7,7 @@ use bridge_jobs::harness::Invocation;
 use bridge_jobs::trigger::Trigger;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use simulators::hostile;
 
 /// The longest refusal a payload may produce.
 const MAX_ERROR_CHARS: usize = 600;
@@ -30,24 +31,15 @@ fn valid_payloads() -> Vec<Value> {
     ]
 }
 
+/// An object nested `depth` objects deep.
 fn nested(depth: usize) -> Value {
     (0..depth).fold(json!({}), |inner, _| json!({"a": inner}))
 }
 
 fn hostile_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        Just(json!(u64::MAX)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        ".{0,30}".prop_map(Value::from),
-        (1usize..100_000).prop_map(|n| Value::from("x".repeat(n))),
-        Just(json!("<script>alert(1)</script>\u{7}\u{1b}[31m")),
+        hostile::value(100_000),
         Just(json!(DETAIL_TYPE)),
-        Just(json!("not-a-date")),
         (1usize..60).prop_map(nested),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {

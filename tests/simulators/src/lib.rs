@@ -10,4 +10,6 @@
 pub mod acronis;
 pub mod autotask;
 pub mod common;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 pub mod scenario;

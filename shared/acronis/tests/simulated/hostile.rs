@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use simulators::acronis::AcronisSim;
 use simulators::common::{FaultKind, FaultRule};
+use simulators::hostile;
 
 /// The longest error message an answer may produce.
 const MAX_ERROR_CHARS: usize = 1_200;
@@ -84,27 +85,6 @@ async fn genuine(sim: &AcronisSim, path: &str) -> Value {
         .expect("json")
 }
 
-fn nested(depth: usize) -> Value {
-    (0..depth).fold(json!([]), |inner, _| Value::Array(vec![inner]))
-}
-
-fn hostile_value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        Just(json!(u64::MAX)),
-        ".{0,40}".prop_map(Value::from),
-        (1usize..200_000).prop_map(|n| Value::from("x".repeat(n))),
-        Just(json!("<script>alert(1)</script>\u{7}\u{1b}[31m")),
-        (1usize..40).prop_map(nested),
-        Just(json!({"nested": {"object": [1, "two", null]}})),
-    ]
-}
-
 #[derive(Debug, Clone)]
 enum Spoil {
     /// Set the n-th field (wrapping) of the first record.
@@ -120,11 +100,11 @@ enum Spoil {
 
 fn spoil() -> impl Strategy<Value = Spoil> {
     prop_oneof![
-        4 => (any::<usize>(), hostile_value()).prop_map(|(i, v)| Spoil::Field(i, v)),
+        4 => (any::<usize>(), hostile::value(200000)).prop_map(|(i, v)| Spoil::Field(i, v)),
         1 => any::<usize>().prop_map(Spoil::Drop),
-        1 => (prop::sample::select(vec!["items", "paging"]), hostile_value())
+        1 => (prop::sample::select(vec!["items", "paging"]), hostile::value(200000))
             .prop_map(|(k, v)| Spoil::Top(k, v)),
-        1 => hostile_value().prop_map(Spoil::Body),
+        1 => hostile::value(200000).prop_map(Spoil::Body),
         1 => (0usize..300).prop_map(Spoil::Truncate),
         1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(Spoil::Garbage),
     ]
@@ -249,7 +229,7 @@ fn hostile_answers_give_records_or_a_bounded_error_naming_the_field() {
 async fn a_tenant_name_with_markup_and_control_characters_is_read_as_given() {
     let sim = sim(1).await;
     let mut tenant = genuine(&sim, &Resource::Tenant.path()).await;
-    let name = "<script>alert(1)</script>\u{7}\u{1b}[31m";
+    let name = hostile::MARKUP_AND_CONTROLS;
     tenant["name"] = json!(name);
     serve(&sim, Resource::Tenant, tenant.to_string().into_bytes());
     let read = client(&sim).get_tenant(&customer(1)).await.expect("tenant");

@@ -9,6 +9,7 @@ use autotask::{AutotaskError, MAX_RESPONSE_BYTES, Query};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use simulators::common::FaultKind;
+use simulators::hostile;
 
 /// The longest error message an answer may produce (field path, expectation, a short
 /// quote of the value).
@@ -35,31 +36,6 @@ fn sample(entity: &str) -> Value {
     }
 }
 
-/// A value nested `depth` arrays deep.
-fn nested(depth: usize) -> Value {
-    (0..depth).fold(json!([]), |inner, _| Value::Array(vec![inner]))
-}
-
-/// Values an outside system might send in any field.
-fn hostile_value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        Just(json!(u64::MAX)),
-        Just(json!(-1)),
-        ".{0,40}".prop_map(Value::from),
-        (1usize..200_000).prop_map(|n| Value::from("x".repeat(n))),
-        Just(json!("<script>alert(1)</script>\u{7}\u{1b}[31m")),
-        Just(json!("2026-13-45T99:99:99Z")),
-        (1usize..40).prop_map(nested),
-        Just(json!({"nested": {"object": [1, "two", null]}})),
-    ]
-}
-
 /// How one answer is spoiled.
 #[derive(Debug, Clone)]
 enum Spoil {
@@ -84,11 +60,11 @@ fn spoil(entity: &'static str) -> impl Strategy<Value = Spoil> {
         .unwrap_or_default();
     let field = prop::sample::select(fields);
     prop_oneof![
-        4 => (field.clone(), hostile_value()).prop_map(|(f, v)| Spoil::Field(f, v)),
+        4 => (field.clone(), hostile::value(200000)).prop_map(|(f, v)| Spoil::Field(f, v)),
         1 => field.prop_map(Spoil::Drop),
-        1 => (prop::sample::select(vec!["items", "pageDetails"]), hostile_value())
+        1 => (prop::sample::select(vec!["items", "pageDetails"]), hostile::value(200000))
             .prop_map(|(k, v)| Spoil::Top(k, v)),
-        1 => hostile_value().prop_map(Spoil::Body),
+        1 => hostile::value(200000).prop_map(Spoil::Body),
         1 => (0usize..200).prop_map(Spoil::Truncate),
         1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(Spoil::Garbage),
     ]
@@ -186,7 +162,7 @@ fn hostile_pages_give_records_or_a_bounded_error_naming_the_field() {
 async fn a_company_name_with_markup_and_control_characters_is_read_as_given() {
     let sim = sim(1).await;
     let client = client(&sim);
-    let name = "<script>alert(1)</script>\u{7}\u{1b}[31m";
+    let name = hostile::MARKUP_AND_CONTROLS;
     let mut record = sample("Companies");
     record["companyName"] = json!(name);
     serve(
@@ -258,12 +234,12 @@ fn hostile_zone_answers_give_a_zone_or_a_bounded_error() {
     };
     let fields = prop::sample::select(vec!["zoneName", "url", "webUrl", "ci"]);
     let spoiled = prop_oneof![
-        3 => (fields, hostile_value()).prop_map(move |(f, v)| {
+        3 => (fields, hostile::value(200000)).prop_map(move |(f, v)| {
             let mut z = genuine.clone();
             z[f] = v;
             z.to_string()
         }),
-        1 => hostile_value().prop_map(|v| v.to_string()),
+        1 => hostile::value(200000).prop_map(|v| v.to_string()),
         1 => ".{0,40}",
     ];
     proptest!(config, |(body in spoiled)| {
