@@ -21,9 +21,14 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub async fn write(self, ctx: &Context) -> Result<(), JobError> {
-        let entry = self.entry(uuid::Uuid::new_v4().to_string(), ctx.clock.now());
-        ctx.store.append_audit(&entry).await?;
+        ctx.store.append_audit(&self.now(ctx)).await?;
         Ok(())
+    }
+
+    /// The entry as of now, for a store call that writes it with other records in one
+    /// transaction.
+    pub fn now(self, ctx: &Context) -> AuditEntry {
+        self.entry(uuid::Uuid::new_v4().to_string(), ctx.clock.now())
     }
 
     /// Writes the entry under an id and instant every run derives alike, so that of two

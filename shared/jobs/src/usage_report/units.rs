@@ -205,19 +205,6 @@ async fn write_one(
         unit_change,
         recorded_at: now,
     };
-    match ctx
-        .store
-        .put_usage(&entry, line.ledger.as_ref().map(|l| l.version))
-        .await
-    {
-        Ok(_) => {}
-        // Another run recorded the period meanwhile; its entry stands, and the units
-        // were brought to the usage from a fresh read either way.
-        Err(StoreError::Conflict { .. } | StoreError::AlreadyExists { .. }) => {}
-        Err(e) => {
-            tracing::warn!(contract_service_id = line.contract_service_id, error = %e, "usage ledger entry not written")
-        }
-    }
     let corrected = line.ledger.as_ref().map(|l| l.value.units);
     let kind = if corrected.is_some() {
         "usage.corrected"
@@ -246,8 +233,25 @@ async fn write_one(
         })),
         reason: Some(line.reason.clone()),
     };
-    if let Err(e) = audit.write(ctx).await {
-        tracing::warn!(error = %e, "audit entry not written");
+    // The ledger entry and its audit entry in one transaction: a run that dies here
+    // leaves both or neither (then the next run finds the units at the usage and
+    // records both).
+    match ctx
+        .store
+        .put_usage_audited(
+            &entry,
+            line.ledger.as_ref().map(|l| l.version),
+            &audit.now(ctx),
+        )
+        .await
+    {
+        Ok(_) => {}
+        // Another run recorded the period meanwhile, with its own audit entry; the
+        // units were brought to the usage from a fresh read either way.
+        Err(StoreError::Conflict { .. } | StoreError::AlreadyExists { .. }) => {}
+        Err(e) => {
+            tracing::warn!(contract_service_id = line.contract_service_id, error = %e, "usage ledger and audit entries not written")
+        }
     }
     Outcome::Written { before, adjustment }
 }

@@ -284,6 +284,16 @@ pub trait LedgerStore: Send + Sync {
         entry: &UsageLedgerEntry,
         expected_version: Option<u64>,
     ) -> StoreResult<u64>;
+    /// [`put_usage`](Self::put_usage) and the audit entry of that report in one
+    /// transaction, so a run that dies leaves both or neither and no reported period
+    /// goes unaudited. Stale → [`StoreError::Conflict`], an audit entry of that id and
+    /// instant already there → [`StoreError::AlreadyExists`]; neither is then written.
+    async fn put_usage_audited(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<u64>;
 }
 
 /// Most contract service ids one [`LedgerStore::get_usages`] call takes: DynamoDB's

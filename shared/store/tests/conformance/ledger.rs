@@ -24,6 +24,78 @@ fn assert_invalid(err: StoreError, expected_field: &str) {
     }
 }
 
+pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: SharedStore) {
+    let reported = audit("report-9101", t0(), "usage.reported");
+    let first = entry(9101, "2026-10", 12);
+    assert_eq!(
+        store
+            .put_usage_audited(&first, None, &reported)
+            .await
+            .expect("both"),
+        1
+    );
+    let listed = |kind: &str| AuditQuery {
+        kind: Some(kind.into()),
+        ..AuditQuery::default()
+    };
+    let entries = |kind: &'static str| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .list_audit(&listed(kind), t0())
+                .await
+                .expect("audit")
+                .items
+        }
+    };
+    assert_eq!(entries("usage.reported").await, vec![reported.clone()]);
+
+    // A stale version writes neither the entry nor its audit entry.
+    let corrected = audit("correct-9101", t0() + secs(1), "usage.corrected");
+    let stale = store
+        .put_usage_audited(&entry(9101, "2026-10", 14), None, &corrected)
+        .await
+        .expect_err("stale");
+    assert!(matches!(stale, StoreError::Conflict { .. }), "{stale:?}");
+    assert!(entries("usage.corrected").await.is_empty());
+    assert_eq!(
+        store
+            .get_usage(9101, "2026-10")
+            .await
+            .expect("get")
+            .map(|v| v.value.units),
+        Some(12)
+    );
+
+    // An audit entry already there (same id and instant) writes no ledger entry either.
+    let again = store
+        .put_usage_audited(&entry(9101, "2026-10", 14), Some(1), &reported)
+        .await
+        .expect_err("audited already");
+    assert!(
+        matches!(again, StoreError::AlreadyExists { .. }),
+        "{again:?}"
+    );
+    assert_eq!(
+        store
+            .get_usage(9101, "2026-10")
+            .await
+            .expect("get")
+            .map(|v| v.version),
+        Some(1)
+    );
+
+    // At the current version with a new entry: both are written.
+    assert_eq!(
+        store
+            .put_usage_audited(&entry(9101, "2026-10", 14), Some(1), &corrected)
+            .await
+            .expect("corrected"),
+        2
+    );
+    assert_eq!(entries("usage.corrected").await, vec![corrected]);
+}
+
 pub async fn ledger_entries_are_versioned(store: SharedStore) {
     assert_eq!(store.get_usage(9001, "2026-10").await.expect("get"), None);
     let first = entry(9001, "2026-10", 12);

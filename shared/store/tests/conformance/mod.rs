@@ -60,6 +60,7 @@ macro_rules! conformance_suite {
             lease_of_crashed_holder_is_taken_after_ttl,
             lease_renew_and_release_only_by_holder,
             ledger_entries_are_versioned,
+            ledger_entry_and_its_audit_entry_are_written_together,
             ledger_race_has_one_winner,
             ledger_batch_read_of_one_period,
             ledger_invalid_entries_write_nothing,

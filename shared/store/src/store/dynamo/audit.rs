@@ -4,38 +4,25 @@ use async_trait::async_trait;
 use bridge_core::records::{AuditEntry, AuditQuery, Page};
 use chrono::{DateTime, Utc};
 
+use aws_sdk_dynamodb::types::Put;
+
 use super::item::{
-    GSI1, attr, backend, body, get_s, item_key, key, key_of, n, s, to_body, token_key,
+    GSI1, Item, attr, backend, body, get_s, item_key, key, key_of, n, s, to_body, token_key,
 };
-use super::{DynamoStore, is_put_condition_failure};
+use super::{DynamoStore, is_put_condition_failure, transaction_build};
 use crate::store::page_token;
 use crate::store::{AuditStore, StoreError, StoreResult, audit_time_key, validate};
 
 #[async_trait]
 impl AuditStore for DynamoStore {
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        validate::name("id", &entry.id)?;
-        validate::name("kind", &entry.kind)?;
-        let at_key = audit_time_key(entry.at);
-        let sort_key = format!("{at_key}#{}", entry.id);
-        let what = format!("audit entry {} at {at_key}", entry.id);
-        let mut request = self
+        let (item, what) = audit_item(entry)?;
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(key_of(key::AUDIT_PK, &sort_key)))
-            .item(attr::GSI1PK, s(key::audit_kind(&entry.kind)))
-            .item(attr::GSI1SK, s(&sort_key))
-            .item(attr::BODY, to_body(entry, &what)?)
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)");
-        if let Some(expires_at) = entry.expires_at {
-            // Exact expiry for read filtering; whole seconds (rounded up) for DynamoDB
-            // TTL, which deletes lazily (up to days later) — hence the read filter.
-            let expires_ms = expires_at.timestamp_millis();
-            request = request
-                .item(attr::EXPIRES_MS, n(expires_ms))
-                .item(attr::TTL, n(expires_ms.div_euclid(1000) + 1));
-        }
         match request.send().await {
             Ok(_) => Ok(()),
             Err(err) if is_put_condition_failure(&err) => Err(StoreError::AlreadyExists { what }),
@@ -125,5 +112,39 @@ impl AuditStore for DynamoStore {
             items,
             next_page_token,
         })
+    }
+}
+
+/// The item of an audit entry, and how errors name it.
+fn audit_item(entry: &AuditEntry) -> StoreResult<(Item, String)> {
+    validate::name("id", &entry.id)?;
+    validate::name("kind", &entry.kind)?;
+    let at_key = audit_time_key(entry.at);
+    let sort_key = format!("{at_key}#{}", entry.id);
+    let what = format!("audit entry {} at {at_key}", entry.id);
+    let mut item = key_of(key::AUDIT_PK, &sort_key);
+    item.insert(attr::GSI1PK.to_owned(), s(key::audit_kind(&entry.kind)));
+    item.insert(attr::GSI1SK.to_owned(), s(&sort_key));
+    item.insert(attr::BODY.to_owned(), to_body(entry, &what)?);
+    if let Some(expires_at) = entry.expires_at {
+        // Exact expiry for read filtering; whole seconds (rounded up) for DynamoDB
+        // TTL, which deletes lazily (up to days later) — hence the read filter.
+        let expires_ms = expires_at.timestamp_millis();
+        item.insert(attr::EXPIRES_MS.to_owned(), n(expires_ms));
+        item.insert(attr::TTL.to_owned(), n(expires_ms.div_euclid(1000) + 1));
+    }
+    Ok((item, what))
+}
+
+impl DynamoStore {
+    /// An audit entry as a transaction's put: only if no entry has its id and instant.
+    pub(super) fn audit_put(&self, entry: &AuditEntry) -> StoreResult<Put> {
+        let (item, _) = audit_item(entry)?;
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(transaction_build)
     }
 }

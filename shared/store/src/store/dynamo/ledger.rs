@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
-use bridge_core::records::{UsageLedgerEntry, Versioned};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use bridge_core::records::{AuditEntry, UsageLedgerEntry, Versioned};
 
 use super::item::{Item, attr, backend, body, get_n, get_s, key, key_of, n, s};
-use super::{DynamoStore, stale};
+use super::{DynamoStore, stale, transaction_build};
 use crate::store::{
     LedgerStore, MAX_LEDGER_IDS, StoreError, StoreResult, batch_ids, usage_ledger_body, usage_what,
     validate,
@@ -131,6 +131,63 @@ impl LedgerStore for DynamoStore {
                 }
                 _ => Err(backend("put_usage", err)),
             },
+        }
+    }
+
+    async fn put_usage_audited(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<u64> {
+        let json = usage_ledger_body(entry)?;
+        let what = usage_what(entry.contract_service_id, &entry.period);
+        let key = key_of(
+            key::usage(entry.contract_service_id),
+            key::period(&entry.period),
+        );
+        let next = expected_version.map_or(1, |v| v + 1);
+        let mut item = key.clone();
+        item.insert(attr::VERSION.to_owned(), n(next));
+        item.insert(attr::BODY.to_owned(), s(json));
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected_version {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            // An entry without a version is at version 1.
+            Some(1) => put
+                .condition_expression(
+                    "#version = :expected OR (attribute_exists(PK) AND attribute_not_exists(#version))",
+                )
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_values(":expected", n(1)),
+            Some(version) => put
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_values(":expected", n(version)),
+        };
+        let writes = vec![
+            TransactWriteItem::builder()
+                .put(put.build().map_err(transaction_build)?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(self.audit_put(audit)?)
+                .build(),
+        ];
+        if self.transact(writes).await? {
+            return Ok(next);
+        }
+        // Refused: the entry moved on, or the audit entry exists already.
+        let current = self
+            .get(key, "put_usage_audited")
+            .await?
+            .map(|old| version_of(&old, &what))
+            .transpose()?;
+        if current == expected_version {
+            Err(StoreError::AlreadyExists {
+                what: format!("the audit entry {} of {what}", audit.id),
+            })
+        } else {
+            Err(stale(what, current, expected_version))
         }
     }
 }

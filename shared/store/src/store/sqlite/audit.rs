@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use bridge_core::records::{AuditEntry, AuditQuery, Page};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 
 use super::{SqlError, SqliteStore, decode, encode};
 use crate::store::page_token::{self, TokenKey};
@@ -12,26 +12,8 @@ use crate::store::{AuditStore, StoreError, StoreResult, audit_time_key, validate
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        validate::name("id", &entry.id)?;
-        validate::name("kind", &entry.kind)?;
-        let body = encode("audit entry", entry)?;
-        let at_key = audit_time_key(entry.at);
-        let (id, kind) = (entry.id.clone(), entry.kind.clone());
-        let expires_ms = entry.expires_at.map(|t| t.timestamp_millis());
-        self.write("append_audit", move |tx| {
-            let inserted = tx.execute(
-                "INSERT INTO audit_log (at_key, id, kind, expires_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT DO NOTHING",
-                params![at_key, id, kind, expires_ms, body],
-            )?;
-            if inserted == 0 {
-                return Err(SqlError::Store(StoreError::AlreadyExists {
-                    what: format!("audit entry {id} at {at_key}"),
-                }));
-            }
-            Ok(())
-        })
-        .await
+        let row = AuditRow::of(entry)?;
+        self.write("append_audit", move |tx| row.insert(tx)).await
     }
 
     async fn list_audit(
@@ -125,5 +107,43 @@ fn audit_scope(kind: Option<&str>) -> String {
     match kind {
         Some(kind) => format!("audit#{kind}"),
         None => "audit".to_owned(),
+    }
+}
+
+/// An audit entry ready to insert, checked and encoded outside the transaction.
+pub(super) struct AuditRow {
+    at_key: String,
+    id: String,
+    kind: String,
+    expires_ms: Option<i64>,
+    body: String,
+}
+
+impl AuditRow {
+    pub(super) fn of(entry: &AuditEntry) -> StoreResult<AuditRow> {
+        validate::name("id", &entry.id)?;
+        validate::name("kind", &entry.kind)?;
+        Ok(AuditRow {
+            at_key: audit_time_key(entry.at),
+            id: entry.id.clone(),
+            kind: entry.kind.clone(),
+            expires_ms: entry.expires_at.map(|t| t.timestamp_millis()),
+            body: encode("audit entry", entry)?,
+        })
+    }
+
+    /// Appends the row; the same id and instant twice is `AlreadyExists`.
+    pub(super) fn insert(&self, tx: &Transaction<'_>) -> Result<(), SqlError> {
+        let inserted = tx.execute(
+            "INSERT INTO audit_log (at_key, id, kind, expires_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO NOTHING",
+            params![self.at_key, self.id, self.kind, self.expires_ms, self.body],
+        )?;
+        if inserted == 0 {
+            return Err(SqlError::Store(StoreError::AlreadyExists {
+                what: format!("audit entry {} at {}", self.id, self.at_key),
+            }));
+        }
+        Ok(())
     }
 }

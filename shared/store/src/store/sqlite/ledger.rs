@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use bridge_core::records::{UsageLedgerEntry, Versioned};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use bridge_core::records::{AuditEntry, UsageLedgerEntry, Versioned};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
+use super::audit::AuditRow;
 use super::{SqlError, SqliteStore, check_version, decode, to_sql_version, to_version};
 use crate::store::{
     LedgerStore, MAX_LEDGER_IDS, StoreError, StoreResult, batch_ids, usage_ledger_body, usage_what,
@@ -121,21 +122,60 @@ impl LedgerStore for SqliteStore {
         entry: &UsageLedgerEntry,
         expected_version: Option<u64>,
     ) -> StoreResult<u64> {
-        let body = usage_ledger_body(entry)?;
-        let (id, period) = (entry.contract_service_id, entry.period.clone());
-        self.write("put_usage", move |tx| {
-            let current = current_version(tx, id, &period)?;
-            check_version(&usage_what(id, &period), current, expected_version)?;
-            let next = current.unwrap_or(0) + 1;
-            tx.execute(
-                "INSERT INTO usage_ledger (contract_service_id, period, body, version)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (contract_service_id, period)
-                 DO UPDATE SET body = excluded.body, version = excluded.version",
-                params![id, period, body, to_sql_version(next)?],
-            )?;
+        let row = UsageRow::of(entry)?;
+        self.write("put_usage", move |tx| row.write(tx, expected_version))
+            .await
+    }
+
+    async fn put_usage_audited(
+        &self,
+        entry: &UsageLedgerEntry,
+        expected_version: Option<u64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<u64> {
+        let row = UsageRow::of(entry)?;
+        let audit = AuditRow::of(audit)?;
+        self.write("put_usage_audited", move |tx| {
+            let next = row.write(tx, expected_version)?;
+            audit.insert(tx)?;
             Ok(next)
         })
         .await
+    }
+}
+
+/// A ledger entry ready to write, encoded outside the transaction.
+struct UsageRow {
+    id: i64,
+    period: String,
+    body: String,
+}
+
+impl UsageRow {
+    fn of(entry: &UsageLedgerEntry) -> StoreResult<UsageRow> {
+        Ok(UsageRow {
+            id: entry.contract_service_id,
+            period: entry.period.clone(),
+            body: usage_ledger_body(entry)?,
+        })
+    }
+
+    /// Writes the entry if it is still at `expected_version`; returns the new version.
+    fn write(&self, tx: &Transaction<'_>, expected_version: Option<u64>) -> Result<u64, SqlError> {
+        let current = current_version(tx, self.id, &self.period)?;
+        check_version(
+            &usage_what(self.id, &self.period),
+            current,
+            expected_version,
+        )?;
+        let next = current.unwrap_or(0) + 1;
+        tx.execute(
+            "INSERT INTO usage_ledger (contract_service_id, period, body, version)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (contract_service_id, period)
+             DO UPDATE SET body = excluded.body, version = excluded.version",
+            params![self.id, self.period, self.body, to_sql_version(next)?],
+        )?;
+        Ok(next)
     }
 }
