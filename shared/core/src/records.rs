@@ -373,6 +373,38 @@ pub struct QuotaSync {
     /// cleared by a clean push.
     #[serde(default)]
     pub last_error: Option<JobErrorRecord>,
+    /// The quota changes a push was about to write, kept until it records itself: the
+    /// next push audits those a killed run got Acronis to apply.
+    #[serde(default)]
+    pub intent: Option<QuotaIntent>,
+}
+
+/// Quota changes a push is about to write to a tenant.
+///
+/// Acronis may apply a write whose answer never reaches a run that dies meanwhile; the
+/// next push then finds the quotas right and has nothing to change. With the intent it
+/// can still audit the change, once: the audit entries' id and instant derive from the
+/// intent, whichever run writes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaIntent {
+    /// When the push planned them: the instant of their audit entries.
+    pub at: DateTime<Utc>,
+    /// The contract snapshot version they were planned from.
+    #[serde(default)]
+    pub snapshot_version: Option<u64>,
+    pub changes: Vec<IntendedQuota>,
+}
+
+/// One planned quota change, as its audit entry will say it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntendedQuota {
+    /// The offering item (`name`, or `name` on its storage).
+    pub item: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub reason: String,
 }
 
 /// The merge base of two-way sync for one offering item: the last value both Acronis and

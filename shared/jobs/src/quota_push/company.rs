@@ -19,7 +19,9 @@ use bridge_core::quota::QuotaValue;
 use bridge_core::quota_push::{
     QuotaBase, QuotaChange, QuotaInputs, QuotaPlan, QuotaReason, plan_quotas,
 };
-use bridge_core::records::{JobErrorRecord, QuotaBaseRecord, QuotaSync, Versioned};
+use bridge_core::records::{
+    IntendedQuota, JobErrorRecord, QuotaBaseRecord, QuotaIntent, QuotaSync, Versioned,
+};
 use bridge_core::text::bounded;
 use bridge_store::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -282,7 +284,8 @@ impl Push<'_> {
         if let Some(reason) = &plan.tenant_skip {
             outcome.skipped.push((subject, reason.clone()));
             if !self.dry_run {
-                self.record(target, &gathered, &plan.bases, &[]).await;
+                let read = gathered.pushed.as_ref().map(|p| p.version);
+                self.record(target, &gathered, &plan.bases, &[], read).await;
             }
             return outcome;
         }
@@ -320,10 +323,43 @@ impl Push<'_> {
         if self.dry_run {
             return outcome;
         }
+        if let Some(intent) = gathered
+            .pushed
+            .as_ref()
+            .and_then(|p| p.value.intent.as_ref())
+        {
+            self.audit_applied_intent(target, &gathered, &plan, intent)
+                .await;
+        }
+        let intent = QuotaIntent {
+            at: self.now,
+            snapshot_version: gathered.snapshot.as_ref().map(|s| s.version),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| {
+                    let (before, after) = quota_audit(c, target.company_id);
+                    IntendedQuota {
+                        item: c.change.item.to_string(),
+                        before,
+                        after,
+                        reason: c.reason.to_string(),
+                    }
+                })
+                .collect(),
+        };
+        let version = self.record_intent(target, &gathered, &intent).await;
         let mut failures: Vec<String> = Vec::new();
         let mut failed_items: Vec<OfferingItemRef> = Vec::new();
         let applied = self
-            .apply_quotas(target, &gathered, &plan, &mut failures, &mut failed_items)
+            .apply_quotas(
+                target,
+                &gathered,
+                &plan,
+                intent.at,
+                &mut failures,
+                &mut failed_items,
+            )
             .await;
         outcome.applied += applied;
         for change in &plan.unit_changes {
@@ -358,8 +394,107 @@ impl Push<'_> {
         for failure in &failures {
             outcome.failed.push((subject.clone(), failure.clone()));
         }
-        self.record(target, &gathered, &bases, &failures).await;
+        self.record(target, &gathered, &bases, &failures, version)
+            .await;
         outcome
+    }
+
+    /// Audits the changes of a killed push's intent that the tenant has now: planned
+    /// from the same snapshot and wanted no more, Acronis applied them. Each entry has
+    /// the id and instant the killed run would have given it, so one it wrote stays
+    /// alone.
+    async fn audit_applied_intent(
+        &self,
+        target: &Target,
+        gathered: &Gathered,
+        plan: &QuotaPlan,
+        intent: &QuotaIntent,
+    ) {
+        if intent.snapshot_version != gathered.snapshot.as_ref().map(|s| s.version) {
+            return;
+        }
+        for intended in &intent.changes {
+            let still_wanted = plan
+                .changes
+                .iter()
+                .any(|c| c.change.item.to_string() == intended.item);
+            if still_wanted {
+                continue;
+            }
+            self.audit_quota_change(
+                target,
+                &intended.item,
+                intended.before.clone(),
+                intended.after.clone(),
+                &intended.reason,
+                intent.at,
+            )
+            .await;
+        }
+    }
+
+    /// Stores the intent before the quotas are written, on the push record as read;
+    /// returns the record's version from here on. With nothing to write, or lost to a
+    /// concurrent push, the version read stands (that push records its own).
+    async fn record_intent(
+        &self,
+        target: &Target,
+        gathered: &Gathered,
+        intent: &QuotaIntent,
+    ) -> Option<u64> {
+        let read = gathered.pushed.as_ref().map(|p| p.version);
+        if intent.changes.is_empty() {
+            return read;
+        }
+        let mut record = gathered
+            .pushed
+            .as_ref()
+            .map(|p| p.value.clone())
+            .filter(|r| r.tenant_id == target.tenant_id)
+            .unwrap_or_else(|| QuotaSync {
+                company_id: target.company_id,
+                tenant_id: target.tenant_id.clone(),
+                pushed_snapshot_version: None,
+                pushed_at: None,
+                bases: Vec::new(),
+                last_error: None,
+                intent: None,
+            });
+        record.intent = Some(intent.clone());
+        match self.ctx.store.put_quota_sync(&record, read).await {
+            Ok(version) => Some(version),
+            Err(e) => {
+                tracing::warn!(company_id = target.company_id, error = %e, "quota intent not recorded");
+                read
+            }
+        }
+    }
+
+    /// The audit entry of one quota change, under the id and instant of its intent.
+    async fn audit_quota_change(
+        &self,
+        target: &Target,
+        item: &str,
+        before: Value,
+        after: Value,
+        reason: &str,
+        intent_at: DateTime<Utc>,
+    ) {
+        let id = format!(
+            "quota-{}",
+            bridge_core::hash::json_fingerprint(&(target.company_id, &target.tenant_id, item))
+        );
+        let entry = Audit {
+            actor: self.actor,
+            kind: "quota.changed",
+            subject: format!("tenant:{}", target.tenant_id),
+            before: Some(before),
+            after: Some(after),
+            reason: Some(reason.to_owned()),
+        };
+        if let Err(e) = entry.write_once(self.ctx, id, intent_at).await {
+            tracing::warn!(error = %e, "audit entry not written");
+        }
     }
 
     /// Sends the quota changes in one request, planned again on the items as read right
@@ -371,6 +506,7 @@ impl Push<'_> {
         target: &Target,
         gathered: &Gathered,
         plan: &QuotaPlan,
+        intent_at: DateTime<Utc>,
         failures: &mut Vec<String>,
         failed_items: &mut Vec<OfferingItemRef>,
     ) -> u64 {
@@ -380,7 +516,7 @@ impl Push<'_> {
         let tenant = &target.tenant_id;
         let all: Vec<OfferingItemRef> =
             plan.changes.iter().map(|c| c.change.item.clone()).collect();
-        match self.send(target, gathered, &all).await {
+        match self.send(target, gathered, &all, intent_at).await {
             Ok(n) => return n,
             Err(e) if e.is_transient() => {
                 failures.push(format!("quotas of tenant {tenant}: {e}"));
@@ -392,7 +528,7 @@ impl Push<'_> {
         let mut applied = 0;
         for item in all {
             match self
-                .send(target, gathered, std::slice::from_ref(&item))
+                .send(target, gathered, std::slice::from_ref(&item), intent_at)
                 .await
             {
                 Ok(n) => applied += n,
@@ -411,6 +547,7 @@ impl Push<'_> {
         target: &Target,
         gathered: &Gathered,
         only: &[OfferingItemRef],
+        intent_at: DateTime<Utc>,
     ) -> Result<u64, acronis::Error> {
         let mut decided = Vec::new();
         let changed = self
@@ -427,21 +564,14 @@ impl Push<'_> {
             })
             .await?;
         for change in &decided {
-            self.audit(
-                "quota.changed",
-                format!("tenant:{}", target.tenant_id),
-                Some(json!({
-                    "item": change.change.item.to_string(),
-                    "enabled": change.was_enabled,
-                    "quota": change.from.as_ref().map(quota_json),
-                })),
-                Some(json!({
-                    "item": change.change.item.to_string(),
-                    "enabled": change.change.enabled.unwrap_or(change.was_enabled),
-                    "quota": change.change.quota.as_ref().map(quota_json),
-                    "company_id": target.company_id,
-                })),
+            let (before, after) = quota_audit(change, target.company_id);
+            self.audit_quota_change(
+                target,
+                &change.change.item.to_string(),
+                before,
+                after,
                 &change.reason.to_string(),
+                intent_at,
             )
             .await;
         }
@@ -479,6 +609,7 @@ impl Push<'_> {
         gathered: &Gathered,
         bases: &[QuotaBase],
         failures: &[String],
+        expected: Option<u64>,
     ) {
         let record = QuotaSync {
             company_id: target.company_id,
@@ -490,8 +621,8 @@ impl Push<'_> {
                 at: self.now,
                 message: bounded(&failures.join("; "), 2_000),
             }),
+            intent: None,
         };
-        let expected = gathered.pushed.as_ref().map(|p| p.version);
         match self.ctx.store.put_quota_sync(&record, expected).await {
             Ok(_) | Err(StoreError::Conflict { .. }) => {}
             Err(e) => {
@@ -519,6 +650,7 @@ impl Push<'_> {
                 pushed_at: None,
                 bases: Vec::new(),
                 last_error: None,
+                intent: None,
             });
         record.last_error = Some(JobErrorRecord {
             at: self.now,
@@ -551,6 +683,23 @@ impl Push<'_> {
             tracing::warn!(error = %e, kind, "audit entry not written");
         }
     }
+}
+
+/// A quota change's audit `before` and `after`.
+fn quota_audit(change: &QuotaChange, company_id: i64) -> (Value, Value) {
+    (
+        json!({
+            "item": change.change.item.to_string(),
+            "enabled": change.was_enabled,
+            "quota": change.from.as_ref().map(quota_json),
+        }),
+        json!({
+            "item": change.change.item.to_string(),
+            "enabled": change.change.enabled.unwrap_or(change.was_enabled),
+            "quota": change.change.quota.as_ref().map(quota_json),
+            "company_id": company_id,
+        }),
+    )
 }
 
 fn quota_json(q: &QuotaValue) -> Value {

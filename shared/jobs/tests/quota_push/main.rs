@@ -561,6 +561,62 @@ async fn quota_push_and_two_way_sync_on_dynamodb() {
 }
 
 #[tokio::test]
+async fn a_quota_applied_as_its_run_was_killed_is_audited_once_by_the_next_push() {
+    let mut world = World::start(quota_settings()).await;
+    let tenant = acme(&mut world).await;
+    push(&world, sweep()).await;
+    world
+        .adjust_units(CONTRACT, world.contract_service(CONTRACT, SERVERS), 2)
+        .await;
+    world.poll().await;
+    let events = world.drain_events();
+    let before = world.audit("quota.changed").await.len();
+    // Killed once Acronis has applied the quota, before its answer arrives.
+    let acronis = world.acronis.core().clone();
+    acronis.faults.add(FaultRule {
+        route: "/offering_items".into(),
+        method: Some("PUT".into()),
+        query: None,
+        kind: FaultKind::Hang { applied: true },
+        times: Some(1),
+    });
+    let change = event(events[0].clone());
+    tokio::select! {
+        _ = run_job("quota-push", &world.ctx, &change, false) => {
+            panic!("the push was not held")
+        }
+        () = acronis.hung.notified() => {}
+    }
+    assert_eq!(
+        quota(&world, &tenant, "pw_base_servers").0,
+        json!(4),
+        "applied"
+    );
+    assert_eq!(world.audit("quota.changed").await.len(), before);
+
+    // Past the killed run's lease, the sweep finds the quota right and audits the change
+    // the killed run made, once.
+    world.clock.advance(chrono::Duration::minutes(6));
+    let next = push(&world, sweep()).await;
+    assert_eq!(next.applied, 0, "nothing left to write: {next}");
+    let audited = world.audit("quota.changed").await;
+    assert_eq!(audited.len(), before + 1, "{audited:?}");
+    assert_eq!(
+        audited[0]
+            .after
+            .as_ref()
+            .map(|a| a["quota"]["value"].clone()),
+        Some(json!(4))
+    );
+    push(&world, sweep()).await;
+    assert_eq!(
+        world.audit("quota.changed").await.len(),
+        before + 1,
+        "audited once"
+    );
+}
+
+#[tokio::test]
 async fn a_sweep_stopped_at_its_deadline_is_finished_by_the_next_with_nothing_done_twice() {
     let mut world = World::start(quota_settings()).await;
     let companies: Vec<i64> = (201..=206).collect();

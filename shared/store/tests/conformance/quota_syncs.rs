@@ -43,6 +43,16 @@ pub(super) fn quota_sync(company_id: i64) -> QuotaSync {
             at: t0() + secs(31),
             message: "Acronis refused to disable servers: the tenant still uses 2".to_owned(),
         }),
+        intent: Some(bridge_core::records::QuotaIntent {
+            at: t0() + secs(29),
+            snapshot_version: Some(7),
+            changes: vec![bridge_core::records::IntendedQuota {
+                item: "workstations".into(),
+                before: serde_json::json!({"quota": {"value": 20}}),
+                after: serde_json::json!({"quota": {"value": 25}}),
+                reason: "prepaid: 25 units".into(),
+            }],
+        }),
     }
 }
 
@@ -55,6 +65,7 @@ fn never_pushed(company_id: i64) -> QuotaSync {
         pushed_at: None,
         bases: Vec::new(),
         last_error: None,
+        intent: None,
     }
 }
 
