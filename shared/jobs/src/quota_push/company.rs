@@ -451,15 +451,7 @@ impl Push<'_> {
             .as_ref()
             .map(|p| p.value.clone())
             .filter(|r| r.tenant_id == target.tenant_id)
-            .unwrap_or_else(|| QuotaSync {
-                company_id: target.company_id,
-                tenant_id: target.tenant_id.clone(),
-                pushed_snapshot_version: None,
-                pushed_at: None,
-                bases: Vec::new(),
-                last_error: None,
-                intent: None,
-            });
+            .unwrap_or_else(|| never_pushed(target));
         record.intent = Some(intent.clone());
         match self.ctx.store.put_quota_sync(&record, read).await {
             Ok(version) => Some(version),
@@ -643,15 +635,7 @@ impl Push<'_> {
         let mut record = existing
             .as_ref()
             .map(|e| e.value.clone())
-            .unwrap_or(QuotaSync {
-                company_id: target.company_id,
-                tenant_id: target.tenant_id.clone(),
-                pushed_snapshot_version: None,
-                pushed_at: None,
-                bases: Vec::new(),
-                last_error: None,
-                intent: None,
-            });
+            .unwrap_or_else(|| never_pushed(target));
         record.last_error = Some(JobErrorRecord {
             at: self.now,
             message: bounded(message, 2_000),
@@ -682,6 +666,19 @@ impl Push<'_> {
         if let Err(e) = entry.write(self.ctx).await {
             tracing::warn!(error = %e, kind, "audit entry not written");
         }
+    }
+}
+
+/// The record of a customer no push has recorded yet.
+fn never_pushed(target: &Target) -> QuotaSync {
+    QuotaSync {
+        company_id: target.company_id,
+        tenant_id: target.tenant_id.clone(),
+        pushed_snapshot_version: None,
+        pushed_at: None,
+        bases: Vec::new(),
+        last_error: None,
+        intent: None,
     }
 }
 
