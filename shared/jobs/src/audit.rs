@@ -21,13 +21,13 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub async fn write(self, ctx: &Context) -> Result<(), JobError> {
-        ctx.store.append_audit(&self.now(ctx)).await?;
+        ctx.store.append_audit(&self.entry_now(ctx)).await?;
         Ok(())
     }
 
     /// The entry as of now, for a store call that writes it with other records in one
     /// transaction.
-    pub fn now(self, ctx: &Context) -> AuditEntry {
+    pub fn entry_now(self, ctx: &Context) -> AuditEntry {
         self.entry(uuid::Uuid::new_v4().to_string(), ctx.clock.now())
     }
 

@@ -168,7 +168,10 @@ async fn ledger_entries_written_without_a_version_are_at_version_1() {
     let batch = store.get_usages("2026-10", &[9001]).await.expect("batch");
     assert_eq!(batch.get(&9001), Some(&old));
 
-    let err = store.put_usage(&old.value, None).await.expect_err("exists");
+    let err = store
+        .put_usage(&old.value, None, &conformance::usage_audit())
+        .await
+        .expect_err("exists");
     assert!(
         matches!(
             err,
@@ -180,7 +183,7 @@ async fn ledger_entries_written_without_a_version_are_at_version_1() {
         "{err:?}"
     );
     let err = store
-        .put_usage(&old.value, Some(2))
+        .put_usage(&old.value, Some(2), &conformance::usage_audit())
         .await
         .expect_err("not at 2");
     assert!(
@@ -196,7 +199,10 @@ async fn ledger_entries_written_without_a_version_are_at_version_1() {
     let mut corrected = old.value.clone();
     corrected.units = 14;
     assert_eq!(
-        store.put_usage(&corrected, Some(1)).await.expect("update"),
+        store
+            .put_usage(&corrected, Some(1), &conformance::usage_audit())
+            .await
+            .expect("update"),
         2
     );
     let now = store

@@ -107,6 +107,18 @@ pub enum FaultKind {
     },
 }
 
+impl FaultKind {
+    /// A 200 with this body in place of the real answer: what a hostile or broken
+    /// server might send.
+    pub fn answer(body: impl Into<String>) -> FaultKind {
+        FaultKind::Status {
+            status: 200,
+            retry_after: None,
+            body: Some(body.into()),
+        }
+    }
+}
+
 /// A fault applied to matching requests.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FaultRule {
@@ -129,6 +141,17 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
+    /// `kind` on the next `method` request to a path containing `route`, once.
+    pub fn once(route: &str, method: &str, kind: FaultKind) -> FaultRule {
+        FaultRule {
+            route: route.into(),
+            method: Some(method.into()),
+            query: None,
+            kind,
+            times: Some(1),
+        }
+    }
+
     /// `query` is the request's raw query string (after `?`), if it has one.
     fn matches(&self, method: &Method, path: &str, query: Option<&str>) -> bool {
         let route_ok =
@@ -241,6 +264,16 @@ pub struct SimCore {
 }
 
 impl SimCore {
+    /// Runs `caller` until a [`FaultKind::Hang`] holds one of its requests, then drops
+    /// it, as a process killed at that await point. Panics when `caller` finishes
+    /// first: the fault it was meant to meet never came.
+    pub async fn kill_when_held<F: std::future::Future>(&self, caller: F) {
+        tokio::select! {
+            _ = caller => panic!("{}: no request was held, the caller finished", self.name),
+            () = self.hung.notified() => {}
+        }
+    }
+
     pub fn new(name: &'static str, classify: Classifier) -> Arc<SimCore> {
         Arc::new(SimCore {
             name,

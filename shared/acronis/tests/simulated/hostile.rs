@@ -160,19 +160,18 @@ fn answer(resource: Resource, genuine: &Value, how: &Spoil) -> (Vec<u8>, Option<
 
 fn serve(sim: &AcronisSim, resource: Resource, body: Vec<u8>) {
     let path = resource.path();
-    let route = path.split('?').next().unwrap_or_default().to_string();
+    let route = path.split('?').next().unwrap_or_default();
+    answer_once(sim, route, "GET", &body);
+}
+
+/// The next `method` request to `route` gets `body` in a 200, and nothing else is faulted.
+fn answer_once(sim: &AcronisSim, route: &str, method: &str, body: &[u8]) {
     sim.core().faults.clear();
-    sim.core().faults.add(FaultRule {
+    sim.core().faults.add(FaultRule::once(
         route,
-        method: Some("GET".into()),
-        query: None,
-        kind: FaultKind::Status {
-            status: 200,
-            retry_after: None,
-            body: Some(String::from_utf8_lossy(&body).into_owned()),
-        },
-        times: Some(1),
-    });
+        method,
+        FaultKind::answer(String::from_utf8_lossy(body)),
+    ));
 }
 
 #[test]
@@ -290,18 +289,7 @@ fn hostile_token_answers_are_refused_briefly_and_never_quote_the_token() {
     };
     proptest!(config, |(how in spoil())| {
         let (body, _) = answer(Resource::Tenant, &genuine, &how);
-        sim.core().faults.clear();
-        sim.core().faults.add(FaultRule {
-            route: "/idp/token".into(),
-            method: Some("POST".into()),
-            query: None,
-            kind: FaultKind::Status {
-                status: 200,
-                retry_after: None,
-                body: Some(String::from_utf8_lossy(&body).into_owned()),
-            },
-            times: Some(1),
-        });
+        answer_once(&sim, "/idp/token", "POST", &body);
         // A fresh client asks for a token first.
         let outcome = runtime.block_on(client(&sim).get_tenant(&customer(1)));
         if let Err(e) = outcome {

@@ -99,11 +99,7 @@ fn serve(sim: &simulators::autotask::AutotaskSim, entity: &str, body: Vec<u8>) {
     sim.core().faults.add(fault(
         &format!("/{entity}/query"),
         Some("POST"),
-        FaultKind::Status {
-            status: 200,
-            retry_after: None,
-            body: Some(String::from_utf8_lossy(&body).into_owned()),
-        },
+        FaultKind::answer(String::from_utf8_lossy(&body)),
         1,
     ));
 }
@@ -247,7 +243,7 @@ fn hostile_zone_answers_give_a_zone_or_a_bounded_error() {
         sim.core().faults.add(fault(
             "zoneInformation",
             Some("GET"),
-            FaultKind::Status { status: 200, retry_after: None, body: Some(body) },
+            FaultKind::answer(body),
             1,
         ));
         // A fresh client looks its zone up first.

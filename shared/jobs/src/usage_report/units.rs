@@ -238,10 +238,10 @@ async fn write_one(
     // records both).
     match ctx
         .store
-        .put_usage_audited(
+        .put_usage(
             &entry,
             line.ledger.as_ref().map(|l| l.version),
-            &audit.now(ctx),
+            &audit.entry_now(ctx),
         )
         .await
     {

@@ -295,20 +295,17 @@ async fn a_run_killed_before_recording_its_ticket_is_audited_by_the_run_that_ado
     world.acronis.fire_alert(backup_failed(&tenant));
     // Killed once Autotask has created the ticket, before the answer arrives.
     let autotask = world.autotask.core().clone();
-    autotask.faults.add(FaultRule {
-        route: "/Tickets".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::Hang { applied: true },
-        times: Some(1),
-    });
+    autotask.faults.add(FaultRule::once(
+        "/Tickets",
+        "POST",
+        FaultKind::Hang { applied: true },
+    ));
     let poll = Trigger::Schedule {
         name: "poll".into(),
     };
-    tokio::select! {
-        _ = run_job("alert-ingest", &world.ctx, &poll, false) => panic!("the run was not held"),
-        () = autotask.hung.notified() => {}
-    }
+    autotask
+        .kill_when_held(run_job("alert-ingest", &world.ctx, &poll, false))
+        .await;
     assert_eq!(tickets(&world).len(), 1, "created before the kill");
     assert!(world.audit("ticket.created").await.is_empty());
 

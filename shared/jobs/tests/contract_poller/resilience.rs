@@ -14,13 +14,11 @@ async fn a_crash_right_after_tenant_creation_then_a_rerun_leaves_exactly_one_ten
     // The answer to "create tenant" never arrives (connection dropped): the poller
     // cannot know whether Acronis created it, records the failure and keeps its
     // pending-provisioning record.
-    world.acronis.core().faults.add(FaultRule {
-        route: "/api/2/tenants".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::Drop,
-        times: Some(1),
-    });
+    world
+        .acronis
+        .core()
+        .faults
+        .add(FaultRule::once("/api/2/tenants", "POST", FaultKind::Drop));
     let crashed = world.poll().await;
     assert!(
         notes(&crashed).contains("company:200"),
@@ -99,13 +97,11 @@ async fn a_lost_create_that_created_nothing_is_created_once_on_rerun() {
     world.add_company(203, "Lost Co", ("Lou", "Lost", "lou@lost.example"));
     world.add_contract(9903, 203, None);
     world.add_service(9903, WORKSTATIONS, 3);
-    world.acronis.core().faults.add(FaultRule {
-        route: "/api/2/tenants".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::Drop,
-        times: Some(1),
-    });
+    world
+        .acronis
+        .core()
+        .faults
+        .add(FaultRule::once("/api/2/tenants", "POST", FaultKind::Drop));
     world.poll().await;
     assert!(world.tenants_of(203).is_empty());
     let rerun = world.poll().await;
@@ -207,23 +203,15 @@ async fn a_malformed_contract_page_moves_nothing_and_the_next_poll_catches_up() 
         .await
         .expect("read");
     // One answer with a record whose company id is a long string.
-    world.autotask.core().faults.add(FaultRule {
-        route: "/Contracts/query".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::Status {
-            status: 200,
-            retry_after: None,
-            body: Some(
-                serde_json::json!({
-                    "items": [{"id": 9901, "companyID": "x".repeat(100_000), "status": 1}],
-                    "pageDetails": {"count": 1, "requestCount": 500, "prevPageUrl": null, "nextPageUrl": null}
-                })
-                .to_string(),
-            ),
-        },
-        times: Some(1),
+    let garbled = serde_json::json!({
+        "items": [{"id": 9901, "companyID": "x".repeat(100_000), "status": 1}],
+        "pageDetails": {"count": 1, "requestCount": 500, "prevPageUrl": null, "nextPageUrl": null}
     });
+    world.autotask.core().faults.add(FaultRule::once(
+        "/Contracts/query",
+        "POST",
+        FaultKind::answer(garbled.to_string()),
+    ));
     let err = contract_poller::run(
         &world.ctx,
         &Trigger::Schedule {
@@ -263,20 +251,17 @@ async fn a_tenant_created_by_a_killed_poll_is_adopted_once_and_audited() {
     world.add_service(9900, WORKSTATIONS, 3);
     // Acronis creates the tenant; the process dies before the answer arrives.
     let acronis = world.acronis.core().clone();
-    acronis.faults.add(FaultRule {
-        route: "/api/2/tenants".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::Hang { applied: true },
-        times: Some(1),
-    });
+    acronis.faults.add(FaultRule::once(
+        "/api/2/tenants",
+        "POST",
+        FaultKind::Hang { applied: true },
+    ));
     let poll = Trigger::Schedule {
         name: "poll".into(),
     };
-    tokio::select! {
-        _ = contract_poller::run(&world.ctx, &poll, false) => panic!("the poll was not held"),
-        () = acronis.hung.notified() => {}
-    }
+    acronis
+        .kill_when_held(contract_poller::run(&world.ctx, &poll, false))
+        .await;
     assert_eq!(world.tenants_of(200).len(), 1, "created before the kill");
     assert!(world.audit("tenant.created").await.is_empty());
 
@@ -303,13 +288,11 @@ async fn an_unreadable_answer_to_a_tenant_creation_keeps_the_provisioning_for_th
     world.add_contract(9900, 200, None);
     world.add_service(9900, WORKSTATIONS, 3);
     // A 200 whose body cannot be read: Acronis may well have created the tenant.
-    world.acronis.core().faults.add(FaultRule {
-        route: "/api/2/tenants".into(),
-        method: Some("POST".into()),
-        query: None,
-        kind: FaultKind::MalformedJson,
-        times: Some(1),
-    });
+    world.acronis.core().faults.add(FaultRule::once(
+        "/api/2/tenants",
+        "POST",
+        FaultKind::MalformedJson,
+    ));
     let garbled = world.poll().await;
     assert!(
         notes(&garbled).contains("company:200"),

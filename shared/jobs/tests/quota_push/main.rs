@@ -573,20 +573,15 @@ async fn a_quota_applied_as_its_run_was_killed_is_audited_once_by_the_next_push(
     let before = world.audit("quota.changed").await.len();
     // Killed once Acronis has applied the quota, before its answer arrives.
     let acronis = world.acronis.core().clone();
-    acronis.faults.add(FaultRule {
-        route: "/offering_items".into(),
-        method: Some("PUT".into()),
-        query: None,
-        kind: FaultKind::Hang { applied: true },
-        times: Some(1),
-    });
+    acronis.faults.add(FaultRule::once(
+        "/offering_items",
+        "PUT",
+        FaultKind::Hang { applied: true },
+    ));
     let change = event(events[0].clone());
-    tokio::select! {
-        _ = run_job("quota-push", &world.ctx, &change, false) => {
-            panic!("the push was not held")
-        }
-        () = acronis.hung.notified() => {}
-    }
+    acronis
+        .kill_when_held(run_job("quota-push", &world.ctx, &change, false))
+        .await;
     assert_eq!(
         quota(&world, &tenant, "pw_base_servers").0,
         json!(4),

@@ -276,19 +276,13 @@ pub trait LedgerStore: Send + Sync {
         period: &str,
         contract_service_ids: &[i64],
     ) -> StoreResult<BTreeMap<i64, Versioned<UsageLedgerEntry>>>;
+    /// Writes the entry and the audit entry of that report in one transaction, so a
+    /// run that dies leaves both or neither and no reported period goes unaudited.
     /// `None` = must not exist yet, `Some(v)` = must still be at `v`; returns the new
     /// version. Stale → [`StoreError::Conflict`] with the current version; `Some(_)` for
-    /// an absent entry → [`StoreError::NotFound`].
+    /// an absent entry → [`StoreError::NotFound`]; an audit entry of that id and instant
+    /// already there → [`StoreError::AlreadyExists`]. Nothing is written then.
     async fn put_usage(
-        &self,
-        entry: &UsageLedgerEntry,
-        expected_version: Option<u64>,
-    ) -> StoreResult<u64>;
-    /// [`put_usage`](Self::put_usage) and the audit entry of that report in one
-    /// transaction, so a run that dies leaves both or neither and no reported period
-    /// goes unaudited. Stale → [`StoreError::Conflict`], an audit entry of that id and
-    /// instant already there → [`StoreError::AlreadyExists`]; neither is then written.
-    async fn put_usage_audited(
         &self,
         entry: &UsageLedgerEntry,
         expected_version: Option<u64>,

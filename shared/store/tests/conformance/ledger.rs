@@ -29,7 +29,7 @@ pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: Shared
     let first = entry(9101, "2026-10", 12);
     assert_eq!(
         store
-            .put_usage_audited(&first, None, &reported)
+            .put_usage(&first, None, &reported)
             .await
             .expect("both"),
         1
@@ -53,7 +53,7 @@ pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: Shared
     // A stale version writes neither the entry nor its audit entry.
     let corrected = audit("correct-9101", t0() + secs(1), "usage.corrected");
     let stale = store
-        .put_usage_audited(&entry(9101, "2026-10", 14), None, &corrected)
+        .put_usage(&entry(9101, "2026-10", 14), None, &corrected)
         .await
         .expect_err("stale");
     assert!(matches!(stale, StoreError::Conflict { .. }), "{stale:?}");
@@ -69,7 +69,7 @@ pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: Shared
 
     // An audit entry already there (same id and instant) writes no ledger entry either.
     let again = store
-        .put_usage_audited(&entry(9101, "2026-10", 14), Some(1), &reported)
+        .put_usage(&entry(9101, "2026-10", 14), Some(1), &reported)
         .await
         .expect_err("audited already");
     assert!(
@@ -88,7 +88,7 @@ pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: Shared
     // At the current version with a new entry: both are written.
     assert_eq!(
         store
-            .put_usage_audited(&entry(9101, "2026-10", 14), Some(1), &corrected)
+            .put_usage(&entry(9101, "2026-10", 14), Some(1), &corrected)
             .await
             .expect("corrected"),
         2
@@ -99,7 +99,13 @@ pub async fn ledger_entry_and_its_audit_entry_are_written_together(store: Shared
 pub async fn ledger_entries_are_versioned(store: SharedStore) {
     assert_eq!(store.get_usage(9001, "2026-10").await.expect("get"), None);
     let first = entry(9001, "2026-10", 12);
-    assert_eq!(store.put_usage(&first, None).await.expect("create"), 1);
+    assert_eq!(
+        store
+            .put_usage(&first, None, &usage_audit())
+            .await
+            .expect("create"),
+        1
+    );
     assert_eq!(
         store.get_usage(9001, "2026-10").await.expect("get"),
         Some(Versioned {
@@ -110,7 +116,7 @@ pub async fn ledger_entries_are_versioned(store: SharedStore) {
 
     // A rerun that would create it again loses and learns the current version.
     let again = store
-        .put_usage(&first, None)
+        .put_usage(&first, None, &usage_audit())
         .await
         .expect_err("exists already");
     assert_eq!(conflict_version(&again), Some(1));
@@ -123,12 +129,21 @@ pub async fn ledger_entries_are_versioned(store: SharedStore) {
         ..first.clone()
     };
     assert_eq!(
-        store.put_usage(&corrected, Some(1)).await.expect("correct"),
+        store
+            .put_usage(&corrected, Some(1), &usage_audit())
+            .await
+            .expect("correct"),
         2
     );
-    let stale = store.put_usage(&first, Some(1)).await.expect_err("stale");
+    let stale = store
+        .put_usage(&first, Some(1), &usage_audit())
+        .await
+        .expect_err("stale");
     assert_eq!(conflict_version(&stale), Some(2));
-    let ahead = store.put_usage(&first, Some(3)).await.expect_err("ahead");
+    let ahead = store
+        .put_usage(&first, Some(3), &usage_audit())
+        .await
+        .expect_err("ahead");
     assert_eq!(conflict_version(&ahead), Some(2));
     assert_eq!(
         store.get_usage(9001, "2026-10").await.expect("get"),
@@ -141,7 +156,7 @@ pub async fn ledger_entries_are_versioned(store: SharedStore) {
 
     // Another period, or another contract service, is another entry.
     let absent = store
-        .put_usage(&entry(9001, "2026-11", 5), Some(1))
+        .put_usage(&entry(9001, "2026-11", 5), Some(1), &usage_audit())
         .await
         .expect_err("no such entry");
     assert!(matches!(absent, StoreError::NotFound { .. }), "{absent:?}");
@@ -149,7 +164,7 @@ pub async fn ledger_entries_are_versioned(store: SharedStore) {
     assert_eq!(store.get_usage(9002, "2026-10").await.expect("get"), None);
     assert_eq!(
         store
-            .put_usage(&entry(9001, "2026-11", 5), None)
+            .put_usage(&entry(9001, "2026-11", 5), None, &usage_audit())
             .await
             .expect("next period"),
         1
@@ -173,7 +188,10 @@ pub async fn ledger_race_has_one_winner(store: SharedStore) {
             let entry = entry(9001, "2026-10", 10 + i as i64);
             tokio::spawn(async move {
                 barrier.wait().await;
-                store.put_usage(&entry, None).await.map(|v| (v, entry))
+                store
+                    .put_usage(&entry, None, &usage_audit())
+                    .await
+                    .map(|v| (v, entry))
             })
         })
         .collect();
@@ -217,12 +235,12 @@ pub async fn ledger_batch_read_of_one_period(store: SharedStore) {
             "2026-11"
         };
         store
-            .put_usage(&entry(id, period, id), None)
+            .put_usage(&entry(id, period, id), None, &usage_audit())
             .await
             .expect("put");
     }
     store
-        .put_usage(&entry(10, "2026-10", 11), Some(1))
+        .put_usage(&entry(10, "2026-10", 11), Some(1), &usage_audit())
         .await
         .expect("second version");
 
@@ -285,7 +303,10 @@ pub async fn ledger_invalid_entries_write_nothing(store: SharedStore) {
     ];
     for (field, entry) in &cases {
         assert_invalid(
-            store.put_usage(entry, None).await.expect_err("invalid"),
+            store
+                .put_usage(entry, None, &usage_audit())
+                .await
+                .expect_err("invalid"),
             field,
         );
     }

@@ -145,6 +145,14 @@ fn mapping(company_id: i64, tenant_id: &str) -> CustomerMapping {
     }
 }
 
+/// An audit entry for a usage report, new at each call (the store refuses the same id
+/// and instant twice).
+pub fn usage_audit() -> AuditEntry {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    audit(&format!("usage-{n}"), t0(), "usage.reported")
+}
+
 fn audit(id: &str, at: DateTime<Utc>, kind: &str) -> AuditEntry {
     AuditEntry {
         id: id.to_owned(),

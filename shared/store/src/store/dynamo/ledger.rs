@@ -7,11 +7,10 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use bridge_core::records::{AuditEntry, UsageLedgerEntry, Versioned};
 
-use super::item::{Item, attr, backend, body, get_n, get_s, key, key_of, n, s};
+use super::item::{Item, attr, body, get_n, get_s, key, key_of, n, s};
 use super::{DynamoStore, stale, transaction_build};
 use crate::store::{
     LedgerStore, MAX_LEDGER_IDS, StoreError, StoreResult, batch_ids, usage_ledger_body, usage_what,
@@ -84,60 +83,6 @@ impl LedgerStore for DynamoStore {
         &self,
         entry: &UsageLedgerEntry,
         expected_version: Option<u64>,
-    ) -> StoreResult<u64> {
-        let json = usage_ledger_body(entry)?;
-        let what = usage_what(entry.contract_service_id, &entry.period);
-        let (pk, sk) = (
-            key::usage(entry.contract_service_id),
-            key::period(&entry.period),
-        );
-        let next = expected_version.map_or(1, |v| v + 1);
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(key_of(pk.clone(), sk.clone())))
-            .item(attr::VERSION, n(next))
-            .item(attr::BODY, s(json))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let request = match expected_version {
-            None => request.condition_expression("attribute_not_exists(PK)"),
-            // An entry without a version is at version 1.
-            Some(1) => request
-                .condition_expression(
-                    "#version = :expected OR (attribute_exists(PK) AND attribute_not_exists(#version))",
-                )
-                .expression_attribute_names("#version", attr::VERSION)
-                .expression_attribute_values(":expected", n(1)),
-            Some(version) => request
-                .condition_expression("#version = :expected")
-                .expression_attribute_names("#version", attr::VERSION)
-                .expression_attribute_values(":expected", n(version)),
-        };
-        match request.send().await {
-            Ok(_) => Ok(next),
-            Err(err) => match err.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    let current = match failed.item() {
-                        Some(old) => Some(version_of(old, &what)?),
-                        // Older servers omit the old item: read it.
-                        None => self
-                            .get(key_of(pk, sk), "put_usage")
-                            .await?
-                            .map(|old| version_of(&old, &what))
-                            .transpose()?,
-                    };
-                    Err(stale(what, current, expected_version))
-                }
-                _ => Err(backend("put_usage", err)),
-            },
-        }
-    }
-
-    async fn put_usage_audited(
-        &self,
-        entry: &UsageLedgerEntry,
-        expected_version: Option<u64>,
         audit: &AuditEntry,
     ) -> StoreResult<u64> {
         let json = usage_ledger_body(entry)?;
@@ -178,7 +123,7 @@ impl LedgerStore for DynamoStore {
         }
         // Refused: the entry moved on, or the audit entry exists already.
         let current = self
-            .get(key, "put_usage_audited")
+            .get(key, "put_usage")
             .await?
             .map(|old| version_of(&old, &what))
             .transpose()?;

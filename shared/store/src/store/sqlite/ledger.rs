@@ -121,21 +121,11 @@ impl LedgerStore for SqliteStore {
         &self,
         entry: &UsageLedgerEntry,
         expected_version: Option<u64>,
-    ) -> StoreResult<u64> {
-        let row = UsageRow::of(entry)?;
-        self.write("put_usage", move |tx| row.write(tx, expected_version))
-            .await
-    }
-
-    async fn put_usage_audited(
-        &self,
-        entry: &UsageLedgerEntry,
-        expected_version: Option<u64>,
         audit: &AuditEntry,
     ) -> StoreResult<u64> {
         let row = UsageRow::of(entry)?;
         let audit = AuditRow::of(audit)?;
-        self.write("put_usage_audited", move |tx| {
+        self.write("put_usage", move |tx| {
             let next = row.write(tx, expected_version)?;
             audit.insert(tx)?;
             Ok(next)

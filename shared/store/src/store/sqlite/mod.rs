@@ -616,6 +616,21 @@ mod tests {
         assert_eq!(user_version(&conn), SCHEMA_VERSION);
     }
 
+    /// The audit entry written with a usage report's ledger entry.
+    fn usage_audit() -> bridge_core::records::AuditEntry {
+        bridge_core::records::AuditEntry {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: chrono::Utc::now(),
+            actor: "usage-report".into(),
+            kind: "usage.reported".into(),
+            subject: "company:174".into(),
+            before: None,
+            after: None,
+            reason: None,
+            expires_at: None,
+        }
+    }
+
     #[tokio::test]
     async fn ledger_entries_of_a_version_4_file_update_from_version_1() {
         use crate::store::LedgerStore;
@@ -629,7 +644,10 @@ mod tests {
             .expect("get")
             .expect("kept");
         assert_eq!((old.version, old.value.units), (1, 12));
-        let err = store.put_usage(&old.value, None).await.expect_err("exists");
+        let err = store
+            .put_usage(&old.value, None, &usage_audit())
+            .await
+            .expect_err("exists");
         assert!(
             matches!(
                 err,
@@ -643,7 +661,10 @@ mod tests {
         let mut corrected = old.value.clone();
         corrected.units = 14;
         assert_eq!(
-            store.put_usage(&corrected, Some(1)).await.expect("update"),
+            store
+                .put_usage(&corrected, Some(1), &usage_audit())
+                .await
+                .expect("update"),
             2
         );
         let both = store
