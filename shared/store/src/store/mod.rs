@@ -11,7 +11,7 @@
 //! conditional (versions, "must not exist yet") or transactional; the two adapters —
 //! [`DynamoStore`] (deployed) and `SqliteStore` (local mode, behind the `embedded`
 //! feature so the Lambda binaries carry no SQLite) — give the same answers, which
-//! `tests/conformance` checks against both.
+//! `tests/store/conformance` checks against both.
 
 mod dynamo;
 mod error;
