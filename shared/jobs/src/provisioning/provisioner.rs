@@ -25,6 +25,9 @@ use bridge_store::store::StoreError;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+/// Why a tenant an operator asked for through the mapping API was made.
+const MANUAL_WHY: &str = "a new tenant requested through the mapping API";
+
 /// The role the first user of a new customer gets.
 const ADMIN_ROLE: &str = "company_admin";
 
@@ -77,7 +80,7 @@ impl<'a> Provisioner<'a> {
             MappingOrigin::Automatic => {
                 "automatic provisioning: an active contract holds mapped Acronis services"
             }
-            MappingOrigin::Manual => "a new tenant requested through the mapping API",
+            MappingOrigin::Manual => MANUAL_WHY,
         }
     }
 
@@ -95,16 +98,21 @@ impl<'a> Provisioner<'a> {
         let (pending, version) = self.record(tenant).await?;
         match self.find(tenant).await? {
             Some(tenant_id) => {
-                self.audit_adopted(tenant, &tenant_id).await?;
+                self.audit_adopted(&pending, &tenant_id).await?;
                 self.finish(tenant, &tenant_id, snapshot).await?;
-                self.map(tenant, &tenant_id).await?;
+                self.map(&pending, &tenant_id).await?;
                 Ok(tenant_id)
             }
             None => self.create_and_finish(pending, version, snapshot).await,
         }
     }
 
-    async fn audit_adopted(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+    async fn audit_adopted(
+        &self,
+        pending: &PendingProvisioning,
+        tenant_id: &str,
+    ) -> Result<(), JobError> {
+        let new = &pending.tenant;
         Audit {
             actor: self.actor,
             kind: "tenant.adopted",
@@ -119,7 +127,7 @@ impl<'a> Provisioner<'a> {
                 new.company_id, new.customer_id
             )),
         }
-        .write(self.ctx)
+        .write_once(self.ctx, provisioning_audit_id(pending), pending.started_at)
         .await
     }
 
@@ -158,13 +166,17 @@ impl<'a> Provisioner<'a> {
         let company = pending.value.tenant.company_id;
         if let Some(mapping) = self.ctx.store.get_mapping_by_company(company).await? {
             // Finished earlier, or mapped by hand meanwhile: either way nothing to create.
-            if pending.value.tenant_id.as_deref() != Some(mapping.tenant_id.as_str())
-                && let Some(orphan) = &pending.value.tenant_id
-            {
-                self.notes.push(format!(
+            match &pending.value.tenant_id {
+                // A run killed after mapping its tenant, before the audit entry: the
+                // entry is written now (once, whichever run gets there first).
+                Some(id) if *id == mapping.tenant_id => {
+                    self.audit_mapped(&pending.value, &mapping).await?;
+                }
+                Some(orphan) => self.notes.push(format!(
                     "company {company}: mapped by hand to {} while tenant {orphan} was being provisioned; {orphan} is left unmapped",
                     mapping.tenant_id
-                ));
+                )),
+                None => {}
             }
             self.drop_pending(company).await?;
             return Ok(Some(mapping.tenant_id));
@@ -180,7 +192,7 @@ impl<'a> Provisioner<'a> {
             None => {
                 let found = self.find(&pending.value.tenant).await?;
                 if let Some(tenant_id) = &found {
-                    self.audit_adopted(&pending.value.tenant, tenant_id).await?;
+                    self.audit_adopted(&pending.value, tenant_id).await?;
                 }
                 found
             }
@@ -189,7 +201,7 @@ impl<'a> Provisioner<'a> {
             Some(tenant_id) => {
                 self.finish(&pending.value.tenant, &tenant_id, snapshot)
                     .await?;
-                self.map(&pending.value.tenant, &tenant_id).await?;
+                self.map(&pending.value, &tenant_id).await?;
                 Ok(Some(tenant_id))
             }
             None if !snapshot.has_active_acronis_services() => {
@@ -235,11 +247,8 @@ impl<'a> Provisioner<'a> {
                 return Err(e.into());
             }
         };
-        pending.tenant_id = Some(tenant.id.clone());
-        self.ctx
-            .store
-            .put_pending_provisioning(&pending, Some(version))
-            .await?;
+        // Audited before the record learns the tenant's id: a run killed in between
+        // adopts the tenant, and its adoption entry has this entry's id, so one stays.
         Audit {
             actor: self.actor,
             kind: "tenant.created",
@@ -256,10 +265,19 @@ impl<'a> Provisioner<'a> {
             })),
             reason: Some(self.why().into()),
         }
-        .write(self.ctx)
+        .write_once(
+            self.ctx,
+            provisioning_audit_id(&pending),
+            pending.started_at,
+        )
         .await?;
+        pending.tenant_id = Some(tenant.id.clone());
+        self.ctx
+            .store
+            .put_pending_provisioning(&pending, Some(version))
+            .await?;
         self.finish(&new, &tenant.id, snapshot).await?;
-        self.map(&new, &tenant.id).await?;
+        self.map(&pending, &tenant.id).await?;
         Ok(tenant.id)
     }
 
@@ -376,7 +394,8 @@ impl<'a> Provisioner<'a> {
     }
 
     /// Writes the mapping (both directions, one transaction), then drops the record.
-    async fn map(&self, new: &NewTenant, tenant_id: &str) -> Result<(), JobError> {
+    async fn map(&self, pending: &PendingProvisioning, tenant_id: &str) -> Result<(), JobError> {
+        let new = &pending.tenant;
         let mapping = CustomerMapping {
             held: None,
             deletion: None,
@@ -388,23 +407,38 @@ impl<'a> Provisioner<'a> {
             tenant_kind: MappedTenantKind::Customer,
         };
         self.ctx.store.put_mapping(&mapping).await?;
+        self.audit_mapped(pending, &mapping).await?;
+        self.drop_pending(new.company_id).await
+    }
+
+    /// The mapping a provisioning made, audited once: the pending record outlives the
+    /// mapping until this entry is written, so a run killed in between is finished by
+    /// the next one, which writes the same entry.
+    async fn audit_mapped(
+        &self,
+        pending: &PendingProvisioning,
+        mapping: &CustomerMapping,
+    ) -> Result<(), JobError> {
+        let id = format!(
+            "mapping-created-{}",
+            bridge_core::hash::json_fingerprint(&(pending.tenant.company_id, pending.started_at))
+        );
         Audit {
             actor: self.actor,
             kind: "mapping.created",
-            subject: format!("company:{}", new.company_id),
+            subject: format!("company:{}", mapping.company_id),
             before: None,
-            after: serde_json::to_value(&mapping).ok(),
+            after: serde_json::to_value(mapping).ok(),
             reason: Some(
-                match self.origin {
+                match mapping.origin {
                     MappingOrigin::Automatic => "automatic provisioning",
-                    MappingOrigin::Manual => self.why(),
+                    MappingOrigin::Manual => MANUAL_WHY,
                 }
                 .into(),
             ),
         }
-        .write(self.ctx)
-        .await?;
-        self.drop_pending(new.company_id).await
+        .write_once(self.ctx, id, pending.started_at)
+        .await
     }
 
     async fn drop_pending(&self, company: i64) -> Result<(), JobError> {
@@ -441,4 +475,13 @@ impl<'a> Provisioner<'a> {
         self.available = Some(items.clone());
         Ok(items)
     }
+}
+
+/// The one audit entry of a provisioning, "created" or "adopted": whichever run writes
+/// it first, a later run writing either for the same record adds nothing.
+fn provisioning_audit_id(pending: &PendingProvisioning) -> String {
+    format!(
+        "tenant-provisioned-{}",
+        bridge_core::hash::json_fingerprint(&(pending.tenant.company_id, pending.started_at))
+    )
 }

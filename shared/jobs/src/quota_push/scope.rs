@@ -65,7 +65,9 @@ pub async fn all(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Target>,
 }
 
 /// Every mapped company whose stored snapshot version differs from the one last pushed
-/// to its current tenant: a lost event, a tenant mapped by hand, a remapped company.
+/// to its current tenant (a lost event, a tenant mapped by hand, a remapped company), or
+/// whose last push failed: a quota write refused or lost is tried again at each sweep
+/// until it goes through, not left until the contract next changes.
 /// Sub-partner mappings are never pushed, so never up to date: they come back as they
 /// are, for the push to report as skipped, without reading their records.
 pub async fn behind(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Target>, JobError> {
@@ -92,6 +94,7 @@ pub async fn behind(ctx: &Context, summary: &mut JobSummary) -> Result<Vec<Targe
             let up_to_date = pushed.as_ref().is_some_and(|p| {
                 p.value.tenant_id == mapping.tenant_id
                     && p.value.pushed_snapshot_version == Some(snapshot.version)
+                    && p.value.last_error.is_none()
             });
             if !up_to_date {
                 due.push(Target {

@@ -8,14 +8,16 @@
 //! report, alert ingest), up to three faults (latency, 429 with `Retry-After`, 5xx, a
 //! dropped connection, a malformed body, an Acronis version conflict) at the Nth call
 //! to either simulator, and, for most seeds, one kill: a request held forever before or
-//! after the simulator applied it, or the poller's event publish held forever (a kill
+//! after the simulator applied it, a store write held forever once applied (a kill
+//! between two store calls), or the poller's event publish held forever (a kill
 //! between storing a contract snapshot and announcing it). The test then drops the
 //! job's future, as a killed Lambda. A fresh process waits out the lease and runs the
 //! job cleanly (the quota scenario also runs its `sweep` schedule, the backstop for a
 //! lost change event). The DynamoDB seeds (on moto) also run the clean pass twice at
-//! once, so one of them loses the lease's conditional write. One more test pins the
-//! kill between storing a snapshot and announcing it: no later poll announces the
-//! change, and the quota sweep pushes it.
+//! once, so one of them loses the lease's conditional write. Two more tests leave
+//! nothing to chance: each job killed after each store write of its fault-free run in
+//! turn, and the kill between storing a snapshot and announcing it (no later poll
+//! announces the change; the quota sweep pushes it).
 //!
 //! Running it:
 //! - `cargo nextest run -p bridge-jobs chaos::` runs `CHAOS_RUNS` seeds on the
@@ -23,10 +25,12 @@
 //!   `scripts/test` (and so `.ci/run`) runs it with the workspace.
 //! - A failure names its seed; `CHAOS_SEED=<n>` reruns that seed alone (on both stores).
 //! - `CHAOS_SHOW=1` (with `--nocapture`) prints each seed's plan, the faulted run's
-//!   outcome, the audit log and the Acronis requests, and the fault-free end states.
+//!   outcome, the audit log, the Acronis requests and the store writes, and the
+//!   fault-free end states.
 //! - The figures (runs, faults per kind, kills per point, failures) are printed and
 //!   written to `<target dir>/chaos/summary-<store>.json`.
 
+use crate::kill_store::KillStore;
 use crate::support::*;
 use async_trait::async_trait;
 use bridge_core::events::CompanyContractsChanged;
@@ -142,16 +146,18 @@ impl ScheduleControl for KillBus {
 struct Chaos {
     world: World,
     bus: Arc<KillBus>,
+    store: Arc<KillStore>,
     events: broadcast::Receiver<CompanyContractsChanged>,
 }
 
 impl Chaos {
     /// The three companies, and what the job under test starts from, fault-free.
     async fn build(kind: JobKind, store: Arc<dyn Store>) -> Result<Chaos, String> {
+        let store = Arc::new(KillStore::new(store));
         let world = World::with(
             simulators::autotask::Seed::generate(0),
             chaos_settings(),
-            store,
+            store.clone(),
         )
         .await;
         let now = at(2026, 11, 12, 9);
@@ -178,9 +184,15 @@ impl Chaos {
             calls: AtomicUsize::new(0),
             killed: Notify::new(),
         });
-        let mut chaos = Chaos { world, bus, events };
+        let mut chaos = Chaos {
+            world,
+            bus,
+            store,
+            events,
+        };
         chaos.fresh_process();
         if kind == JobKind::Poller {
+            chaos.store.reset();
             return Ok(chaos);
         }
         expect_clean(
@@ -226,6 +238,7 @@ impl Chaos {
         while chaos.events.try_recv().is_ok() {}
         *chaos.bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
         chaos.bus.calls.store(0, Ordering::SeqCst);
+        chaos.store.reset();
         chaos.world.clear_logs();
         Ok(chaos)
     }
@@ -315,6 +328,10 @@ impl Chaos {
         }
         for r in w.acronis.core().log.entries() {
             println!("acronis {} {} {}", r.method, r.path, r.status);
+        }
+        let writes = self.store.log.lock().unwrap_or_else(|p| p.into_inner());
+        for (n, method) in writes.iter().enumerate() {
+            println!("store write {n}: {method}");
         }
     }
 
@@ -484,6 +501,7 @@ struct Oracle {
     autotask_calls: u32,
     acronis_calls: u32,
     publishes: usize,
+    writes: usize,
 }
 
 async fn oracle(kind: JobKind) -> Oracle {
@@ -496,6 +514,7 @@ async fn oracle(kind: JobKind) -> Oracle {
     let autotask_calls = chaos.world.autotask.core().log.len() as u32;
     let acronis_calls = chaos.world.acronis.core().log.len() as u32;
     let publishes = chaos.bus.calls.load(Ordering::SeqCst);
+    let writes = chaos.store.writes.load(Ordering::SeqCst);
     chaos
         .clean(kind)
         .await
@@ -506,6 +525,7 @@ async fn oracle(kind: JobKind) -> Oracle {
         autotask_calls,
         acronis_calls,
         publishes,
+        writes,
     }
 }
 
@@ -520,6 +540,8 @@ enum KillPoint {
     BeforeApplied(Api),
     AfterApplied(Api),
     Publish,
+    /// After the Nth store write is applied, before the job hears back.
+    AfterStored,
 }
 
 /// The faults and the kill one seed injects.
@@ -616,11 +638,14 @@ fn plan(seed: u64, oracle: &Oracle) -> Plan {
     }
     let kill = if rng.f64() < 0.75 {
         let (api, nth) = pick_api(&mut rng);
-        match rng.usize(0..3) {
+        match rng.usize(0..4) {
             0 if oracle.publishes > 0 => {
                 Some((KillPoint::Publish, rng.u32(0..oracle.publishes as u32)))
             }
             1 => Some((KillPoint::AfterApplied(api), nth)),
+            2 if oracle.writes > 0 => {
+                Some((KillPoint::AfterStored, rng.u32(0..oracle.writes as u32)))
+            }
             _ => Some((KillPoint::BeforeApplied(api), nth)),
         }
     } else {
@@ -660,9 +685,32 @@ async fn one_seed(
     let kind = JobKind::of(seed);
     let oracle = &oracles[&kind];
     let plan = plan(seed, oracle);
+    run_plan(
+        &format!("seed {seed}"),
+        kind,
+        oracle,
+        plan,
+        store,
+        twice,
+        figures,
+    )
+    .await
+}
+
+/// One plan of faults and kill on a fresh world of `kind`: the faulted run (maybe
+/// killed), the clean pass, the comparison with the fault-free end state.
+async fn run_plan(
+    label: &str,
+    kind: JobKind,
+    oracle: &Oracle,
+    plan: Plan,
+    store: Arc<dyn Store>,
+    twice: bool,
+    figures: &Mutex<Figures>,
+) -> Result<(), String> {
     if show() {
         println!(
-            "seed {seed}: faults {:?} kill {:?}",
+            "{label}: faults {:?} kill {:?}",
             plan.faults
                 .iter()
                 .map(|(a, n, k, _)| format!("{k} at {a:?} call {n}"))
@@ -681,6 +729,7 @@ async fn one_seed(
             KillPoint::Publish => {
                 *chaos.bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(nth as usize)
             }
+            KillPoint::AfterStored => chaos.store.arm(Some(nth as usize)),
             KillPoint::BeforeApplied(api) | KillPoint::AfterApplied(api) => {
                 let applied = matches!(point, KillPoint::AfterApplied(_));
                 core_of(&chaos.world, api)
@@ -692,13 +741,16 @@ async fn one_seed(
     let at = chaos.world.autotask.core().clone();
     let ac = chaos.world.acronis.core().clone();
     let bus = chaos.bus.clone();
+    let store = chaos.store.clone();
     let outcome = tokio::select! {
         outcome = chaos.step(kind) => Some(outcome),
         () = at.hung.notified() => None,
         () = ac.hung.notified() => None,
         () = bus.killed.notified() => None,
+        () = store.killed.notified() => None,
     };
     *bus.kill_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    store.arm(None);
     let mut left: BTreeMap<Api, Vec<FaultRule>> = BTreeMap::from([
         (Api::Autotask, at.faults.rules()),
         (Api::Acronis, ac.faults.rules()),
@@ -742,7 +794,14 @@ async fn one_seed(
                 .iter()
                 .any(|n| n.reason.contains("holds the lease"))
         });
-        if outcome.is_none() && !skipped && kind != JobKind::Quota {
+        // A run killed after releasing its lease (on the way out) holds nothing.
+        let released = chaos
+            .store
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&"release_lease");
+        if outcome.is_none() && !released && !skipped && kind != JobKind::Quota {
             return Err(format!(
                 "a run inside a killed run's lease was not refused: {early:?}"
             ));
@@ -755,7 +814,7 @@ async fn one_seed(
         }
     }
     if show() {
-        println!("seed {seed}: faulted run {outcome:?}");
+        println!("{label}: faulted run {outcome:?}");
     }
     chaos.clean(kind).await?;
     if show() {
@@ -994,6 +1053,45 @@ async fn every_job_converges_after_seeded_faults_kills_and_lost_conditional_writ
     let figures = std::mem::take(&mut *figures.lock().unwrap_or_else(|p| p.into_inner()));
     report("dynamodb", &figures, started.elapsed().as_secs_f64());
     fail_with_seeds(&figures);
+}
+
+/// Not left to chance: each job dies after each store write of its fault-free run in
+/// turn (between two store calls, or between a store call and the next outbound one),
+/// and every one of those runs converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_job_converges_after_a_kill_after_each_store_write() {
+    let oracles = oracles().await;
+    let figures = Mutex::new(Figures::default());
+    let mut failures = Vec::new();
+    let mut kills = 0;
+    for kind in KINDS {
+        let oracle = &oracles[&kind];
+        assert!(oracle.writes > 0, "{kind:?} writes nothing to the store");
+        for nth in 0..oracle.writes as u32 {
+            let plan = Plan {
+                faults: Vec::new(),
+                kill: Some((KillPoint::AfterStored, nth)),
+            };
+            let store: Arc<dyn Store> =
+                Arc::new(SqliteStore::open_in_memory().await.expect("store"));
+            let label = format!("{} after store write {nth}", kind.name());
+            if let Err(e) = run_plan(&label, kind, oracle, plan, store, false, &figures).await {
+                failures.push(format!("{label}: {e}"));
+            }
+            kills += 1;
+        }
+    }
+    let figures = figures.into_inner().unwrap_or_else(|p| p.into_inner());
+    println!(
+        "kills after a store write: {kills}, of which held: {:?}",
+        figures.kills
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(
+        figures.kills.get("AfterStored").copied(),
+        Some(kills),
+        "every planned kill must have been held"
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod alert_ingest;
 mod chaos;
 mod concurrency;
 mod contract_poller;
+mod kill_store;
 mod pause;
 mod payloads;
 mod quota_push;

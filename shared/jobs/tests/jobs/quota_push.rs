@@ -345,8 +345,10 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
         .expect("read")
         .expect("recorded");
     assert!(record.value.last_error.is_some());
-    // The next push retries the refused item and clears the error.
-    let retried = push(&world, Trigger::Manual).await;
+    // The next sweep, with no contract change since, retries the refused item and
+    // clears the error; the sweep after it finds no customer behind.
+    let retried = push(&world, sweep()).await;
+    assert_eq!(retried.read.get("customers behind"), Some(&1), "{retried}");
     assert!(retried.failed.is_empty(), "{}", notes(&retried));
     assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
     assert_eq!(quota(&world, &tenant, "pw_base_workstations").0, json!(7));
@@ -357,6 +359,8 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
         .expect("read")
         .expect("recorded");
     assert!(record.value.last_error.is_none());
+    let settled = push(&world, sweep()).await;
+    assert_eq!(settled.read.get("customers behind"), Some(&0), "{settled}");
 }
 
 #[tokio::test]

@@ -215,8 +215,9 @@ async fn a_company_whose_mapping_was_removed_gets_its_tenant_back_not_a_second_o
     };
     let before = customers();
 
-    // "Remove mapping" (DELETE /customer-mappings/178) deletes the store's mapping; the
-    // company still has its contract and automatic creation is on.
+    // Later, "Remove mapping" (DELETE /customer-mappings/178) deletes the store's
+    // mapping; the company still has its contract and automatic creation is on.
+    world.clock.advance(chrono::Duration::hours(1));
     world.store.delete_mapping(178).await.expect("unmap");
     world.clear_logs();
     let summary = world.sweep().await;
