@@ -157,6 +157,9 @@ impl From<StoreError> for ApiError {
                 current_version.map_or(Value::Null, Value::from),
             ),
             StoreError::NotFound { .. } => Self::not_found(err.to_string()),
+            StoreError::NotAsRead { .. } => {
+                Self::new(StatusCode::PRECONDITION_FAILED, err.to_string())
+            }
             StoreError::Invalid { field, detail } => {
                 Self::field(field.to_string(), detail.to_string())
             }

@@ -7,6 +7,11 @@
 //! below the MSP's own partner tenant may be mapped too, as a sub-partner: its usage is
 //! reported in aggregate and the jobs that change tenants leave it alone, so the guards
 //! about changes do not apply to it. A new tenant is always a customer tenant.
+//!
+//! A mapping answer carries the tenant id as its `ETag`. A client that sends it back as
+//! `If-Match` (or `If-None-Match: *` for "not mapped") changes the mapping only if it is
+//! still what the client read, checked in the store's conditional write: 412 otherwise,
+//! so two operators never silently overwrite each other's remap.
 
 use crate::ApiState;
 use crate::auth::Caller;
@@ -17,13 +22,77 @@ use autotask::models::Company;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_jobs::JobError;
 use bridge_jobs::audit::Audit;
 use bridge_jobs::provisioning::{ProvisionError, provision_company};
-use bridge_store::store::{MapOutcome, StoreError};
+use bridge_store::store::{ExpectedMapping, MapOutcome, StoreError};
 use serde_json::{Value, json};
+
+/// What the client read of the mapping: `If-Match: "<tenant id>"`, `If-None-Match: *`
+/// (not mapped), or neither (whatever is there).
+pub struct MappingRead(ExpectedMapping);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for MappingRead {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let text = |name: header::HeaderName, label: &'static str| {
+            parts.headers.get(name).map(|v| {
+                v.to_str()
+                    .map(str::trim)
+                    .map_err(|_| ApiError::field(label, "must be printable ASCII"))
+            })
+        };
+        match (
+            text(header::IF_MATCH, "If-Match"),
+            text(header::IF_NONE_MATCH, "If-None-Match"),
+        ) {
+            (Some(_), Some(_)) => Err(ApiError::field(
+                "If-None-Match",
+                "send If-Match or If-None-Match, not both",
+            )),
+            (Some(value), None) => value?
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .filter(|v| is_tenant_id(v))
+                .map(|tenant| MappingRead(ExpectedMapping::MappedTo(tenant.to_owned())))
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "If-Match",
+                        "must be the ETag of the mapping you read: its tenant id in quotes",
+                    )
+                }),
+            (None, Some(value)) => match value? {
+                "*" => Ok(MappingRead(ExpectedMapping::Unmapped)),
+                _ => Err(ApiError::field(
+                    "If-None-Match",
+                    "only * is understood (\"the company is not mapped\")",
+                )),
+            },
+            (None, None) => Ok(MappingRead(ExpectedMapping::Any)),
+        }
+    }
+}
+
+/// A mapping answer, with the mapped tenant as its `ETag` for a later `If-Match`.
+struct MappingAnswer(Value, Option<String>);
+
+impl IntoResponse for MappingAnswer {
+    fn into_response(self) -> Response {
+        let mut response = Json(self.0).into_response();
+        if let Some(tag) = self
+            .1
+            .and_then(|t| HeaderValue::from_str(&format!("\"{t}\"")).ok())
+        {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        response
+    }
+}
 
 /// What the body asks for.
 enum Target {
@@ -123,8 +192,9 @@ pub async fn put(
     State(state): State<ApiState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    MappingRead(expected): MappingRead,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let company_id = company_id(path)?;
     let target = target(body)?;
     let autotask = state.ctx.autotask().await?;
@@ -137,7 +207,11 @@ pub async fn put(
         Target::Existing(tenant_id) => tenant_id,
         // Provisioning does the whole job and writes the mapping and its audit entries
         // (tenant.created or tenant.adopted, mapping.created) in the caller's name.
-        Target::New => return new_tenant(&state, &caller, company_id).await,
+        Target::New => {
+            let current = state.ctx.store.get_mapping_by_company(company_id).await?;
+            expected.check(company_id, current.as_ref())?;
+            return new_tenant(&state, &caller, company_id).await;
+        }
     };
 
     let acronis = state.ctx.acronis().await?;
@@ -146,6 +220,7 @@ pub async fn put(
         .await
         .map_err(|e| upstream("Acronis", e))?;
     let current = state.ctx.store.get_mapping_by_company(company_id).await?;
+    expected.check(company_id, current.as_ref())?;
     if let Some(owner) = state.ctx.store.get_mapping_by_tenant(&tenant_id).await?
         && owner.company_id != company_id
     {
@@ -156,8 +231,7 @@ pub async fn put(
         .with("company_id", Value::from(owner.company_id)));
     }
     if let Some(current) = current.as_ref().filter(|m| m.tenant_id == tenant_id) {
-        let current = to_json(current);
-        return Ok(Json(json!({"mapping": current, "previous": current})));
+        return Ok(unchanged(current));
     }
     let tenant_kind = check_mappable(&acronis, &tenant_id, &ours).await?;
 
@@ -176,7 +250,7 @@ pub async fn put(
     let outcome = state
         .ctx
         .store
-        .map_company(&mapping)
+        .map_company(&mapping, &expected)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { what, .. } => ApiError::conflict(what),
@@ -184,10 +258,7 @@ pub async fn put(
         })?;
     let previous = match outcome {
         MapOutcome::Written(previous) => previous,
-        MapOutcome::Unchanged(current) => {
-            let current = to_json(&current);
-            return Ok(Json(json!({"mapping": current, "previous": current})));
-        }
+        MapOutcome::Unchanged(current) => return Ok(unchanged(&current)),
     };
     let kind = if previous.is_some() {
         "mapping.changed"
@@ -203,22 +274,43 @@ pub async fn put(
         Some(to_json(&mapping)),
     )
     .await?;
-    Ok(Json(json!({
-        "mapping": to_json(&mapping),
-        "previous": previous.as_ref().map(to_json),
-    })))
+    Ok(MappingAnswer(
+        json!({
+            "mapping": to_json(&mapping),
+            "previous": previous.as_ref().map(to_json),
+        }),
+        Some(mapping.tenant_id),
+    )
+    .into_response())
+}
+
+/// The answer when the company is mapped to the tenant asked for already.
+fn unchanged(current: &CustomerMapping) -> Response {
+    let json = to_json(current);
+    MappingAnswer(
+        json!({"mapping": json, "previous": json}),
+        Some(current.tenant_id.clone()),
+    )
+    .into_response()
 }
 
 pub async fn delete(
     State(state): State<ApiState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    MappingRead(expected): MappingRead,
 ) -> Result<Json<Value>, ApiError> {
     let company_id = company_id(path)?;
+    if expected == ExpectedMapping::Unmapped {
+        return Err(ApiError::field(
+            "If-None-Match",
+            "a mapping to remove exists; send If-Match with its tenant id instead",
+        ));
+    }
     let removed = state
         .ctx
         .store
-        .delete_mapping(company_id)
+        .delete_mapping(company_id, &expected)
         .await
         .map_err(|e| match e {
             StoreError::NotFound { .. } => {
@@ -341,7 +433,7 @@ async fn new_tenant(
     state: &ApiState,
     caller: &Caller,
     company_id: i64,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let tenant_id = provision_company(&state.ctx, company_id, MappingOrigin::Manual, &caller.0)
         .await
         .map_err(|e| match e {
@@ -365,9 +457,11 @@ async fn new_tenant(
         .get_mapping_by_company(company_id)
         .await?
         .filter(|m| m.tenant_id == tenant_id);
-    Ok(Json(
+    Ok(MappingAnswer(
         json!({"mapping": mapping.as_ref().map(to_json), "previous": null}),
-    ))
+        mapping.map(|m| m.tenant_id),
+    )
+    .into_response())
 }
 
 /// A mapping as answers and audit entries show it: with its `tenant_kind` always (the

@@ -11,6 +11,7 @@ use common::{Env, whole};
 use serde_json::{Value, json};
 use simulators::acronis::TenantSeed;
 use simulators::scenario::Scenario;
+use tower::ServiceExt;
 
 const CONTOSO: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10";
 const NORTHWIND_SELF_SERVICE: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e12";
@@ -401,6 +402,145 @@ async fn mapping_an_existing_tenant_guards_every_rule() {
         .expect("list")
         .items;
     assert_eq!(mappings.len(), 1, "only the first mapping was written");
+}
+
+/// A mapping request with extra headers; answers the status, the `ETag` and the body.
+async fn send_with(
+    env: &Env,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Option<String>, Value) {
+    let mut request = common::request(method, path, body);
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            axum::http::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            axum::http::HeaderValue::from_str(value).expect("value"),
+        );
+    }
+    let response = env.app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let etag = response
+        .headers()
+        .get(axum::http::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, etag, body)
+}
+
+#[tokio::test]
+async fn a_mapping_changed_since_it_was_read_is_not_overwritten() {
+    let env = connected().await;
+    let put = |tenant: &'static str, headers: Vec<(&'static str, String)>| {
+        let env = &env;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            send_with(
+                env,
+                Method::PUT,
+                "/customer-mappings/175",
+                Some(json!({"tenant_id": tenant})),
+                &headers,
+            )
+            .await
+        }
+    };
+    let tag = |tenant: &str| format!("\"{tenant}\"");
+
+    // "Only if not mapped": the first operator maps; the answer's ETag is the tenant.
+    let (status, etag, body) = put(CONTOSO, vec![("if-none-match", "*".into())]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(etag, Some(tag(CONTOSO)));
+    let (status, _, body) = put(TAILSPIN, vec![("if-none-match", "*".into())]).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains(CONTOSO),
+        "{body}"
+    );
+
+    // Two operators read "Contoso"; one remaps to Tailspin, the other's remap on the
+    // same read is refused, and the mapping stays Tailspin.
+    let (status, etag, body) = put(TAILSPIN, vec![("if-match", tag(CONTOSO))]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(etag, Some(tag(TAILSPIN)));
+    assert_eq!(body["previous"]["tenant_id"], CONTOSO);
+    let (status, _, body) = put(WINGTIP_RESELLER, vec![("if-match", tag(CONTOSO))]).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    let stored = env
+        .store
+        .get_mapping_by_company(175)
+        .await
+        .expect("read")
+        .expect("mapped");
+    assert_eq!(stored.tenant_id, TAILSPIN, "the stale remap wrote nothing");
+    assert_eq!(env.audit("mapping.changed").await.len(), 1);
+
+    // A new tenant on a stale read is refused before anything is created.
+    let (status, _, body) = send_with(
+        &env,
+        Method::PUT,
+        "/customer-mappings/175",
+        Some(json!({"new_tenant": true})),
+        &[("if-match", &tag(CONTOSO))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+
+    // Removal on a stale read is refused; on the current one it goes through.
+    let delete = |headers: Vec<(&'static str, String)>| {
+        let env = &env;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            send_with(
+                env,
+                Method::DELETE,
+                "/customer-mappings/175",
+                None,
+                &headers,
+            )
+            .await
+        }
+    };
+    let (status, _, body) = delete(vec![("if-match", tag(CONTOSO))]).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    let (status, _, body) = delete(vec![("if-none-match", "*".into())]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, body) = delete(vec![("if-match", tag(TAILSPIN))]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["removed"]["tenant_id"], TAILSPIN);
+
+    // Headers that say nothing usable are refused, naming the header.
+    for headers in [
+        vec![("if-match", "7".to_owned())],
+        vec![("if-match", "\"not a tenant!\"".to_owned())],
+        vec![("if-none-match", "\"x\"".to_owned())],
+        vec![("if-match", tag(CONTOSO)), ("if-none-match", "*".into())],
+    ] {
+        let (status, _, body) = put(CONTOSO, headers.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{headers:?}: {body}");
+        let named = fields(&body);
+        assert!(
+            named
+                .iter()
+                .any(|f| f == "If-Match" || f == "If-None-Match"),
+            "{headers:?}: {body}"
+        );
+    }
+    assert!(
+        env.store
+            .get_mapping_by_company(175)
+            .await
+            .expect("read")
+            .is_none(),
+        "nothing written by a refused request"
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use bridge_core::mapping::{CustomerMapping, DeletionWatch};
 use bridge_core::policy::Policy;
 use bridge_core::provisioning::Action;
 use bridge_core::quota::zero_quotas;
-use bridge_store::store::StoreError;
+use bridge_store::store::{ExpectedMapping, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -203,8 +203,11 @@ impl TenantActions<'_> {
         let Some(before) = self.current_mapping(company, tenant_id).await? else {
             return Ok(());
         };
-        match self.ctx.store.delete_mapping(company).await {
+        // Only the mapping to the deleted tenant: a remap made meanwhile stays.
+        let expected = ExpectedMapping::MappedTo(tenant_id.to_owned());
+        match self.ctx.store.delete_mapping(company, &expected).await {
             Ok(_) | Err(StoreError::NotFound { .. }) => {}
+            Err(StoreError::NotAsRead { .. }) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
         Audit {

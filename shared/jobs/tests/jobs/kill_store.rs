@@ -12,7 +12,7 @@ use bridge_core::records::{
 };
 use bridge_core::settings::Settings;
 use bridge_store::store::prelude::*;
-use bridge_store::store::{MapOutcome, StoreResult};
+use bridge_store::store::{ExpectedMapping, MapOutcome, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -109,8 +109,8 @@ delegate!(MappingStore {
     read fn get_mapping_by_tenant(tenant_id: &str) -> Option<CustomerMapping>;
     read fn list_mappings(limit: u32, page_token: Option<&str>) -> Page<CustomerMapping>;
     write fn put_mapping(mapping: &CustomerMapping) -> Option<CustomerMapping>;
-    write fn map_company(mapping: &CustomerMapping) -> MapOutcome;
-    write fn delete_mapping(company_id: i64) -> CustomerMapping;
+    write fn map_company(mapping: &CustomerMapping, expected: &ExpectedMapping) -> MapOutcome;
+    write fn delete_mapping(company_id: i64, expected: &ExpectedMapping) -> CustomerMapping;
 });
 
 delegate!(SnapshotStore {

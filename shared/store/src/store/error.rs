@@ -17,6 +17,10 @@ pub enum StoreError {
     /// The record to update or delete is not there.
     #[error("{what} not found")]
     NotFound { what: String },
+    /// The record is no longer what the caller read (a precondition failed): nothing
+    /// was written.
+    #[error("{what}")]
+    NotAsRead { what: String },
     /// A stored record cannot be decoded.
     #[error("corrupt record {key}: {detail}")]
     Corrupt { key: String, detail: String },

@@ -157,10 +157,58 @@ pub trait MappingStore: Send + Sync {
     /// [`put_mapping`](Self::put_mapping), unless the company is mapped to this tenant
     /// already: then nothing is written and the stored mapping is answered unchanged.
     /// The check and the write are one conditional write, so of concurrent identical
-    /// requests exactly one writes.
-    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome>;
-    /// Removes the company's mapping (both directions) and returns it.
-    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping>;
+    /// requests exactly one writes. The company's mapping must be as `expected` (what
+    /// the caller read), else [`StoreError::NotAsRead`] and nothing is written.
+    async fn map_company(
+        &self,
+        mapping: &CustomerMapping,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<MapOutcome>;
+    /// Removes the company's mapping (both directions) and returns it; it must be as
+    /// `expected`, else [`StoreError::NotAsRead`] and nothing is removed.
+    async fn delete_mapping(
+        &self,
+        company_id: i64,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<CustomerMapping>;
+}
+
+/// What a caller read of a company's mapping before changing it, checked in the same
+/// conditional write as the change: an operator who read "mapped to A" never silently
+/// overwrites another's remap to B.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedMapping {
+    /// Whatever is there (the jobs, and callers that read nothing).
+    Any,
+    /// The company must not be mapped.
+    Unmapped,
+    /// The company must be mapped to this tenant.
+    MappedTo(String),
+}
+
+impl ExpectedMapping {
+    /// `Ok` when `current` is as expected, else the refusal naming what is there now.
+    pub fn check(&self, company_id: i64, current: Option<&CustomerMapping>) -> StoreResult<()> {
+        let met = match (self, current) {
+            (ExpectedMapping::Any, _) | (ExpectedMapping::Unmapped, None) => true,
+            (ExpectedMapping::MappedTo(tenant), Some(m)) => m.tenant_id == *tenant,
+            _ => false,
+        };
+        if met {
+            return Ok(());
+        }
+        let now = match current {
+            Some(m) => format!("mapped to tenant {}", m.tenant_id),
+            None => "not mapped".to_owned(),
+        };
+        let read = match self {
+            ExpectedMapping::MappedTo(tenant) => format!("mapped to tenant {tenant}"),
+            _ => "not mapped".to_owned(),
+        };
+        Err(StoreError::NotAsRead {
+            what: format!("company {company_id} is {now} now; it was {read} when read"),
+        })
+    }
 }
 
 /// What [`MappingStore::map_company`] did.

@@ -4,6 +4,7 @@ use crate::support::*;
 use bridge_core::events::ChangeReason;
 use bridge_core::mapping::MappingOrigin;
 use bridge_core::settings::{AccountBasis, PricingMode};
+use bridge_store::store::ExpectedMapping;
 use serde_json::json;
 
 #[tokio::test]
@@ -218,7 +219,11 @@ async fn a_company_whose_mapping_was_removed_gets_its_tenant_back_not_a_second_o
     // Later, "Remove mapping" (DELETE /customer-mappings/178) deletes the store's
     // mapping; the company still has its contract and automatic creation is on.
     world.clock.advance(chrono::Duration::hours(1));
-    world.store.delete_mapping(178).await.expect("unmap");
+    world
+        .store
+        .delete_mapping(178, &ExpectedMapping::Any)
+        .await
+        .expect("unmap");
     world.clear_logs();
     let summary = world.sweep().await;
     assert!(summary.failed.is_empty(), "{}", notes(&summary));

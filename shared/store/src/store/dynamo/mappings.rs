@@ -9,7 +9,9 @@ use bridge_core::records::Page;
 use super::item::{attr, body, get_n, item_key, key, key_of, n, s, to_body, token_key};
 use super::{DynamoStore, pause, transaction_build};
 use crate::store::page_token;
-use crate::store::{MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate};
+use crate::store::{
+    ExpectedMapping, MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate,
+};
 
 /// How often a mapping transaction is retried when a concurrent writer touched the same
 /// items between our read and our write.
@@ -155,19 +157,34 @@ impl MappingStore for DynamoStore {
     }
 
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>> {
-        match self.write_mapping(mapping, false).await? {
+        match self
+            .write_mapping(mapping, false, &ExpectedMapping::Any)
+            .await?
+        {
             MapOutcome::Written(previous) => Ok(previous),
             MapOutcome::Unchanged(current) => Ok(Some(current)),
         }
     }
 
-    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome> {
-        self.write_mapping(mapping, true).await
+    async fn map_company(
+        &self,
+        mapping: &CustomerMapping,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<MapOutcome> {
+        self.write_mapping(mapping, true, expected).await
     }
 
-    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping> {
+    async fn delete_mapping(
+        &self,
+        company_id: i64,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<CustomerMapping> {
         for attempt in 0..MAPPING_ATTEMPTS {
-            let Some((mapping, version)) = self.company_mapping(company_id).await? else {
+            let current = self.company_mapping(company_id).await?;
+            if current.is_some() {
+                expected.check(company_id, current.as_ref().map(|(m, _)| m))?;
+            }
+            let Some((mapping, version)) = current else {
                 return Err(StoreError::NotFound {
                     what: format!("mapping of company {company_id}"),
                 });
@@ -194,12 +211,13 @@ impl MappingStore for DynamoStore {
 
 impl DynamoStore {
     /// Writes the mapping, both directions in one transaction conditional on the
-    /// company's mapping version read just before; with `keep_same_tenant`, a company
-    /// mapped to this tenant already is left as it is.
+    /// company's mapping version read just before (which must be as `expected`); with
+    /// `keep_same_tenant`, a company mapped to this tenant already is left as it is.
     async fn write_mapping(
         &self,
         mapping: &CustomerMapping,
         keep_same_tenant: bool,
+        expected: &ExpectedMapping,
     ) -> StoreResult<MapOutcome> {
         validate::id("company_id", mapping.company_id)?;
         validate::name("tenant_id", &mapping.tenant_id)?;
@@ -218,6 +236,7 @@ impl DynamoStore {
                 }
             }
             let previous = self.company_mapping(company_id).await?;
+            expected.check(company_id, previous.as_ref().map(|(m, _)| m))?;
             if let Some((current, _)) = previous.as_ref()
                 && keep_same_tenant
                 && current.tenant_id == mapping.tenant_id

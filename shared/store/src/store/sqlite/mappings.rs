@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{SqlError, SqliteStore, decode, encode};
 use crate::store::page_token::{self, TokenKey};
-use crate::store::{MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate};
+use crate::store::{
+    ExpectedMapping, MapOutcome, MappingStore, StoreError, StoreResult, tenant_taken, validate,
+};
 
 #[async_trait]
 impl MappingStore for SqliteStore {
@@ -82,23 +84,38 @@ impl MappingStore for SqliteStore {
     }
 
     async fn put_mapping(&self, mapping: &CustomerMapping) -> StoreResult<Option<CustomerMapping>> {
-        match self.write_mapping(mapping, false).await? {
+        match self
+            .write_mapping(mapping, false, ExpectedMapping::Any)
+            .await?
+        {
             MapOutcome::Written(previous) => Ok(previous),
             MapOutcome::Unchanged(current) => Ok(Some(current)),
         }
     }
 
-    async fn map_company(&self, mapping: &CustomerMapping) -> StoreResult<MapOutcome> {
-        self.write_mapping(mapping, true).await
+    async fn map_company(
+        &self,
+        mapping: &CustomerMapping,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<MapOutcome> {
+        self.write_mapping(mapping, true, expected.clone()).await
     }
 
-    async fn delete_mapping(&self, company_id: i64) -> StoreResult<CustomerMapping> {
+    async fn delete_mapping(
+        &self,
+        company_id: i64,
+        expected: &ExpectedMapping,
+    ) -> StoreResult<CustomerMapping> {
+        let expected = expected.clone();
         self.write("delete_mapping", move |tx| {
             let previous = mapping_where(tx, "company_id = ?1", company_id)?.ok_or_else(|| {
                 SqlError::Store(StoreError::NotFound {
                     what: format!("mapping of company {company_id}"),
                 })
             })?;
+            expected
+                .check(company_id, Some(&previous))
+                .map_err(SqlError::Store)?;
             tx.execute(
                 "DELETE FROM customer_mappings WHERE company_id = ?1",
                 params![company_id],
@@ -110,12 +127,13 @@ impl MappingStore for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Writes the mapping in one transaction; with `keep_same_tenant`, a company mapped
-    /// to this tenant already is left as it is.
+    /// Writes the mapping in one transaction, if the company's mapping is as `expected`;
+    /// with `keep_same_tenant`, a company mapped to this tenant already is left as it is.
     async fn write_mapping(
         &self,
         mapping: &CustomerMapping,
         keep_same_tenant: bool,
+        expected: ExpectedMapping,
     ) -> StoreResult<MapOutcome> {
         validate::id("company_id", mapping.company_id)?;
         validate::name("tenant_id", &mapping.tenant_id)?;
@@ -133,6 +151,9 @@ impl SqliteStore {
                 return Err(SqlError::Store(tenant_taken(&tenant_id, owner)));
             }
             let previous = mapping_where(tx, "company_id = ?1", company_id)?;
+            expected
+                .check(company_id, previous.as_ref())
+                .map_err(SqlError::Store)?;
             if let Some(current) = previous.as_ref()
                 && keep_same_tenant
                 && current.tenant_id == tenant_id

@@ -80,10 +80,19 @@ pub async fn mapping_both_directions_remap_conflict_delete(store: SharedStore) {
         .await
         .expect("t1 is free again");
 
-    assert_eq!(store.delete_mapping(1).await.expect("delete"), remapped);
+    assert_eq!(
+        store
+            .delete_mapping(1, &ExpectedMapping::Any)
+            .await
+            .expect("delete"),
+        remapped
+    );
     assert_eq!(store.get_mapping_by_company(1).await.expect("get"), None);
     assert_eq!(store.get_mapping_by_tenant(t2).await.expect("get"), None);
-    let err = store.delete_mapping(1).await.expect_err("already gone");
+    let err = store
+        .delete_mapping(1, &ExpectedMapping::Any)
+        .await
+        .expect_err("already gone");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     store
         .put_mapping(&mapping(4, t2))
@@ -173,7 +182,7 @@ pub async fn mapping_identical_concurrent_maps_write_once(store: SharedStore) {
                 let mut m = mapping(20, tenant);
                 m.created_at = t0() + secs(i64::from(i));
                 barrier.wait().await;
-                store.map_company(&m).await
+                store.map_company(&m, &ExpectedMapping::Any).await
             })
         })
         .collect();
@@ -194,7 +203,10 @@ pub async fn mapping_identical_concurrent_maps_write_once(store: SharedStore) {
     let mut again = mapping(20, tenant);
     again.created_at = t0() + secs(999);
     assert_eq!(
-        store.map_company(&again).await.expect("again"),
+        store
+            .map_company(&again, &ExpectedMapping::Any)
+            .await
+            .expect("again"),
         MapOutcome::Unchanged(stored.clone())
     );
     assert_eq!(
@@ -204,7 +216,10 @@ pub async fn mapping_identical_concurrent_maps_write_once(store: SharedStore) {
     // Another tenant is a remap, written as with put_mapping.
     let other = mapping(20, "66666666-6666-4666-8666-666666666666");
     assert_eq!(
-        store.map_company(&other).await.expect("remap"),
+        store
+            .map_company(&other, &ExpectedMapping::Any)
+            .await
+            .expect("remap"),
         MapOutcome::Written(Some(stored))
     );
     assert_eq!(
@@ -295,4 +310,98 @@ pub async fn mapping_keeps_a_deprovisioning_hold(store: SharedStore) {
         store.get_mapping_by_company(4).await.expect("get"),
         Some(cleared)
     );
+}
+
+/// A change made on what the caller read: refused, and nothing written, once the
+/// mapping is no longer that; of concurrent remaps on one read, exactly one is written.
+pub async fn mapping_changes_only_as_read(store: SharedStore) {
+    let a = "a0000000-0000-4000-8000-000000000001";
+    let b = "b0000000-0000-4000-8000-000000000002";
+    let unmapped = ExpectedMapping::Unmapped;
+    let to = |t: &str| ExpectedMapping::MappedTo(t.to_owned());
+    let not_as_read = |r: StoreResult<MapOutcome>| match r {
+        Err(StoreError::NotAsRead { what }) => what,
+        other => panic!("expected NotAsRead, got {other:?}"),
+    };
+
+    let what = not_as_read(store.map_company(&mapping(30, a), &to(b)).await);
+    assert!(what.contains("not mapped"), "{what}");
+    assert_eq!(
+        store
+            .map_company(&mapping(30, a), &unmapped)
+            .await
+            .expect("map"),
+        MapOutcome::Written(None)
+    );
+    let what = not_as_read(store.map_company(&mapping(30, b), &unmapped).await);
+    assert!(what.contains(a), "names what is there now: {what}");
+    let what = not_as_read(store.map_company(&mapping(30, b), &to(b)).await);
+    assert!(what.contains(a), "{what}");
+    assert_eq!(
+        store.get_mapping_by_company(30).await.expect("get"),
+        Some(mapping(30, a)),
+        "nothing written"
+    );
+    assert_eq!(store.get_mapping_by_tenant(b).await.expect("get"), None);
+
+    let err = store
+        .delete_mapping(30, &to(b))
+        .await
+        .expect_err("not mapped to b");
+    assert!(matches!(err, StoreError::NotAsRead { .. }), "{err:?}");
+    assert!(
+        store
+            .get_mapping_by_company(30)
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(
+        store.delete_mapping(30, &to(a)).await.expect("delete"),
+        mapping(30, a)
+    );
+
+    // Eight operators read "mapped to a" and remap to eight tenants at once.
+    store
+        .map_company(&mapping(31, a), &unmapped)
+        .await
+        .expect("map");
+    let barrier = Arc::new(Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            let tenant = format!("c0000000-0000-4000-8000-00000000000{i}");
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let read = ExpectedMapping::MappedTo(a.to_owned());
+                (
+                    tenant.clone(),
+                    store.map_company(&mapping(31, &tenant), &read).await,
+                )
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            (tenant, Ok(MapOutcome::Written(previous))) => {
+                assert_eq!(previous, Some(mapping(31, a)));
+                written.push(tenant);
+            }
+            (_, Err(StoreError::NotAsRead { .. })) => {}
+            (_, other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        written.len(),
+        1,
+        "exactly one remap on that read: {written:?}"
+    );
+    let stored = store
+        .get_mapping_by_company(31)
+        .await
+        .expect("get")
+        .expect("mapped");
+    assert_eq!(stored.tenant_id, written[0]);
+    assert_eq!(store.get_mapping_by_tenant(a).await.expect("get"), None);
 }

@@ -42,7 +42,7 @@ use bridge_core::records::{
     AlertTicket, AlertTicketState, AuditEntry, AuditQuery, UsageLedgerEntry,
 };
 use bridge_core::settings::Settings;
-use bridge_store::store::{MapOutcome, Store, StoreError};
+use bridge_store::store::{ExpectedMapping, MapOutcome, Store, StoreError, StoreResult};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Barrier;
 
@@ -67,6 +67,7 @@ macro_rules! conformance_suite {
             mapping_both_directions_remap_conflict_delete,
             mapping_race_for_one_tenant_has_one_winner,
             mapping_identical_concurrent_maps_write_once,
+            mapping_changes_only_as_read,
             mapping_list_pages_in_company_order,
             mapping_keeps_a_deprovisioning_hold,
             cursors_are_versioned,
