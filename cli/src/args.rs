@@ -2,6 +2,7 @@
 //! (and its build time on a 2-core machine); the help text below is the reference.
 
 use crate::state::DEFAULT_DIR;
+pub use bridge_store::store::ExpectedMapping;
 use std::path::PathBuf;
 
 pub const HELP: &str = "\
@@ -27,8 +28,10 @@ Operator client (thin HTTP calls to the config endpoint)
   bridge credentials get
   bridge credentials set autotask|acronis FILE|-
   bridge mappings list
-  bridge mappings map COMPANY (--tenant ID | --new)
-  bridge mappings unmap COMPANY
+  bridge mappings map COMPANY (--tenant ID | --new) [--if-mapped-to ID | --if-unmapped]
+  bridge mappings unmap COMPANY [--if-mapped-to ID]
+                                     --if-…: change it only if the mapping is still as you
+                                     read it (refused with 412 otherwise)
   bridge audit [--since TIME] [--until TIME] [--kind KIND] [--limit N]
   bridge forecast [--days N]
   bridge release (--company ID | --all)  let deprovisioning the blast-radius guard held go
@@ -99,9 +102,12 @@ pub enum Request {
     Map {
         company_id: i64,
         target: MapTarget,
+        /// What the operator read: the change is refused (412) if the mapping changed.
+        read: ExpectedMapping,
     },
     Unmap {
         company_id: i64,
+        read: ExpectedMapping,
     },
     Audit {
         since: Option<String>,
@@ -176,10 +182,19 @@ const VALUE_FLAGS: &[&str] = &[
     "--limit",
     "--days",
     "--tenant",
+    "--if-mapped-to",
     "--company",
     "--reason",
 ];
-const SWITCHES: &[&str] = &["--demo", "--once", "--dry-run", "--new", "--json", "--all"];
+const SWITCHES: &[&str] = &[
+    "--demo",
+    "--once",
+    "--dry-run",
+    "--new",
+    "--json",
+    "--all",
+    "--if-unmapped",
+];
 const CLIENT_FLAGS: &[&str] = &["--state", "--url", "--token", "--region", "--json"];
 
 /// The words and flags of one command line, before they are given meaning.
@@ -338,17 +353,34 @@ fn client(p: &Parsed, words: &[&str]) -> Result<Command, String> {
                 (None, true) => MapTarget::NewTenant,
                 _ => return Err("mappings map takes either --tenant ID or --new".into()),
             };
+            let read = match (p.value("--if-mapped-to"), p.has("--if-unmapped")) {
+                (Some(t), false) => ExpectedMapping::MappedTo(t),
+                (None, true) => ExpectedMapping::Unmapped,
+                (None, false) => ExpectedMapping::Any,
+                (Some(_), true) => {
+                    return Err(
+                        "mappings map takes --if-mapped-to or --if-unmapped, not both".into(),
+                    );
+                }
+            };
             let request = Request::Map {
                 company_id: company(c)?,
                 target,
+                read,
             };
-            (request, &["--tenant", "--new"])
+            (
+                request,
+                &["--tenant", "--new", "--if-mapped-to", "--if-unmapped"],
+            )
         }
         ["mappings", "unmap", c] => (
             Request::Unmap {
                 company_id: company(c)?,
+                read: p
+                    .value("--if-mapped-to")
+                    .map_or(ExpectedMapping::Any, ExpectedMapping::MappedTo),
             },
-            &[],
+            &["--if-mapped-to"],
         ),
         ["audit"] => (
             Request::Audit {
@@ -447,6 +479,71 @@ mod tests {
         parse(line.split_whitespace().map(str::to_owned))
     }
 
+    /// Every `bridge …` line of the pages' `sh` blocks parses: the docs cannot show a
+    /// command or flag the CLI does not take. Comments, redirections and quotes are the
+    /// shell's, not the CLI's, and are taken off first.
+    #[test]
+    fn the_docs_command_lines_parse() {
+        let mut checked = 0;
+        for page in [
+            "README.md",
+            "docs/local-mode.md",
+            "docs/deploy.md",
+            "docs/safety.md",
+        ] {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(page);
+            let text = std::fs::read_to_string(&path).expect("page");
+            let mut in_sh = false;
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with("```") {
+                    in_sh = !in_sh && line == "```sh";
+                    continue;
+                }
+                // A synopsis (`[--flag]`) is not a command line.
+                let Some(command) = line
+                    .strip_prefix("bridge ")
+                    .filter(|c| in_sh && !c.contains('['))
+                else {
+                    continue;
+                };
+                let command = command
+                    .split(" #")
+                    .next()
+                    .and_then(|c| c.split(" >").next())
+                    .and_then(|c| c.split(" <").next())
+                    .unwrap_or_default();
+                if let Err(e) = parse(shell_words(command)) {
+                    panic!("{page}: `bridge {command}`: {e}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} command lines found");
+    }
+
+    /// Words as the shell splits them, double quotes keeping spaces.
+    fn shell_words(line: &str) -> Vec<String> {
+        let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                c if c.is_whitespace() && !quoted => {
+                    if !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                }
+                c => word.push(c),
+            }
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+        words
+    }
+
     #[test]
     fn run_takes_its_flags_in_any_form() {
         let Ok(Command::Run(run)) = parse_line("run --demo --port=0 --state /tmp/x") else {
@@ -510,13 +607,43 @@ mod tests {
 
     #[test]
     fn client_commands() {
-        let Ok(Command::Client(args, Request::Map { company_id, target })) = parse_line(
+        let Ok(Command::Client(
+            args,
+            Request::Map {
+                company_id,
+                target,
+                read,
+            },
+        )) = parse_line(
             "mappings map 174 --tenant abc --url https://x.lambda-url.eu-west-1.on.aws/",
-        ) else {
+        )
+        else {
             panic!("not a map");
         };
         assert_eq!(company_id, 174);
         assert_eq!(target, MapTarget::Tenant("abc".into()));
+        assert_eq!(read, ExpectedMapping::Any);
+        assert!(matches!(
+            parse_line("mappings map 174 --tenant abc --if-mapped-to def"),
+            Ok(Command::Client(_, Request::Map { read: ExpectedMapping::MappedTo(t), .. })) if t == "def"
+        ));
+        assert!(matches!(
+            parse_line("mappings map 174 --new --if-unmapped"),
+            Ok(Command::Client(
+                _,
+                Request::Map {
+                    read: ExpectedMapping::Unmapped,
+                    ..
+                }
+            ))
+        ));
+        assert!(matches!(
+            parse_line("mappings unmap 174 --if-mapped-to def"),
+            Ok(Command::Client(_, Request::Unmap { read: ExpectedMapping::MappedTo(t), .. })) if t == "def"
+        ));
+        assert!(
+            parse_line("mappings map 174 --tenant abc --if-mapped-to d --if-unmapped").is_err()
+        );
         assert_eq!(
             args.url.as_deref(),
             Some("https://x.lambda-url.eu-west-1.on.aws/")

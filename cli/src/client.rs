@@ -61,23 +61,42 @@ impl ApiClient {
     }
 
     pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
-        self.send(Method::GET, path, None).await
+        self.send(Method::GET, path, None, &[]).await
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
-        self.send(Method::PUT, path, Some(body)).await
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+
+    /// A `PUT` with extra headers (e.g. `If-Match`).
+    pub async fn put_with(
+        &self,
+        path: &str,
+        body: &Value,
+        extra: &[(&str, &str)],
+    ) -> Result<Value, ClientError> {
+        self.send(Method::PUT, path, Some(body), extra).await
     }
 
     pub async fn post(&self, path: &str) -> Result<Value, ClientError> {
-        self.send(Method::POST, path, None).await
+        self.send(Method::POST, path, None, &[]).await
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
-        self.send(Method::POST, path, Some(body)).await
+        self.send(Method::POST, path, Some(body), &[]).await
     }
 
     pub async fn delete(&self, path: &str) -> Result<Value, ClientError> {
-        self.send(Method::DELETE, path, None).await
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+
+    /// A `DELETE` with extra headers (e.g. `If-Match`).
+    pub async fn delete_with(
+        &self,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Value, ClientError> {
+        self.send(Method::DELETE, path, None, extra).await
     }
 
     /// `path` starts with `/` and may carry a query string.
@@ -86,6 +105,7 @@ impl ApiClient {
         method: Method,
         path: &str,
         body: Option<&Value>,
+        extra: &[(&str, &str)],
     ) -> Result<Value, ClientError> {
         let url = format!("{}{path}", self.base);
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
@@ -93,6 +113,7 @@ impl ApiClient {
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
+        headers.extend_from_slice(extra);
         let request = self.authorized(&method, &url, &headers, bytes, body.is_some())?;
         let response = request.send().await.map_err(|e| ClientError::Unreachable {
             url: url.clone(),
@@ -173,12 +194,14 @@ impl ApiClient {
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
+        extra: &[(&str, &str)],
     ) -> Result<Forwarded, ClientError> {
         let url = format!("{}{path}", self.base);
         let mut headers: Vec<(&str, &str)> = vec![("accept", "application/json")];
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
+        headers.extend_from_slice(extra);
         let with_body = body.is_some();
         let request =
             self.authorized(&method, &url, &headers, body.unwrap_or_default(), with_body)?;

@@ -77,13 +77,26 @@ async fn forward(State(relay): State<Relay>, request: Request) -> Response {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    // The page's preconditions (what it read) go on with the call; other headers are
+    // the relay's own.
+    let conditions: Vec<(&str, String)> = [
+        ("if-match", header::IF_MATCH),
+        ("if-none-match", header::IF_NONE_MATCH),
+    ]
+    .into_iter()
+    .filter_map(|(name, h)| {
+        let value = request.headers().get(h)?.to_str().ok()?;
+        Some((name, value.to_owned()))
+    })
+    .collect();
+    let conditions: Vec<(&str, &str)> = conditions.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let body =
         match axum::body::to_bytes(request.into_body(), bridge_config_api::MAX_BODY_BYTES).await {
             Ok(bytes) => bytes,
             Err(_) => return relay_error(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB"),
         };
     let body = (!body.is_empty()).then(|| body.to_vec());
-    match relay.api.forward(method, &path, body).await {
+    match relay.api.forward(method, &path, body, &conditions).await {
         Ok(answer) => {
             let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut response = (status, Bytes::from(answer.body)).into_response();

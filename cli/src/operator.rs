@@ -1,7 +1,7 @@
 //! The operator commands: each one or two HTTP calls to the config endpoint, printed as
 //! a table (or JSON with `--json`).
 
-use crate::args::{ClientArgs, MapTarget, Request};
+use crate::args::{ClientArgs, ExpectedMapping, MapTarget, Request};
 use crate::client::{ApiClient, ClientAuth, is_loopback};
 use crate::state::StateDir;
 use crate::table::{cell, render};
@@ -78,13 +78,22 @@ pub async fn execute(
             }
             return Ok(mappings_table(&accounts));
         }
-        Request::Map { company_id, target } => {
+        Request::Map {
+            company_id,
+            target,
+            read,
+        } => {
             let body = match target {
                 MapTarget::Tenant(id) => json!({ "tenant_id": id }),
                 MapTarget::NewTenant => json!({ "new_tenant": true }),
             };
+            let header = precondition(read);
             let answer = client
-                .put(&format!("/customer-mappings/{company_id}"), &body)
+                .put_with(
+                    &format!("/customer-mappings/{company_id}"),
+                    &body,
+                    &headers(&header),
+                )
                 .await?;
             if as_json {
                 return Ok(pretty(&answer));
@@ -102,9 +111,13 @@ pub async fn execute(
                 format!("company {company_id} is mapped to tenant {tenant}")
             });
         }
-        Request::Unmap { company_id } => {
+        Request::Unmap { company_id, read } => {
+            let header = precondition(read);
             let answer = client
-                .delete(&format!("/customer-mappings/{company_id}"))
+                .delete_with(
+                    &format!("/customer-mappings/{company_id}"),
+                    &headers(&header),
+                )
                 .await?;
             if as_json {
                 return Ok(pretty(&answer));
@@ -800,6 +813,19 @@ fn read_json(file: Option<&Path>) -> anyhow::Result<Value> {
 
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// The header that makes a mapping change conditional on what the operator read.
+fn precondition(read: &ExpectedMapping) -> Option<(&'static str, String)> {
+    match read {
+        ExpectedMapping::Any => None,
+        ExpectedMapping::Unmapped => Some(("if-none-match", "*".to_owned())),
+        ExpectedMapping::MappedTo(tenant) => Some(("if-match", format!("\"{tenant}\""))),
+    }
+}
+
+fn headers<'a>(header: &'a Option<(&'static str, String)>) -> Vec<(&'static str, &'a str)> {
+    header.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 LITWARE_TENANT = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e31"
 FABRIKAM_TENANT = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e11"
+# A partner under the MSP (mappable as a sub-partner), and an id no tenant has.
+WINGTIP_RESELLER = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e30"
+UNKNOWN_TENANT = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e99"
 HTML_NAME = "<img src=x onerror=alert(1)>"
 WAIT = 20
 
@@ -204,6 +207,26 @@ class ConsoleTest(unittest.TestCase):
         dialog.dismiss()
         items = self.runner.api("GET", "/accounts?mapped=mapped&search=Litware%20Prospects")["items"]
         self.assertEqual(items[0]["mapping"]["tenant_id"], LITWARE_TENANT, mapped)
+
+    def test_a_mapping_changed_elsewhere_is_not_overwritten_from_a_stale_page(self):
+        self.tab("customers")
+        Select(self.driver.find_element(By.ID, "filter")).select_by_value("mapped")
+        self.wait(lambda d: FABRIKAM_TENANT in self.company_row(176).text)
+        row = self.company_row(176)
+        # Someone else remaps company 176 after this page showed it.
+        self.runner.api("PUT", "/customer-mappings/176", {"tenant_id": WINGTIP_RESELLER})
+        try:
+            row.find_element(By.CSS_SELECTOR, "input.tenant-id").send_keys(UNKNOWN_TENANT)
+            row.find_element(By.CSS_SELECTOR, "button.map").click()
+            self.wait(EC.alert_is_present()).accept()
+            error = self.wait(lambda d: row.find_element(By.CSS_SELECTOR, ".row-result .error"))
+            self.assertEqual(error.get_attribute("data-status"), "412", error.text)
+            self.assertIn(WINGTIP_RESELLER, error.text)
+            items = self.runner.api("GET", "/accounts?mapped=mapped&limit=500")["items"]
+            now = [c["mapping"]["tenant_id"] for c in items if c["company_id"] == 176]
+            self.assertEqual(now, [WINGTIP_RESELLER], "the stale page changed nothing")
+        finally:
+            self.runner.api("PUT", "/customer-mappings/176", {"tenant_id": FABRIKAM_TENANT})
 
     def test_a_bad_setting_shows_the_field_error_and_saves_nothing(self):
         before = self.runner.api("GET", "/settings")

@@ -27,6 +27,10 @@ async fn endpoint() -> String {
         }
         let method = request.method().to_string();
         let uri = request.uri().to_string();
+        let if_match = headers
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = axum::body::to_bytes(request.into_body(), 1 << 20)
             .await
             .unwrap_or_default();
@@ -38,7 +42,7 @@ async fn endpoint() -> String {
         let body = String::from_utf8_lossy(&body).into_owned();
         (
             status,
-            axum::Json(json!({"method": method, "uri": uri, "body": body})),
+            axum::Json(json!({"method": method, "uri": uri, "body": body, "if_match": if_match})),
         )
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -81,6 +85,7 @@ async fn calls_with_the_token_are_relayed_with_the_endpoints_own_credentials() {
         .put(format!("{}/customer-mappings/180?x=1", c.base))
         .bearer_auth(c.token.expose())
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::IF_MATCH, "\"t-0\"")
         .body(r#"{"tenant_id":"t-1"}"#)
         .send()
         .await
@@ -89,7 +94,9 @@ async fn calls_with_the_token_are_relayed_with_the_endpoints_own_credentials() {
     let echoed: Value = answer.json().await.expect("json");
     assert_eq!(
         echoed,
-        json!({"method": "PUT", "uri": "/customer-mappings/180?x=1", "body": r#"{"tenant_id":"t-1"}"#})
+        json!({"method": "PUT", "uri": "/customer-mappings/180?x=1", "body": r#"{"tenant_id":"t-1"}"#,
+               "if_match": "\"t-0\""}),
+        "the page's If-Match goes on with the call"
     );
     // The endpoint's refusals come back as they are, status and body.
     let conflict = http

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use bridge_cli::args::{ClientArgs, MapTarget, Request};
+use bridge_cli::args::{ClientArgs, ExpectedMapping, MapTarget, Request};
 use bridge_cli::client::ClientError;
 use bridge_cli::demo::DEMO_MAPPINGS;
 use bridge_cli::operator::{connect, execute};
@@ -144,6 +144,7 @@ async fn mappings_map_list_unmap_and_forecast() {
     let mapped = run(Request::Map {
         company_id: LITWARE,
         target: MapTarget::Tenant(LITWARE_TENANT.into()),
+        read: ExpectedMapping::Unmapped,
     })
     .await
     .expect("map");
@@ -176,10 +177,32 @@ async fn mappings_map_list_unmap_and_forecast() {
     let err = run(Request::Map {
         company_id: 176,
         target: MapTarget::Tenant(LITWARE_TENANT.into()),
+        read: ExpectedMapping::Any,
     })
     .await
     .expect_err("tenant taken");
     assert_eq!(refused(&err).map(|r| r.0), Some(409), "{err:#}");
+
+    // A change on a stale read (the operator read "unmapped") is refused with the
+    // tenant it is mapped to now, and nothing changes.
+    for request in [
+        Request::Map {
+            company_id: LITWARE,
+            target: MapTarget::Tenant(WINGTIP_RESELLER.into()),
+            read: ExpectedMapping::Unmapped,
+        },
+        Request::Unmap {
+            company_id: LITWARE,
+            read: ExpectedMapping::MappedTo(WINGTIP_RESELLER.into()),
+        },
+    ] {
+        let err = run(request).await.expect_err("stale read");
+        let (status, message) = refused(&err).expect("refused");
+        assert_eq!(status, 412, "{err:#}");
+        assert!(message.contains(LITWARE_TENANT), "{message}");
+    }
+    let list = run(Request::MappingsList).await.expect("list");
+    assert!(list.contains(LITWARE_TENANT), "{list}");
 
     let forecast = run(Request::Forecast { days: Some(30) })
         .await
@@ -191,6 +214,7 @@ async fn mappings_map_list_unmap_and_forecast() {
 
     let unmapped = run(Request::Unmap {
         company_id: LITWARE,
+        read: ExpectedMapping::MappedTo(LITWARE_TENANT.into()),
     })
     .await
     .expect("unmap");
@@ -202,6 +226,7 @@ async fn mappings_map_list_unmap_and_forecast() {
     let mapped = run(Request::Map {
         company_id: LITWARE,
         target: MapTarget::Tenant(WINGTIP_RESELLER.into()),
+        read: ExpectedMapping::Any,
     })
     .await
     .expect("map a sub-partner");
@@ -216,6 +241,7 @@ async fn mappings_map_list_unmap_and_forecast() {
     assert!(row.contains("  sub_partner  manual"), "{list}");
     run(Request::Unmap {
         company_id: LITWARE,
+        read: ExpectedMapping::Any,
     })
     .await
     .expect("unmap");
@@ -610,6 +636,7 @@ async fn names_with_markup_and_control_characters_are_kept_in_the_api_and_defuse
     let request = Request::Map {
         company_id: LITWARE,
         target: MapTarget::Tenant(LITWARE_TENANT.into()),
+        read: ExpectedMapping::Any,
     };
     execute(&client, &request, false).await.expect("map");
 

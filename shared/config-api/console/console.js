@@ -29,8 +29,8 @@ const table = (heads, rows) => el("table", {}, el("tr", {}, heads.map((h) => el(
 const status = (msg, cls) => { const s = document.getElementById("status"); s.textContent = msg; s.className = cls || ""; };
 
 /** Calls the API with the tab's token; answers {status, body}. */
-async function api(method, path, body) {
-  const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) };
+async function api(method, path, body, extra) {
+  const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY), ...(extra || {}) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let data = null;
@@ -219,19 +219,21 @@ const RENDER = {
       const tenantInput = el("input", { class: "tenant-id", maxlength: 64, placeholder: "tenant id", size: 38 });
       const out = el("span", { class: "row-result" });
       const done = async (r) => { if (r.status === 200) await load(); else out.replaceChildren(errorBox(r)); };
+      // A change is made only if the mapping is still what this page shows (412 otherwise).
+      const asRead = m ? { "If-Match": '"' + m.tenant_id + '"' } : { "If-None-Match": "*" };
       const actions = [tenantInput,
         el("button", { class: "map", onclick: async () => {
           if (!tenantInput.value.trim()) return;
           if (m && !confirm("Company " + c.company_id + " (" + c.company_name + ") is mapped to tenant " + m.tenant_id + ". Map it to " + tenantInput.value.trim() + " instead?")) return;
-          done(await api("PUT", "/customer-mappings/" + c.company_id, { tenant_id: tenantInput.value.trim() }));
+          done(await api("PUT", "/customer-mappings/" + c.company_id, { tenant_id: tenantInput.value.trim() }, asRead));
         } }, "Map")];
       if (!m) actions.push(el("button", { class: "new-tenant", onclick: async () => {
         if (!confirm("Create a new Acronis customer tenant for company " + c.company_id + " (" + c.company_name + "), with its admin user and activation email, and map it?")) return;
-        done(await api("PUT", "/customer-mappings/" + c.company_id, { new_tenant: true }));
+        done(await api("PUT", "/customer-mappings/" + c.company_id, { new_tenant: true }, asRead));
       } }, "New tenant"));
       else actions.push(el("button", { class: "unmap", onclick: async () => {
         if (!confirm("Remove the mapping of company " + c.company_id + " (" + c.company_name + ") to tenant " + m.tenant_id + "? The tenant is left as it is.")) return;
-        done(await api("DELETE", "/customer-mappings/" + c.company_id));
+        done(await api("DELETE", "/customer-mappings/" + c.company_id, undefined, asRead));
       } }, "Unmap"));
       actions.push(out);
       const tenant = m ? [(m.tenant && m.tenant.name) || "", " ", el("code", {}, m.tenant_id), m.tenant_kind === "sub_partner" ? " (sub-partner)" : ""] : "—";
