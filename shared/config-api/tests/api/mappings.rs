@@ -410,7 +410,7 @@ async fn send_with(
     method: Method,
     path: &str,
     body: Option<Value>,
-    headers: &[(&str, &str)],
+    headers: &[(&str, String)],
 ) -> (StatusCode, Option<String>, Value) {
     let mut request = common::request(method, path, body);
     for (name, value) in headers {
@@ -436,21 +436,13 @@ async fn send_with(
 #[tokio::test]
 async fn a_mapping_changed_since_it_was_read_is_not_overwritten() {
     let env = connected().await;
-    let put = |tenant: &'static str, headers: Vec<(&'static str, String)>| {
+    let call = |method: Method, body: Option<Value>, headers: Vec<(&'static str, String)>| {
         let env = &env;
-        async move {
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            send_with(
-                env,
-                Method::PUT,
-                "/customer-mappings/175",
-                Some(json!({"tenant_id": tenant})),
-                &headers,
-            )
-            .await
-        }
+        async move { send_with(env, method, "/customer-mappings/175", body, &headers).await }
     };
+    let put =
+        |tenant: &str, headers| call(Method::PUT, Some(json!({"tenant_id": tenant})), headers);
+    let delete = |headers| call(Method::DELETE, None, headers);
     let tag = |tenant: &str| format!("\"{tenant}\"");
 
     // "Only if not mapped": the first operator maps; the answer's ETag is the tenant.
@@ -482,32 +474,15 @@ async fn a_mapping_changed_since_it_was_read_is_not_overwritten() {
     assert_eq!(env.audit("mapping.changed").await.len(), 1);
 
     // A new tenant on a stale read is refused before anything is created.
-    let (status, _, body) = send_with(
-        &env,
+    let (status, _, body) = call(
         Method::PUT,
-        "/customer-mappings/175",
         Some(json!({"new_tenant": true})),
-        &[("if-match", &tag(CONTOSO))],
+        vec![("if-match", tag(CONTOSO))],
     )
     .await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
 
     // Removal on a stale read is refused; on the current one it goes through.
-    let delete = |headers: Vec<(&'static str, String)>| {
-        let env = &env;
-        async move {
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            send_with(
-                env,
-                Method::DELETE,
-                "/customer-mappings/175",
-                None,
-                &headers,
-            )
-            .await
-        }
-    };
     let (status, _, body) = delete(vec![("if-match", tag(CONTOSO))]).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
     let (status, _, body) = delete(vec![("if-none-match", "*".into())]).await;
