@@ -73,7 +73,7 @@ impl ApiClient {
         &self,
         path: &str,
         body: &Value,
-        extra: &[(&str, &str)],
+        extra: &[(&str, String)],
     ) -> Result<Value, ClientError> {
         self.send(Method::PUT, path, Some(body), extra).await
     }
@@ -94,7 +94,7 @@ impl ApiClient {
     pub async fn delete_with(
         &self,
         path: &str,
-        extra: &[(&str, &str)],
+        extra: &[(&str, String)],
     ) -> Result<Value, ClientError> {
         self.send(Method::DELETE, path, None, extra).await
     }
@@ -105,7 +105,7 @@ impl ApiClient {
         method: Method,
         path: &str,
         body: Option<&Value>,
-        extra: &[(&str, &str)],
+        extra: &[(&str, String)],
     ) -> Result<Value, ClientError> {
         let url = format!("{}{path}", self.base);
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
@@ -113,7 +113,7 @@ impl ApiClient {
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
-        headers.extend_from_slice(extra);
+        headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
         let request = self.authorized(&method, &url, &headers, bytes, body.is_some())?;
         let response = request.send().await.map_err(|e| ClientError::Unreachable {
             url: url.clone(),
@@ -194,14 +194,14 @@ impl ApiClient {
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-        extra: &[(&str, &str)],
+        extra: &[(&str, String)],
     ) -> Result<Forwarded, ClientError> {
         let url = format!("{}{path}", self.base);
         let mut headers: Vec<(&str, &str)> = vec![("accept", "application/json")];
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
-        headers.extend_from_slice(extra);
+        headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
         let with_body = body.is_some();
         let request =
             self.authorized(&method, &url, &headers, body.unwrap_or_default(), with_body)?;

@@ -89,7 +89,6 @@ async fn forward(State(relay): State<Relay>, request: Request) -> Response {
         Some((name, value.to_owned()))
     })
     .collect();
-    let conditions: Vec<(&str, &str)> = conditions.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let body =
         match axum::body::to_bytes(request.into_body(), bridge_config_api::MAX_BODY_BYTES).await {
             Ok(bytes) => bytes,

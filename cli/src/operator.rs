@@ -87,12 +87,11 @@ pub async fn execute(
                 MapTarget::Tenant(id) => json!({ "tenant_id": id }),
                 MapTarget::NewTenant => json!({ "new_tenant": true }),
             };
-            let header = precondition(read);
             let answer = client
                 .put_with(
                     &format!("/customer-mappings/{company_id}"),
                     &body,
-                    &headers(&header),
+                    precondition(read).as_slice(),
                 )
                 .await?;
             if as_json {
@@ -112,11 +111,10 @@ pub async fn execute(
             });
         }
         Request::Unmap { company_id, read } => {
-            let header = precondition(read);
             let answer = client
                 .delete_with(
                     &format!("/customer-mappings/{company_id}"),
-                    &headers(&header),
+                    precondition(read).as_slice(),
                 )
                 .await?;
             if as_json {
@@ -822,10 +820,6 @@ fn precondition(read: &ExpectedMapping) -> Option<(&'static str, String)> {
         ExpectedMapping::Unmapped => Some(("if-none-match", "*".to_owned())),
         ExpectedMapping::MappedTo(tenant) => Some(("if-match", format!("\"{tenant}\""))),
     }
-}
-
-fn headers<'a>(header: &'a Option<(&'static str, String)>) -> Vec<(&'static str, &'a str)> {
-    header.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
 
 #[cfg(test)]

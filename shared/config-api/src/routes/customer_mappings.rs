@@ -17,13 +17,14 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{ApiError, FieldError, upstream};
+use crate::routes::envelope::Tagged;
 use acronis::{AcronisClient, Tenant, TenantKind};
 use autotask::models::Company;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bridge_core::mapping::{CustomerMapping, MappedTenantKind, MappingOrigin};
 use bridge_jobs::JobError;
@@ -75,22 +76,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for MappingRead {
             },
             (None, None) => Ok(MappingRead(ExpectedMapping::Any)),
         }
-    }
-}
-
-/// A mapping answer, with the mapped tenant as its `ETag` for a later `If-Match`.
-struct MappingAnswer(Value, Option<String>);
-
-impl IntoResponse for MappingAnswer {
-    fn into_response(self) -> Response {
-        let mut response = Json(self.0).into_response();
-        if let Some(tag) = self
-            .1
-            .and_then(|t| HeaderValue::from_str(&format!("\"{t}\"")).ok())
-        {
-            response.headers_mut().insert(header::ETAG, tag);
-        }
-        response
     }
 }
 
@@ -208,8 +193,12 @@ pub async fn put(
         // Provisioning does the whole job and writes the mapping and its audit entries
         // (tenant.created or tenant.adopted, mapping.created) in the caller's name.
         Target::New => {
-            let current = state.ctx.store.get_mapping_by_company(company_id).await?;
-            expected.check(company_id, current.as_ref())?;
+            // Provisioning refuses a mapped company itself (409); a precondition sent
+            // is checked first, so a stale read answers 412 as on the other paths.
+            if expected != ExpectedMapping::Any {
+                let current = state.ctx.store.get_mapping_by_company(company_id).await?;
+                expected.check(company_id, current.as_ref())?;
+            }
             return new_tenant(&state, &caller, company_id).await;
         }
     };
@@ -220,6 +209,8 @@ pub async fn put(
         .await
         .map_err(|e| upstream("Acronis", e))?;
     let current = state.ctx.store.get_mapping_by_company(company_id).await?;
+    // Checked again in the store's write; here it saves the Acronis calls of a stale
+    // request.
     expected.check(company_id, current.as_ref())?;
     if let Some(owner) = state.ctx.store.get_mapping_by_tenant(&tenant_id).await?
         && owner.company_id != company_id
@@ -274,12 +265,12 @@ pub async fn put(
         Some(to_json(&mapping)),
     )
     .await?;
-    Ok(MappingAnswer(
+    Ok(Tagged(
+        &mapping.tenant_id,
         json!({
             "mapping": to_json(&mapping),
             "previous": previous.as_ref().map(to_json),
         }),
-        Some(mapping.tenant_id),
     )
     .into_response())
 }
@@ -287,9 +278,9 @@ pub async fn put(
 /// The answer when the company is mapped to the tenant asked for already.
 fn unchanged(current: &CustomerMapping) -> Response {
     let json = to_json(current);
-    MappingAnswer(
+    Tagged(
+        &current.tenant_id,
         json!({"mapping": json, "previous": json}),
-        Some(current.tenant_id.clone()),
     )
     .into_response()
 }
@@ -457,11 +448,11 @@ async fn new_tenant(
         .get_mapping_by_company(company_id)
         .await?
         .filter(|m| m.tenant_id == tenant_id);
-    Ok(MappingAnswer(
-        json!({"mapping": mapping.as_ref().map(to_json), "previous": null}),
-        mapping.map(|m| m.tenant_id),
-    )
-    .into_response())
+    let body = json!({"mapping": mapping.as_ref().map(to_json), "previous": null});
+    Ok(match &mapping {
+        Some(m) => Tagged(&m.tenant_id, body).into_response(),
+        None => Json(body).into_response(),
+    })
 }
 
 /// A mapping as answers and audit entries show it: with its `tenant_kind` always (the

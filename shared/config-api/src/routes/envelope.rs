@@ -37,10 +37,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IfMatch {
     }
 }
 
-/// A settings answer with its version as the `ETag`, for a later `If-Match`.
-pub(crate) struct Tagged(pub u64, pub Value);
+/// An answer with its `ETag` (a settings version, or a mapping's tenant), quoted, for a
+/// later `If-Match`.
+pub(crate) struct Tagged<T = u64>(pub T, pub Value);
 
-impl IntoResponse for Tagged {
+impl<T: std::fmt::Display> IntoResponse for Tagged<T> {
     fn into_response(self) -> Response {
         let mut response = Json(self.1).into_response();
         if let Ok(tag) = HeaderValue::from_str(&format!("\"{}\"", self.0)) {

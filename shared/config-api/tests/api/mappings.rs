@@ -11,7 +11,6 @@ use common::{Env, whole};
 use serde_json::{Value, json};
 use simulators::acronis::TenantSeed;
 use simulators::scenario::Scenario;
-use tower::ServiceExt;
 
 const CONTOSO: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e10";
 const NORTHWIND_SELF_SERVICE: &str = "3f2a7c10-5b1e-4d2a-9c4e-1a0b2c3d4e12";
@@ -419,17 +418,11 @@ async fn send_with(
             axum::http::HeaderValue::from_str(value).expect("value"),
         );
     }
-    let response = env.app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let etag = response
-        .headers()
+    let (status, answer, body) = common::send_for_headers(&env.app, request).await;
+    let etag = answer
         .get(axum::http::header::ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, etag, body)
 }
 

@@ -25,6 +25,9 @@ use bridge_store::store::StoreError;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+/// The audit id prefix the creation and the adoption of a tenant share.
+const TENANT_PROVISIONED: &str = "tenant-provisioned";
+
 /// Why a tenant an operator asked for through the mapping API was made.
 const MANUAL_WHY: &str = "a new tenant requested through the mapping API";
 
@@ -127,7 +130,7 @@ impl<'a> Provisioner<'a> {
                 new.company_id, new.customer_id
             )),
         }
-        .write_once(self.ctx, provisioning_audit_id(pending), pending.started_at)
+        .write_once(self.ctx, provisioning_audit_id(TENANT_PROVISIONED, pending), pending.started_at)
         .await
     }
 
@@ -267,7 +270,7 @@ impl<'a> Provisioner<'a> {
         }
         .write_once(
             self.ctx,
-            provisioning_audit_id(&pending),
+            provisioning_audit_id(TENANT_PROVISIONED, &pending),
             pending.started_at,
         )
         .await?;
@@ -419,10 +422,7 @@ impl<'a> Provisioner<'a> {
         pending: &PendingProvisioning,
         mapping: &CustomerMapping,
     ) -> Result<(), JobError> {
-        let id = format!(
-            "mapping-created-{}",
-            bridge_core::hash::json_fingerprint(&(pending.tenant.company_id, pending.started_at))
-        );
+        let id = provisioning_audit_id("mapping-created", pending);
         Audit {
             actor: self.actor,
             kind: "mapping.created",
@@ -477,11 +477,12 @@ impl<'a> Provisioner<'a> {
     }
 }
 
-/// The one audit entry of a provisioning, "created" or "adopted": whichever run writes
-/// it first, a later run writing either for the same record adds nothing.
-fn provisioning_audit_id(pending: &PendingProvisioning) -> String {
+/// The id of one of a provisioning's audit entries (`what`: the tenant "created" or
+/// "adopted", which share one id, or its mapping), the same in every run that finishes
+/// the pending record: whichever run writes it first, a later one adds nothing.
+fn provisioning_audit_id(what: &str, pending: &PendingProvisioning) -> String {
     format!(
-        "tenant-provisioned-{}",
+        "{what}-{}",
         bridge_core::hash::json_fingerprint(&(pending.tenant.company_id, pending.started_at))
     )
 }

@@ -514,7 +514,7 @@ async fn oracle(kind: JobKind) -> Oracle {
     let autotask_calls = chaos.world.autotask.core().log.len() as u32;
     let acronis_calls = chaos.world.acronis.core().log.len() as u32;
     let publishes = chaos.bus.calls.load(Ordering::SeqCst);
-    let writes = chaos.store.writes.load(Ordering::SeqCst);
+    let writes = chaos.store.writes();
     chaos
         .clean(kind)
         .await

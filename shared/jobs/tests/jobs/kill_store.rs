@@ -15,20 +15,18 @@ use bridge_store::store::prelude::*;
 use bridge_store::store::{ExpectedMapping, MapOutcome, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
 pub struct KillStore {
     inner: Arc<dyn Store>,
-    /// Writes since the counter was last reset.
-    pub writes: AtomicUsize,
     /// The write (0-based) after which the store never answers again.
     pub kill_after: Mutex<Option<usize>>,
     /// Told once that write is applied.
     pub killed: Notify,
-    /// The writes made, by method name, for a seed's trail.
+    /// The writes since the last reset, by method name: their count numbers the next
+    /// one, and a seed's trail shows them.
     pub log: Mutex<Vec<&'static str>>,
 }
 
@@ -36,7 +34,6 @@ impl KillStore {
     pub fn new(inner: Arc<dyn Store>) -> KillStore {
         KillStore {
             inner,
-            writes: AtomicUsize::new(0),
             kill_after: Mutex::new(None),
             killed: Notify::new(),
             log: Mutex::new(Vec::new()),
@@ -45,8 +42,12 @@ impl KillStore {
 
     /// Forgets the writes so far: the next one is write 0.
     pub fn reset(&self) {
-        self.writes.store(0, Ordering::SeqCst);
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Writes since the last reset.
+    pub fn writes(&self) -> usize {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     pub fn arm(&self, nth: Option<usize>) {
@@ -56,11 +57,11 @@ impl KillStore {
     /// Counts a write that was applied (or refused) and holds it forever if it is the
     /// one to die after.
     async fn written(&self, method: &'static str) {
-        self.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(method);
-        let n = self.writes.fetch_add(1, Ordering::SeqCst);
+        let n = {
+            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            log.push(method);
+            log.len() - 1
+        };
         let kill = *self.kill_after.lock().unwrap_or_else(|p| p.into_inner());
         if kill == Some(n) {
             self.killed.notify_one();

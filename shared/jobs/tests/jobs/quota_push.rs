@@ -338,13 +338,11 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
     assert_eq!(pushed.failed.len(), 1, "{}", notes(&pushed));
     assert!(notes(&pushed).contains("Offering item cannot be changed"));
     assert!(pushed.applied >= 1, "{pushed}");
-    let record = world
-        .store
-        .get_quota_sync(ACME)
-        .await
-        .expect("read")
-        .expect("recorded");
-    assert!(record.value.last_error.is_some());
+    let last_error = || async {
+        let record = world.store.get_quota_sync(ACME).await.expect("read");
+        record.expect("recorded").value.last_error
+    };
+    assert!(last_error().await.is_some());
     // The next sweep, with no contract change since, retries the refused item and
     // clears the error; the sweep after it finds no customer behind.
     let retried = push(&world, sweep()).await;
@@ -352,13 +350,7 @@ async fn one_refused_item_does_not_hold_back_the_others_and_is_shown() {
     assert!(retried.failed.is_empty(), "{}", notes(&retried));
     assert_eq!(quota(&world, &tenant, "pw_base_servers").0, json!(3));
     assert_eq!(quota(&world, &tenant, "pw_base_workstations").0, json!(7));
-    let record = world
-        .store
-        .get_quota_sync(ACME)
-        .await
-        .expect("read")
-        .expect("recorded");
-    assert!(record.value.last_error.is_none());
+    assert!(last_error().await.is_none());
     let settled = push(&world, sweep()).await;
     assert_eq!(settled.read.get("customers behind"), Some(&0), "{settled}");
 }

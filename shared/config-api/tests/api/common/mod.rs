@@ -237,8 +237,22 @@ where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
+    let (status, _, value) = send_for_headers(app, request).await;
+    (status, value)
+}
+
+/// [`send`], with the answer's headers.
+pub async fn send_for_headers<B>(
+    app: &axum::Router,
+    request: Request<B>,
+) -> (StatusCode, axum::http::HeaderMap, Value)
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
+    let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .expect("body");
@@ -248,5 +262,5 @@ where
         serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
-    (status, value)
+    (status, headers, value)
 }

@@ -180,15 +180,12 @@ impl MappingStore for DynamoStore {
         expected: &ExpectedMapping,
     ) -> StoreResult<CustomerMapping> {
         for attempt in 0..MAPPING_ATTEMPTS {
-            let current = self.company_mapping(company_id).await?;
-            if current.is_some() {
-                expected.check(company_id, current.as_ref().map(|(m, _)| m))?;
-            }
-            let Some((mapping, version)) = current else {
+            let Some((mapping, version)) = self.company_mapping(company_id).await? else {
                 return Err(StoreError::NotFound {
                     what: format!("mapping of company {company_id}"),
                 });
             };
+            expected.check(company_id, Some(&mapping))?;
             let writes = vec![
                 TransactWriteItem::builder()
                     .delete(self.delete_company(company_id, version)?)
