@@ -58,34 +58,61 @@ pub struct Moto {
 impl Moto {
     /// Starts a fresh server and waits (up to 60 s) until it answers.
     ///
+    /// The port is free when picked but may be taken before moto binds it (another
+    /// test's server, on a busy machine): a server that exits before answering is
+    /// started again on another port, up to three times, and the panic quotes its last
+    /// words.
+    ///
     /// Panics with a message saying how to install moto when the binary is missing:
     /// a test that cannot reach its database must fail, never pass silently.
     pub async fn start() -> Moto {
         let (bin, launcher) = moto_command();
+        Moto::start_with(&bin, &launcher).await
+    }
+
+    async fn start_with(bin: &std::path::Path, launcher: &[String]) -> Moto {
         assert!(
             bin.exists(),
             "{} not found: run `scripts/test` (it installs moto[server] into .venv/) \
              or set MOTO_SERVER_BIN",
             bin.display()
         );
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(&launcher)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        moto.wait_ready().await;
-        moto
+        let mut last_words = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let log = std::env::temp_dir().join(format!("moto-{port}-{}.log", std::process::id()));
+            let stderr = std::fs::File::create(&log)
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null());
+            let child = Command::new(bin)
+                .args(launcher)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+            };
+            let ready = moto.wait_ready().await;
+            let words = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            match ready {
+                Ready::Answering => return moto,
+                Ready::Exited => last_words = tail(&words),
+                Ready::Silent => panic!(
+                    "moto_server did not answer on {} within 60 s: {}",
+                    moto.endpoint,
+                    tail(&words)
+                ),
+            }
+        }
+        panic!("moto_server exited before answering, three times; last: {last_words}")
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) -> Ready {
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = format!("{}/moto-api/", self.endpoint);
@@ -93,14 +120,14 @@ impl Moto {
             if let Ok(resp) = http.get(&url).send().await
                 && resp.status().is_success()
             {
-                return;
+                return Ready::Answering;
+            }
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return Ready::Exited;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!(
-            "moto_server did not answer on {} within 60 s",
-            self.endpoint
-        );
+        Ready::Silent
     }
 
     /// Base URL to give the AWS SDK as its endpoint.
@@ -124,6 +151,27 @@ impl Moto {
     }
 }
 
+/// How a starting server turned out.
+enum Ready {
+    Answering,
+    /// The process ended (e.g. its port was taken meanwhile).
+    Exited,
+    /// Still running, never answering.
+    Silent,
+}
+
+/// The end of a server's error output (its last lines, at most 600 characters), enough
+/// to say why it stopped.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().rev().take(5).collect();
+    let joined = lines.into_iter().rev().collect::<Vec<_>>().join(" | ");
+    let chars = joined.chars().count();
+    if chars <= 600 {
+        return joined;
+    }
+    format!("…{}", joined.chars().skip(chars - 600).collect::<String>())
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -143,5 +191,18 @@ impl Moto {
             .credentials_provider(credentials)
             .load()
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    #[should_panic(expected = "exited before answering, three times; last: Address already in use")]
+    async fn a_server_that_exits_is_started_again_then_named_with_its_last_words() {
+        let script = "echo 'Address already in use' >&2; exit 1";
+        let launcher = ["-c".to_owned(), script.to_owned(), "sh".to_owned()];
+        Moto::start_with(std::path::Path::new("/bin/sh"), &launcher).await;
     }
 }
